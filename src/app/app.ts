@@ -1,0 +1,194 @@
+// The composition root: builds every part from the config, starts them in order (outbox, hub
+// connection, batch forwarder, uplink pipeline, radio sources) and stops them in reverse order.
+import type { Config } from '../config/schema.js';
+import { sourceId } from '../config/load.js';
+import type { Logger } from '../log.js';
+import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
+import { UdpSource } from '../radio/udp/index.js';
+import { Outbox } from '../outbox/outbox.js';
+import type { OutboxRecord } from '../outbox/record.js';
+import { HubClient } from '../mqtt/hub-client.js';
+import { BatchForwarder } from '../mqtt/batch-forwarder.js';
+import { buildHubBatch } from '../mqtt/hub-batch.js';
+import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
+import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** MQTT password (read from a file or the environment by the caller). */
+  mqttPassword?: string;
+  /** Device attribution and decoding; absent means frames are forwarded raw. */
+  devices?: DeviceResolver;
+}
+
+interface Part {
+  name: string;
+  stop: () => Promise<void> | void;
+}
+
+export class App {
+  readonly config: Config;
+  private readonly log: Logger;
+  private readonly parts: Part[] = [];
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private readonly startedAt = Date.now();
+  outbox: Outbox | undefined;
+  hub: HubClient | undefined;
+  forwarder: BatchForwarder | undefined;
+  pipeline: UplinkPipeline | undefined;
+  readonly sources: RadioSource[] = [];
+  private uplinkId = Math.floor(Math.random() * 0xffffffff);
+  /** Records the outbox could not store and that could not be sent live either. */
+  unstoredDropped = 0;
+
+  constructor(private readonly opts: AppOptions) {
+    this.config = opts.config;
+    this.log = opts.logger;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('already started');
+    this.started = true;
+    const c = this.config;
+    try {
+      const outbox = await Outbox.open({
+        dir: c.storage.dir,
+        maxBytes: c.storage.maxBytes,
+        maxAgeMs: c.storage.maxAge,
+        flushIntervalMs: c.storage.flushInterval,
+        flushMaxRecords: c.storage.flushMaxRecords,
+        sync: c.storage.sync,
+        logger: this.log.child({ part: 'outbox' }),
+        onUnstored: (records, err) => this.handleUnstored(records, err),
+      });
+      this.outbox = outbox;
+      this.parts.push({ name: 'outbox', stop: () => outbox.close() });
+      const st = outbox.stats();
+      this.log.info({ dir: c.storage.dir, depth: st.depth, bytes: st.bytes, nextSeq: st.nextSeq }, 'outbox open');
+
+      const hub = new HubClient({
+        url: c.mqtt.url,
+        gatewayId: c.gateway.id,
+        topicPrefix: c.mqtt.topicPrefix,
+        marshaler: c.mqtt.marshaler,
+        clientId: c.mqtt.clientId,
+        username: c.mqtt.username,
+        password: this.opts.mqttPassword,
+        ca: c.mqtt.ca,
+        cert: c.mqtt.cert,
+        key: c.mqtt.key,
+        keepaliveMs: c.mqtt.keepalive,
+        publishTimeoutMs: c.mqtt.publishTimeout,
+        reconnectMinMs: c.mqtt.reconnectMin,
+        reconnectMaxMs: c.mqtt.reconnectMax,
+        logger: this.log.child({ part: 'mqtt' }),
+      });
+      this.hub = hub;
+      hub.start();
+      this.parts.push({ name: 'mqtt', stop: () => hub.stop() });
+
+      const forwarder = new BatchForwarder(outbox, hub, {
+        gatewayId: c.gateway.id,
+        topic: hub.topics.event('batch'),
+        maxRecords: c.batch.maxRecords,
+        maxBytes: c.batch.maxBytes,
+        inflight: c.batch.inflight,
+        compression: c.batch.compression,
+        logger: this.log.child({ part: 'forwarder' }),
+      });
+      this.forwarder = forwarder;
+      outbox.onFlushed(() => forwarder.wake());
+      hub.onOnline(() => forwarder.wake());
+      forwarder.wake();
+      this.parts.push({ name: 'forwarder', stop: () => forwarder.stop() });
+
+      const upTopic = hub.topics.event('up');
+      const pipeline = new UplinkPipeline({
+        forwardCrcBad: c.radio.forwardCrcBad,
+        forwardCrcNone: c.radio.forwardCrcNone,
+        dedupWindowMs: c.radio.dedupWindow,
+        logger: this.log.child({ part: 'uplink' }),
+        store: (record) => outbox.append(record),
+        publishLive: (frame: RadioFrame) => {
+          if (!hub.online) return false;
+          this.uplinkId = (this.uplinkId + 1) >>> 0;
+          const msg = toUplinkFrame(frame, { gatewayId: c.gateway.id, uplinkId: this.uplinkId });
+          return hub.publishLive(upTopic, marshal(msg, c.mqtt.marshaler));
+        },
+        liveMaxAgeMs: c.mqtt.liveMaxAge,
+        devices: this.opts.devices,
+      });
+      this.pipeline = pipeline;
+      // Frames still being handed over when stopping are flushed by the outbox's own close.
+      this.parts.push({ name: 'pipeline', stop: () => outbox.flush() });
+
+      for (const sc of c.sources) {
+        const id = sourceId(sc, c.sources);
+        const logger = this.log.child({ part: 'source', source: id });
+        const source: RadioSource =
+          sc.type === 'udp'
+            ? new UdpSource({ id, bind: sc.bind, logger, onFrame: pipeline.handle })
+            : new (await import('../radio/serial/serial-source.js')).SerialSource({
+                id,
+                path: sc.path,
+                baudRate: sc.baudRate,
+                driver: sc.driver,
+                logger,
+                onFrame: pipeline.handle,
+                frequency: sc.frequency,
+                spreadingFactor: sc.spreadingFactor,
+                bandwidth: sc.bandwidth,
+                channels: sc.channels,
+              });
+        await source.start();
+        this.sources.push(source);
+        this.parts.push({ name: `source ${id}`, stop: () => source.stop() });
+        this.log.info({ source: id, state: source.state() }, 'radio source started');
+      }
+      this.log.info({ gatewayId: c.gateway.id, sources: this.sources.map((s) => s.id), mqtt: c.mqtt.url }, 'lora-edge running');
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Outbox writes failed (disk full, I/O error): send those records live in a batch of their own
+   * when connected; otherwise they are lost, and that is counted and logged.
+   */
+  private handleUnstored(records: OutboxRecord[], err: Error): void {
+    const hub = this.hub;
+    if (!hub?.online || records.length === 0) {
+      this.unstoredDropped += records.length;
+      this.log.error({ records: records.length, err: err.message }, 'outbox write failed while offline: records dropped');
+      return;
+    }
+    const batch = buildHubBatch(this.config.gateway.id, records, Date.now(), hub.onlineSince);
+    hub.publish(hub.topics.event('batch'), Buffer.from(JSON.stringify(batch)), 1).catch((e: Error) => {
+      this.unstoredDropped += records.length;
+      this.log.error({ records: records.length, err: e.message }, 'records the outbox could not store were not delivered either');
+    });
+  }
+
+  /** Stops every started part in reverse order; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const part of [...this.parts].reverse()) {
+        try {
+          await part.stop();
+        } catch (err) {
+          this.log.error({ part: part.name, err: (err as Error).message }, 'stopping a part failed');
+        }
+      }
+      this.parts.length = 0;
+      this.log.info('lora-edge stopped');
+    })();
+    return this.stopping;
+  }
+
+  uptimeMs(): number {
+    return Date.now() - this.startedAt;
+  }
+}

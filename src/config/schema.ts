@@ -1,0 +1,159 @@
+// The one configuration schema: types, defaults and validation all come from here. Objects are
+// strict so that a misspelt key is reported instead of silently ignored.
+import { z } from 'zod';
+import { parseDuration, parseSize } from './units.js';
+
+const duration = (def: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      try {
+        return parseDuration(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const size = (def: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(def)
+    .transform((v, ctx) => {
+      try {
+        return parseSize(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be "host:port", for example "127.0.0.1:1700"', abort: true })
+  .refine((s) => {
+    const port = Number(s.slice(s.lastIndexOf(':') + 1));
+    return port > 0 && port < 65536;
+  }, 'port must be between 1 and 65535');
+
+const eui64 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{16}$/, 'must be an EUI-64: 16 hex digits, for example "0016c001ff10a235"')
+  .transform((s) => s.toLowerCase());
+
+const udpSource = z.strictObject({
+  type: z.literal('udp'),
+  /** Optional name for logs and metrics; defaults to `udp` (or `udp:<bind>` when there are several). */
+  id: z.string().min(1).optional(),
+  bind: hostPort.default('127.0.0.1:1700'),
+});
+
+const serialChannel = z.strictObject({
+  frequency: z.number().int().positive(),
+  spreadingFactor: z.number().int().min(5).max(12),
+  bandwidth: z.number().int().positive(),
+});
+
+const serialSource = z.strictObject({
+  type: z.literal('serial'),
+  id: z.string().min(1).optional(),
+  driver: z.enum(['semtech-2g4', 'lora-e5', 'rak3172', 'rn2483']),
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().optional(),
+  /** AT modems: the one channel they listen on. */
+  frequency: z.number().int().positive().optional(),
+  spreadingFactor: z.number().int().min(5).max(12).optional(),
+  bandwidth: z.number().int().positive().optional(),
+  /** semtech-2g4: receive channels (defaults to the ISM2400 channels). */
+  channels: z.array(serialChannel).optional(),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [udpSource, serialSource]);
+
+export const configSchema = z.strictObject({
+  gateway: z
+    .strictObject({
+      id: eui64,
+    }),
+  sources: z.array(sourceSchema).min(1, 'at least one radio source is needed').default([{ type: 'udp', bind: '127.0.0.1:1700' }]),
+  radio: z
+    .strictObject({
+      /** Frames whose CRC failed are counted; forwarding them is off by default (they are noise). */
+      forwardCrcBad: z.boolean().default(false),
+      /** Frames received without a CRC (LoRaWAN uplinks always carry one). */
+      forwardCrcNone: z.boolean().default(false),
+      /** The same PHYPayload heard again within this window (two channels, two sources) is forwarded once. */
+      dedupWindow: duration('200ms'),
+    })
+    .prefault({}),
+  mqtt: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^mqtts?:\/\/[^\s/]+/, 'must start with mqtt:// or mqtts://, for example "mqtt://127.0.0.1:1883"')
+        .default('mqtt://127.0.0.1:1883'),
+      topicPrefix: z
+        .string()
+        .regex(/^[^#+\s]*$/, 'must not contain MQTT wildcards (# +) or spaces')
+        .default('eu868'),
+      marshaler: z.enum(['protobuf', 'json']).default('protobuf'),
+      /** Defaults to the gateway id, so the broker keeps one persistent session per gateway. */
+      clientId: z.string().min(1).optional(),
+      username: z.string().min(1).optional(),
+      /** File holding the password (the environment variable LORA_EDGE_MQTT_PASSWORD also works). */
+      passwordFile: z.string().min(1).optional(),
+      /** TLS (mqtts://): CA bundle, client certificate and key, as files. */
+      ca: z.string().min(1).optional(),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+      keepalive: duration('30s'),
+      /** A publish not acknowledged within this time forces a reconnect (a stuck connection looks alive). */
+      publishTimeout: duration('15s'),
+      reconnectMin: duration('1s'),
+      reconnectMax: duration('30s'),
+      /** Frames older than this are not sent on the live ChirpStack `event/up` stream; batches carry them. */
+      liveMaxAge: duration('30s'),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      dir: z.string().min(1).default('/var/lib/lora-edge'),
+      /** fsync every append group: survives power loss, costs SD-card wear and latency. */
+      sync: z.boolean().default(false),
+      maxBytes: size('512MiB'),
+      maxAge: duration('30d'),
+      flushInterval: duration('20ms'),
+      flushMaxRecords: z.number().int().min(1).max(100_000).default(256),
+    })
+    .prefault({}),
+  batch: z
+    .strictObject({
+      maxRecords: z.number().int().min(1).max(100_000).default(500),
+      maxBytes: size('256KiB'),
+      /** Batches published but not yet acknowledged by the broker. */
+      inflight: z.number().int().min(1).max(1000).default(8),
+      compression: z.enum(['none', 'gzip']).default('none'),
+    })
+    .prefault({}),
+  devices: z
+    .strictObject({
+      /** Device registry file (YAML); absent means no device is known and frames are forwarded raw. */
+      registry: z.string().min(1).optional(),
+      /** Extra directory of device profiles besides the ones shipped with lora-edge. */
+      profilesDir: z.string().min(1).optional(),
+      codecTimeLimit: duration('50ms'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type SourceConfig = Config['sources'][number];
+export type UdpSourceConfig = Extract<SourceConfig, { type: 'udp' }>;
+export type SerialSourceConfig = Extract<SourceConfig, { type: 'serial' }>;

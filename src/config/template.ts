@@ -1,0 +1,91 @@
+// The commented template printed by `lora-edge print-config`. A unit test parses it with the
+// schema and compares it with the schema defaults, so it cannot drift from the code.
+
+export const CONFIG_TEMPLATE = `# lora-edge configuration (YAML). Check it with: lora-edge check-config --config <file>
+# Every scalar key can be overridden from the environment as LORA_EDGE_<PATH> in upper snake case,
+# for example LORA_EDGE_MQTT_URL or LORA_EDGE_STORAGE_MAX_BYTES.
+# Durations: 20ms, 30s, 5m, 1h, 30d (a plain number means ms). Sizes: 256KiB, 512MiB (a plain number means bytes).
+
+gateway:
+  # EUI-64 of this gateway, 16 hex digits. It is the MQTT client id and part of every topic.
+  id: "0016c001ff10a235"
+
+# Radio sources; several may run at once and every frame is tagged with its source.
+sources:
+  # Semtech UDP packet forwarder (lora_pkt_fwd) on this host; point its server_address at this bind.
+  - type: udp
+    bind: "127.0.0.1:1700"
+  # A serial receiver, for example a Seeed LoRa-E5 in receive mode (single channel):
+  # - type: serial
+  #   driver: lora-e5          # semtech-2g4 | lora-e5 | rak3172 | rn2483
+  #   path: /dev/serial/by-id/usb-...   # stable path; the service user must be in the dialout group
+  #   baudRate: 9600
+  #   frequency: 868100000      # Hz
+  #   spreadingFactor: 7
+  #   bandwidth: 125000         # Hz
+
+radio:
+  # Frames with a failed CRC are counted; forwarding them is off because they are noise.
+  forwardCrcBad: false
+  # Frames received without CRC (LoRaWAN uplinks always carry one).
+  forwardCrcNone: false
+  # The same frame heard twice within this window is forwarded once.
+  dedupWindow: 200ms
+
+mqtt:
+  # mqtt:// or mqtts:// (TLS; see ca, cert, key below).
+  url: "mqtt://127.0.0.1:1883"
+  # Topic prefix: ChirpStack v4 expects the region, e.g. eu868/gateway/<id>/event/up.
+  topicPrefix: "eu868"
+  # protobuf (what ChirpStack uses by default) or json (protobuf JSON mapping, for debugging).
+  marshaler: protobuf
+  # clientId: defaults to the gateway id (one persistent session per gateway)
+  # username: gateway-0016c001ff10a235
+  # passwordFile: /etc/lora-edge/mqtt-password   # or set LORA_EDGE_MQTT_PASSWORD
+  # ca: /etc/lora-edge/ca.pem
+  # cert: /etc/lora-edge/client.pem
+  # key: /etc/lora-edge/client.key
+  keepalive: 30s
+  # A publish the broker does not acknowledge within this time forces a reconnect.
+  publishTimeout: 15s
+  reconnectMin: 1s
+  reconnectMax: 30s
+  # Frames older than this are kept off the live ChirpStack event/up stream (ChirpStack itself
+  # distrusts gateway times more than 30 s old); the batch stream still carries them.
+  liveMaxAge: 30s
+
+storage:
+  # The outbox (LevelDB) lives here. Every uplink is stored before it is sent.
+  dir: "/var/lib/lora-edge"
+  # sync: true fsyncs every append group, so a power cut loses nothing that was stored, at the
+  # cost of more SD-card writes and latency. With false, a crash of the daemon loses nothing, but a
+  # power cut may lose the last few seconds the kernel had not yet written.
+  sync: false
+  # Bounds: when either is reached the oldest records are dropped (counted and logged).
+  maxBytes: 512MiB
+  maxAge: 30d
+  # Appends are grouped: one write at most every flushInterval or flushMaxRecords records.
+  flushInterval: 20ms
+  flushMaxRecords: 256
+
+batch:
+  # Records go to <topicPrefix>/gateway/<id>/event/batch in batches of at most:
+  maxRecords: 500
+  maxBytes: 256KiB
+  # Batches published and not yet acknowledged by the broker.
+  inflight: 8
+  # none or gzip (for metered links).
+  compression: none
+
+devices:
+  # Device registry (YAML) with keys; without it frames are forwarded raw and not decoded.
+  # registry: /etc/lora-edge/devices.yaml
+  # Extra device profiles besides the ones shipped with lora-edge.
+  # profilesDir: /etc/lora-edge/device-profiles
+  # Time limit for one call of a user JavaScript codec.
+  codecTimeLimit: 50ms
+
+log:
+  # fatal, error, warn, info, debug, trace or silent
+  level: info
+`;

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The command line only: parses argv, hands over to the daemon or a tool, maps errors to exit codes
+// (0 ok, 1 failure, 2 bad usage or bad configuration).
+import { UsageError } from './tools/usage.js';
+import { ConfigError } from './config/load.js';
+
+const HELP = `lora-edge: LoRaWAN edge gateway daemon
+
+Usage: lora-edge <command> [options]
+
+Daemon
+  run [--config PATH]              run the gateway daemon (default config /etc/lora-edge/config.yaml)
+  run --demo                       run on embedded defaults: embedded MQTT broker, simulated packet
+                                   forwarder and devices (what \`npm start\` does)
+  check-config [--config PATH]     list every problem in a configuration file (exit 2 if any)
+  print-config                     print a commented configuration template
+
+Technician tools
+  frame <hex|base64> [--nwkskey K] [--appskey K] [--appkey K] [--devnonce N]
+                                   decode one LoRaWAN frame and print it as JSON
+  simulate udp --target HOST:PORT [--rate N] [--count N] [--devices N] [--gateway EUI]
+                                   act as a packet forwarder sending encrypted uplinks
+  outbox stats [--config PATH | --dir DIR]
+  outbox export --out FILE [--config PATH | --dir DIR]
+                                   inspect or export the outbox (daemon stopped)
+  hub-tail --url URL [--gateway ID] [--prefix P] [--count N]
+                                   hub side: subscribe to batches, de-duplicate, report seq gaps
+
+Options
+  -h, --help                       this help
+`;
+
+type Handler = (args: string[]) => Promise<number | void>;
+
+const COMMANDS: Record<string, () => Promise<Handler>> = {
+  run: async () => (await import('./tools/run.js')).runCommand,
+  'check-config': async () => (await import('./tools/config.js')).checkConfigCommand,
+  'print-config': async () => (await import('./tools/config.js')).printConfigCommand,
+  frame: async () => (await import('./tools/frame.js')).frameCommand,
+  simulate: async () => (await import('./tools/simulate.js')).simulateCommand,
+  outbox: async () => (await import('./tools/outbox.js')).outboxCommand,
+  'hub-tail': async () => (await import('./tools/hub-tail.js')).hubTailCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  const load = COMMANDS[command];
+  if (!load) {
+    process.stderr.write(`lora-edge: unknown command "${command}" (see lora-edge --help)\n`);
+    return 2;
+  }
+  try {
+    const handler = await load();
+    return (await handler(rest)) ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`lora-edge ${command}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`lora-edge ${command}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

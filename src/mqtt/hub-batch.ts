@@ -1,0 +1,44 @@
+// The hub batch message (schema: docs/hub/batch.schema.json), built in one place. Bump
+// HUB_SCHEMA_VERSION on any change that is not purely additive.
+import type { OutboxRecord, BatchRecord } from '../outbox/record.js';
+
+export const HUB_SCHEMA_VERSION = 1;
+
+export interface HubBatch {
+  schemaVersion: typeof HUB_SCHEMA_VERSION;
+  gatewayId: string;
+  /** `<firstSeq>-<lastSeq>`: the same records re-sent after a reconnect carry the same id. */
+  batchId: string;
+  sentAt: string;
+  records: BatchRecord[];
+}
+
+/**
+ * Adds the send-time fields. A record is a replay when it was captured before the current hub
+ * connection came up, that is, it waited in the outbox through an outage (or a restart).
+ */
+export function buildHubBatch(
+  gatewayId: string,
+  records: OutboxRecord[],
+  nowMs: number,
+  onlineSinceMs: number,
+): HubBatch {
+  const out: BatchRecord[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const captured = Date.parse(r.capturedAt);
+    out[i] = { ...r, holdMs: Math.max(0, nowMs - captured), replay: captured < onlineSinceMs };
+  }
+  return {
+    schemaVersion: HUB_SCHEMA_VERSION,
+    gatewayId,
+    batchId: `${records[0].seq}-${records[records.length - 1].seq}`,
+    sentAt: new Date(nowMs).toISOString(),
+    records: out,
+  };
+}
+
+/** gzip members start with 1f 8b; JSON batches start with `{`. Hubs tell the two apart by that. */
+export function isGzip(payload: Uint8Array): boolean {
+  return payload.length >= 2 && payload[0] === 0x1f && payload[1] === 0x8b;
+}

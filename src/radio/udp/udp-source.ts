@@ -1,0 +1,376 @@
+// RadioSource for Semtech UDP packet forwarders: one dgram socket that acknowledges PUSH_DATA and
+// PULL_DATA, turns rxpk entries into RadioFrames, keeps each gateway's downlink address and sends
+// PULL_RESP. Nothing a gateway sends can make the socket handler throw.
+
+import dgram from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { Logger } from '../../log.js';
+import type { CrcStatus, RadioFrame, RadioSource } from '../radio-frame.js';
+import { formatHostPort, parseHostPort } from './bind-address.js';
+import {
+  DATAGRAM_FAILURE_REASONS,
+  buildPullAck,
+  buildPullResp,
+  buildPushAck,
+  parseDatagram,
+  type PullDataPacket,
+  type PushDataPacket,
+  type TxAckPacket,
+} from './datagram.js';
+import type { ProtocolVersion } from './gwmp.js';
+import { RXPK_FAILURE_REASONS, rxpkToRadioFrame } from './rxpk.js';
+import type { GatewayStat } from './stat.js';
+
+export interface FrameOrigin {
+  gatewayEui: string;
+}
+
+/** A plain FrameHandler `(frame) => void` fits too. */
+export type UdpFrameHandler = (frame: RadioFrame, origin: FrameOrigin) => void;
+
+export interface StatReport {
+  gatewayEui: string;
+  receivedAt: number;
+  stat: GatewayStat;
+}
+
+export interface TxAckReport {
+  /** Token of the PULL_RESP this acknowledges (as returned by sendPullResp). */
+  token: number;
+  /** null when the gateway accepted the downlink, else its error such as "TOO_LATE". */
+  error: string | null;
+  warn?: string;
+  value?: string | number;
+  gatewayEui: string;
+}
+
+export interface DownlinkTarget {
+  gatewayEui: string;
+  address: string;
+  port: number;
+  version: ProtocolVersion;
+  /** ms since the epoch of the latest PULL_DATA from this gateway. */
+  lastPullAt: number;
+}
+
+export interface UdpSourceOptions {
+  id: string;
+  /** "host:port", IPv6 in brackets: "[::1]:1700". Port 0 picks a free port (see address()). */
+  bind: string;
+  logger: Logger;
+  onFrame: UdpFrameHandler;
+  onStat?: (report: StatReport) => void;
+  onTxAck?: (ack: TxAckReport) => void;
+  /** Clock for receivedAt; tests may pin it. */
+  now?: () => number;
+}
+
+export type UdpSourceErrorCode = 'bind_failed' | 'bad_bind_address' | 'not_started' | 'no_downlink_target';
+
+export class UdpSourceError extends Error {
+  constructor(
+    readonly code: UdpSourceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UdpSourceError';
+  }
+}
+
+type State = 'idle' | 'starting' | 'listening' | 'stopped';
+
+const CRC_COUNTER: Record<CrcStatus, string> = { ok: 'rx_crc_ok', bad: 'rx_crc_bad', none: 'rx_crc_none' };
+
+export class UdpSource implements RadioSource {
+  readonly id: string;
+  private readonly opts: UdpSourceOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private socket: dgram.Socket | undefined;
+  private currentState: State = 'idle';
+  private readonly counts: Record<string, number> = {};
+  private readonly targets = new Map<string, DownlinkTarget>();
+  private latestTarget: DownlinkTarget | undefined;
+  private readonly stats = new Map<string, StatReport>();
+  private latestStat: StatReport | undefined;
+  private nextToken = randomInt(0, 0x10000);
+
+  constructor(opts: UdpSourceOptions) {
+    this.id = opts.id;
+    this.opts = opts;
+    this.log = opts.logger.child({ source: opts.id });
+    this.now = opts.now ?? Date.now;
+    for (const name of [
+      'datagrams_received',
+      'datagrams_malformed',
+      'push_data',
+      'pull_data',
+      'tx_ack',
+      'tx_ack_error',
+      'rx_frames',
+      'rx_crc_ok',
+      'rx_crc_bad',
+      'rx_crc_none',
+      'rxpk_invalid',
+      'stat_received',
+      'stat_invalid',
+      'stat_junk_fields',
+      'pull_resp_sent',
+      'send_errors',
+      'handler_errors',
+    ]) {
+      this.counts[name] = 0;
+    }
+    for (const reason of DATAGRAM_FAILURE_REASONS) this.counts[`malformed_${reason}`] = 0;
+    for (const reason of RXPK_FAILURE_REASONS) this.counts[`rxpk_invalid_${reason}`] = 0;
+  }
+
+  async start(): Promise<void> {
+    if (this.socket) return;
+    let bind;
+    try {
+      bind = parseHostPort(this.opts.bind);
+    } catch (err) {
+      throw new UdpSourceError('bad_bind_address', `UDP source "${this.id}": bad bind address: ${(err as Error).message}`);
+    }
+    const socket = dgram.createSocket({ type: bind.family });
+    this.socket = socket;
+    this.currentState = 'starting';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onClose = (): void => reject(new Error('stopped before the bind completed'));
+        socket.once('error', reject);
+        socket.once('close', onClose);
+        socket.bind(bind.port, bind.host, () => {
+          socket.off('error', reject);
+          socket.off('close', onClose);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.socket = undefined;
+      this.currentState = 'stopped';
+      closeQuietly(socket);
+      throw new UdpSourceError(
+        'bind_failed',
+        `UDP source "${this.id}": cannot bind ${this.opts.bind}: ${describeBindError(err)}`,
+        { cause: err },
+      );
+    }
+    socket.on('error', (err) => this.log.warn({ err }, 'UDP socket error'));
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    this.currentState = 'listening';
+    const addr = socket.address();
+    this.log.info({ address: formatHostPort(addr.address, addr.port) }, 'listening for packet forwarders');
+  }
+
+  async stop(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (this.currentState !== 'idle') this.currentState = 'stopped';
+    if (!socket) return;
+    await new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  state(): string {
+    return this.currentState;
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.counts };
+  }
+
+  /** The bound address, useful after binding port 0. */
+  address(): { address: string; port: number } {
+    if (!this.socket || this.currentState !== 'listening') {
+      throw new UdpSourceError('not_started', `UDP source "${this.id}" is not listening`);
+    }
+    const { address, port } = this.socket.address();
+    return { address, port };
+  }
+
+  /** Where PULL_RESP for this gateway goes; without an EUI, the gateway that pulled most recently. */
+  downlinkTarget(gatewayEui?: string): DownlinkTarget | undefined {
+    const t = gatewayEui === undefined ? this.latestTarget : this.targets.get(gatewayEui.toLowerCase());
+    return t ? { ...t } : undefined;
+  }
+
+  /** Latest `stat` report; without an EUI, from whichever gateway reported last. */
+  lastStat(gatewayEui?: string): StatReport | undefined {
+    return gatewayEui === undefined ? this.latestStat : this.stats.get(gatewayEui.toLowerCase());
+  }
+
+  /**
+   * Sends `{"txpk": txpk}` to the gateway's PULL_DATA address and resolves with the token its
+   * TX_ACK will carry. Rejects when the source is not listening or the gateway never pulled.
+   */
+  async sendPullResp(txpk: object, gatewayEui?: string): Promise<number> {
+    const socket = this.socket;
+    if (!socket || this.currentState !== 'listening') {
+      throw new UdpSourceError('not_started', `UDP source "${this.id}" is not listening`);
+    }
+    const target = this.downlinkTarget(gatewayEui);
+    if (!target) {
+      const who = gatewayEui === undefined ? 'any gateway' : `gateway ${gatewayEui}`;
+      throw new UdpSourceError('no_downlink_target', `no PULL_DATA received from ${who} yet; cannot send a downlink`);
+    }
+    const token = this.nextToken;
+    this.nextToken = (this.nextToken + 1) & 0xffff;
+    const datagram = buildPullResp(target.version, token, txpk);
+    await new Promise<void>((resolve, reject) => {
+      socket.send(datagram, target.port, target.address, (err) => (err ? reject(err) : resolve()));
+    });
+    this.counts.pull_resp_sent++;
+    return token;
+  }
+
+  private count(name: string): void {
+    this.counts[name] = (this.counts[name] ?? 0) + 1;
+  }
+
+  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    try {
+      this.handleDatagram(msg, rinfo);
+    } catch (err) {
+      // Only a bug in this file gets here; keep listening.
+      this.count('handler_errors');
+      this.log.error({ err, from: formatHostPort(rinfo.address, rinfo.port) }, 'failed to handle datagram');
+    }
+  }
+
+  private handleDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    this.count('datagrams_received');
+    const receivedAt = this.now();
+    const parsed = parseDatagram(msg);
+    if (!parsed.ok) {
+      this.count('datagrams_malformed');
+      this.count(`malformed_${parsed.reason}`);
+      this.log.debug(
+        { from: formatHostPort(rinfo.address, rinfo.port), bytes: msg.length, reason: parsed.reason, detail: parsed.detail },
+        'malformed datagram',
+      );
+      return;
+    }
+    const packet = parsed.packet;
+    switch (packet.type) {
+      case 'PUSH_DATA':
+        this.reply(buildPushAck(packet.version, packet.token), rinfo);
+        this.handlePushData(packet, receivedAt);
+        return;
+      case 'PULL_DATA':
+        this.rememberTarget(packet, rinfo, receivedAt);
+        this.reply(buildPullAck(packet.version, packet.token), rinfo);
+        return;
+      case 'TX_ACK':
+        this.handleTxAck(packet);
+        return;
+    }
+  }
+
+  private handlePushData(packet: PushDataPacket, receivedAt: number): void {
+    this.count('push_data');
+    const origin: FrameOrigin = { gatewayEui: packet.gatewayEui };
+    for (const raw of packet.rxpk) {
+      const result = rxpkToRadioFrame(raw, this.id, receivedAt);
+      if (!result.ok) {
+        this.count('rxpk_invalid');
+        this.count(`rxpk_invalid_${result.reason}`);
+        this.log.debug({ gatewayEui: packet.gatewayEui, reason: result.reason, detail: result.detail }, 'invalid rxpk');
+        continue;
+      }
+      this.count('rx_frames');
+      this.count(CRC_COUNTER[result.frame.crc]);
+      this.callHandler('onFrame', () => this.opts.onFrame(result.frame, origin));
+    }
+    if (packet.stat) {
+      if (!packet.stat.ok) {
+        this.count('stat_invalid');
+        this.log.debug({ gatewayEui: packet.gatewayEui, detail: packet.stat.detail }, 'invalid stat');
+        return;
+      }
+      this.count('stat_received');
+      if (packet.stat.junkFields.length > 0) {
+        this.counts.stat_junk_fields += packet.stat.junkFields.length;
+        this.log.debug({ gatewayEui: packet.gatewayEui, fields: packet.stat.junkFields }, 'stat fields ignored');
+      }
+      const report: StatReport = { gatewayEui: packet.gatewayEui, receivedAt, stat: packet.stat.stat };
+      this.stats.set(packet.gatewayEui, report);
+      this.latestStat = report;
+      const onStat = this.opts.onStat;
+      if (onStat) this.callHandler('onStat', () => onStat(report));
+    }
+  }
+
+  private handleTxAck(packet: TxAckPacket): void {
+    this.count('tx_ack');
+    if (packet.error !== null) this.count('tx_ack_error');
+    const onTxAck = this.opts.onTxAck;
+    if (!onTxAck) return;
+    const ack: TxAckReport = { token: packet.token, error: packet.error, gatewayEui: packet.gatewayEui };
+    if (packet.warn !== undefined) ack.warn = packet.warn;
+    if (packet.value !== undefined) ack.value = packet.value;
+    this.callHandler('onTxAck', () => onTxAck(ack));
+  }
+
+  /** Forwarders pull from a different socket than they push from, so only PULL_DATA sets the target. */
+  private rememberTarget(packet: PullDataPacket, rinfo: dgram.RemoteInfo, at: number): void {
+    const target: DownlinkTarget = {
+      gatewayEui: packet.gatewayEui,
+      address: rinfo.address,
+      port: rinfo.port,
+      version: packet.version,
+      lastPullAt: at,
+    };
+    this.count('pull_data');
+    this.targets.set(packet.gatewayEui, target);
+    this.latestTarget = target;
+  }
+
+  private callHandler(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.count('handler_errors');
+      this.log.warn({ err, handler: name }, 'handler threw');
+    }
+  }
+
+  private reply(datagram: Buffer, rinfo: dgram.RemoteInfo): void {
+    const socket = this.socket;
+    if (!socket) return;
+    socket.send(datagram, rinfo.port, rinfo.address, (err) => {
+      if (!err) return;
+      this.count('send_errors');
+      this.log.warn({ err, to: formatHostPort(rinfo.address, rinfo.port) }, 'failed to send ack');
+    });
+  }
+}
+
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // A socket whose bind failed may already be closed.
+  }
+}
+
+const BIND_ERROR_HINTS: Record<string, string> = {
+  EADDRINUSE: 'address already in use (another process, maybe another packet-forwarder server, holds this port)',
+  EADDRNOTAVAIL: 'address not available on this host',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  ENOTFOUND: 'host name does not resolve',
+  EAI_AGAIN: 'host name lookup failed temporarily',
+};
+
+function describeBindError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && BIND_ERROR_HINTS[code]) return `${BIND_ERROR_HINTS[code]} [${code}]`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,79 @@
+// `lora-edge run --demo` (npm start): the real daemon on embedded defaults, so something real flows
+// on a fresh machine: an embedded MQTT broker, a simulated packet forwarder with simulated devices
+// sending encrypted uplinks, and a hub-side subscriber that logs the batches it receives.
+import { createSocket } from 'node:dgram';
+import { resolve } from 'node:path';
+import mqtt from 'mqtt';
+import { validateConfig } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { startEmbeddedBroker } from '../testing/embedded-broker.js';
+import { runUdpTraffic } from '../testing/udp-traffic.js';
+import { DEMO_DEVICES } from '../testing/demo-devices.js';
+import { batchFilter } from '../mqtt/topics.js';
+import { runDaemon } from './run.js';
+
+export const DEMO_GATEWAY_ID = '0016c001ff10a235';
+
+async function udpPortFree(port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  return new Promise((res) => {
+    s.once('error', () => res(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}
+
+export async function runDemo(): Promise<number> {
+  const logger = createLogger({ level: (process.env.LORA_EDGE_LOG_LEVEL as 'info') ?? 'info' });
+  const broker = await startEmbeddedBroker(1883).catch(() => startEmbeddedBroker(0));
+  const udpPort = (await udpPortFree(1700)) ? 1700 : 0;
+  const dir = resolve(process.env.LORA_EDGE_STORAGE_DIR ?? '.lora-edge-demo');
+  const loaded = validateConfig(
+    {
+      gateway: { id: DEMO_GATEWAY_ID },
+      sources: [{ type: 'udp', bind: `127.0.0.1:${udpPort || 1700}` }],
+      mqtt: { url: broker.url, topicPrefix: 'eu868', marshaler: 'json' },
+      storage: { dir },
+    },
+    'demo',
+    {},
+  );
+  if (udpPort === 0) {
+    logger.warn('UDP port 1700 is in use (a packet forwarder bridge running?); the demo needs it free');
+    await broker.close();
+    return 1;
+  }
+  logger.info({ broker: broker.url, udp: `127.0.0.1:${udpPort}`, storage: dir }, 'demo: embedded broker and simulated packet forwarder');
+
+  // The hub's side: a plain subscriber that logs what arrives.
+  const hub = mqtt.connect(broker.url, { clientId: 'demo-hub', protocolVersion: 4 });
+  hub.subscribe(batchFilter('eu868'), { qos: 1 });
+  hub.on('message', (_topic, payload) => {
+    try {
+      const batch = JSON.parse(payload.toString()) as { batchId: string; records: Array<{ seq: number; holdMs: number }> };
+      logger.info({ batchId: batch.batchId, records: batch.records.length, maxHoldMs: Math.max(...batch.records.map((r) => r.holdMs)) }, 'hub received a batch');
+    } catch {
+      logger.warn('hub received a batch that is not JSON');
+    }
+  });
+
+  const traffic = new AbortController();
+  const appDone = runDaemon(loaded, logger, async () => {
+    traffic.abort();
+    hub.end(true);
+  });
+  // Give the daemon a moment to bind its UDP port before the simulated forwarder starts.
+  await new Promise((r) => setTimeout(r, 300));
+  const trafficDone = runUdpTraffic({
+    target: `127.0.0.1:${udpPort}`,
+    gatewayEui: DEMO_GATEWAY_ID,
+    devices: DEMO_DEVICES,
+    rate: 1,
+    count: Infinity,
+    signal: traffic.signal,
+  }).catch((err: Error) => logger.error({ err: err.message }, 'simulated packet forwarder failed'));
+  const code = await appDone;
+  traffic.abort();
+  await trafficDone;
+  await broker.close();
+  return code;
+}

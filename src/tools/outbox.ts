@@ -1,0 +1,64 @@
+// `lora-edge outbox stats|export`: inspect the outbox while the daemon is stopped.
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { outboxStatsReport, exportOutbox, createProgressBar, OutboxError } from '../outbox/index.js';
+import { UsageError, parseCommandArgs, requireString } from './usage.js';
+
+function formatAge(ms: number | null): string {
+  if (ms === null) return '-';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} days`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export async function outboxCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parseCommandArgs(rest, {
+    config: { type: 'string', short: 'c' },
+    dir: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    json: { type: 'boolean' },
+  });
+  if (sub !== 'stats' && sub !== 'export') throw new UsageError('use "outbox stats" or "outbox export --out FILE"');
+  const dir = values.dir ?? loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH).config.storage.dir;
+  try {
+    if (sub === 'stats') {
+      const r = await outboxStatsReport(dir);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      } else {
+        process.stdout.write(
+          [
+            `outbox:        ${r.dir}`,
+            `depth:         ${r.depth} records`,
+            `bytes:         ${formatBytes(r.bytes)}`,
+            `oldest record: ${r.oldestCapturedAt ?? '-'} (${formatAge(r.oldestAgeMs)} old)`,
+            `seq range:     ${r.firstSeq === null ? '-' : `${r.firstSeq} .. ${r.lastSeq}`} (next seq ${r.nextSeq})`,
+          ].join('\n') + '\n',
+        );
+      }
+      return 0;
+    }
+    const out = requireString(values.out, '--out FILE');
+    const bar = createProgressBar(process.stderr);
+    const result = await exportOutbox(dir, out, (done, total) => bar.update(done, total));
+    bar.finish();
+    process.stdout.write(`exported ${result.records} records (${formatBytes(result.bytes)}) to ${out}` +
+      (result.skippedCorrupt ? `; ${result.skippedCorrupt} corrupt records left out` : '') + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof OutboxError) {
+      process.stderr.write(`lora-edge outbox ${sub}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+// `lora-edge run`: the daemon. Refuses a bad config before opening anything, then runs until
+// SIGTERM/SIGINT and stops every part in reverse order within 5 s.
+import { App } from '../app/app.js';
+import { DEFAULT_CONFIG_PATH, loadConfigFile, readMqttPassword, type LoadedConfig } from '../config/load.js';
+import { createLogger, type Logger } from '../log.js';
+import { parseCommandArgs } from './usage.js';
+
+const STOP_DEADLINE_MS = 5000;
+
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    config: { type: 'string', short: 'c' },
+    demo: { type: 'boolean' },
+  });
+  if (values.demo) {
+    const { runDemo } = await import('./demo.js');
+    return runDemo();
+  }
+  const loaded = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
+  const logger = createLogger({ level: loaded.config.log.level });
+  return runDaemon(loaded, logger);
+}
+
+/** Starts the app and waits for a stop signal. Returns the exit code. */
+export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop?: () => Promise<void>): Promise<number> {
+  for (const w of loaded.warnings) logger.warn(w);
+  if (loaded.envApplied.length) logger.info({ variables: loaded.envApplied }, 'environment overrides applied');
+  let password: string | undefined;
+  try {
+    password = readMqttPassword(loaded.config);
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'cannot read the MQTT password file');
+    return exitAfterFlush(logger, 2);
+  }
+  const app = new App({ config: loaded.config, logger, mqttPassword: password });
+  try {
+    await app.start();
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'lora-edge could not start');
+    return exitAfterFlush(logger, 1);
+  }
+  const signal = await waitForStopSignal();
+  logger.info({ signal }, 'stopping');
+  const deadline = setTimeout(() => {
+    logger.error(`parts did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway`);
+    logger.flush();
+    process.exit(1);
+  }, STOP_DEADLINE_MS);
+  await beforeStop?.();
+  await app.stop();
+  clearTimeout(deadline);
+  return exitAfterFlush(logger, 0);
+}
+
+function waitForStopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // A second signal while stopping means "now".
+      process.once('SIGTERM', () => process.exit(1));
+      process.once('SIGINT', () => process.exit(1));
+      resolve(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** Flushes the async log, then makes sure the process ends even if a library left a handle open. */
+function exitAfterFlush(logger: Logger, code: number): number {
+  logger.flush();
+  setTimeout(() => process.exit(code), 200).unref();
+  return code;
+}
