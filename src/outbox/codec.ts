@@ -1,0 +1,51 @@
+// Record values: the record JSON in UTF-8, `seq` first. Decoding checks just enough that the
+// forwarder can rely on the shape it gets back (an object with the seq of its key and a capturedAt).
+import type { OutboxRecord } from './record.js';
+import { OutboxArgumentError } from './errors.js';
+
+export type NewRecord = Omit<OutboxRecord, 'seq'>;
+
+export type DecodeResult = { ok: true; record: OutboxRecord } | { ok: false; reason: string };
+
+/** Serialises a record for storage. Throws OutboxArgumentError for input that is not a storable record. */
+export function encodeRecord(seq: number, record: NewRecord): Buffer {
+  if (!record || typeof record !== 'object' || Array.isArray(record)) {
+    throw new OutboxArgumentError('outbox append: record must be an object');
+  }
+  if (typeof record.capturedAt !== 'string' || Number.isNaN(Date.parse(record.capturedAt))) {
+    throw new OutboxArgumentError(
+      `outbox append: record.capturedAt must be an ISO 8601 time string, got ${JSON.stringify(record.capturedAt) ?? 'undefined'}`,
+    );
+  }
+  let json: string;
+  try {
+    // Object.assign puts seq first and lets it win over a stray runtime `seq` in the input.
+    json = JSON.stringify(Object.assign({ seq }, record, { seq }));
+  } catch (err) {
+    throw new OutboxArgumentError(`outbox append: record is not serialisable as JSON (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  return Buffer.from(json, 'utf8');
+}
+
+export function decodeRecord(expectedSeq: number | null, value: Uint8Array): DecodeResult {
+  if (expectedSeq === null) return { ok: false, reason: 'malformed record key' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'value is not JSON' };
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, reason: 'value is not a JSON object' };
+  }
+  const rec = parsed as Partial<OutboxRecord>;
+  if (rec.seq !== expectedSeq) {
+    return { ok: false, reason: `seq mismatch: key says ${expectedSeq}, value says ${JSON.stringify(rec.seq) ?? 'nothing'}` };
+  }
+  if (typeof rec.capturedAt !== 'string' || Number.isNaN(Date.parse(rec.capturedAt))) {
+    return { ok: false, reason: 'capturedAt missing or not a time' };
+  }
+  return { ok: true, record: parsed as OutboxRecord };
+}

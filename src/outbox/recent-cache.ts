@@ -1,0 +1,114 @@
+// The newest flushed records, kept in memory (bounded by bytes) so live traffic is read back and
+// acknowledged without touching LevelDB again. Invariant: every stored record with seq > floor is
+// in the cache; older ones are only on disk (the backlog after an outage or a restart).
+
+export interface CachedRecord {
+  seq: number;
+  value: Buffer;
+  capturedAt: string;
+}
+
+export class RecentCache {
+  private entries: CachedRecord[] = [];
+  /** Index of the first live entry; the array is compacted now and then. */
+  private start = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    /** Every stored record with seq > floor is cached. */
+    public floor: number,
+  ) {}
+
+  get size(): number {
+    return this.entries.length - this.start;
+  }
+
+  /** True when the records after `afterSeq` can all be served from memory. */
+  covers(afterSeq: number): boolean {
+    return afterSeq >= this.floor;
+  }
+
+  first(): CachedRecord | undefined {
+    return this.entries[this.start];
+  }
+
+  last(): CachedRecord | undefined {
+    return this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
+  }
+
+  /** Records just written (seqs ascending, above everything cached). */
+  add(records: CachedRecord[]): void {
+    for (const r of records) {
+      this.entries.push(r);
+      this.bytes += r.value.length;
+    }
+    while (this.bytes > this.maxBytes && this.size > 0) {
+      const evicted = this.entries[this.start++];
+      this.bytes -= evicted.value.length;
+      this.floor = evicted.seq;
+    }
+    this.compact();
+  }
+
+  private indexAfter(seq: number): number {
+    let lo = this.start;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid].seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Cached records with seq > afterSeq, at most maxRecords and maxBytes (at least one). */
+  read(afterSeq: number, maxRecords: number, maxBytes: number): CachedRecord[] {
+    const out: CachedRecord[] = [];
+    let used = 0;
+    for (let i = this.indexAfter(afterSeq); i < this.entries.length && out.length < maxRecords; i++) {
+      const e = this.entries[i];
+      if (out.length > 0 && used + e.value.length > maxBytes) break;
+      out.push(e);
+      used += e.value.length;
+    }
+    return out;
+  }
+
+  /** The cached records with from <= seq <= to. */
+  range(from: number, to: number): CachedRecord[] {
+    const out: CachedRecord[] = [];
+    for (let i = this.indexAfter(from - 1); i < this.entries.length && this.entries[i].seq <= to; i++) out.push(this.entries[i]);
+    return out;
+  }
+
+  /** Forgets deleted records (acknowledged, dropped or corrupt). */
+  remove(seqs: Iterable<number>): void {
+    const doomed = new Set(seqs);
+    if (doomed.size === 0 || this.size === 0) return;
+    // Acks delete from the front: the common case is a cheap advance of `start`.
+    while (this.start < this.entries.length && doomed.has(this.entries[this.start].seq)) {
+      this.bytes -= this.entries[this.start].value.length;
+      doomed.delete(this.entries[this.start].seq);
+      this.start += 1;
+    }
+    if (doomed.size > 0) {
+      const kept: CachedRecord[] = [];
+      for (let i = this.start; i < this.entries.length; i++) {
+        const e = this.entries[i];
+        if (doomed.has(e.seq)) this.bytes -= e.value.length;
+        else kept.push(e);
+      }
+      this.entries = kept;
+      this.start = 0;
+    }
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// The Record: what the outbox stores and what the hub receives inside a batch (hub schema
+// `docs/hub/batch.schema.json`). `(gatewayId, seq)` is the idempotency key.
+
+export interface RecordRadio {
+  source: string;
+  frequency: number;
+  modulation: 'LORA' | 'FSK';
+  spreadingFactor: number | null;
+  bandwidth: number | null;
+  codeRate: string | null;
+  fskDatarate: number | null;
+  rssi: number;
+  snr: number | null;
+  channel: number | null;
+  rfChain: number | null;
+  crc: 'ok' | 'bad' | 'none';
+  /** Concentrator µs counter (u32) when the source gave one. */
+  counterUs: number | null;
+  /** UTC time the concentrator stamped (GPS-backed or its own clock), when given. */
+  gwTime: string | null;
+}
+
+export interface RecordLorawan {
+  mType: string;
+  /** Data frames: DevAddr, 8 hex digits MSB first. */
+  devAddr: string | null;
+  /** Data frames: 32-bit FCnt (rebuilt from the 16 bits on air when the device is known). */
+  fCnt: number | null;
+  fPort: number | null;
+  adr: boolean | null;
+  ack: boolean | null;
+  /** true/false when the device's keys are known, null otherwise. */
+  micValid: boolean | null;
+  /** Join requests: identifiers, hex MSB first. */
+  joinEui: string | null;
+  devEui: string | null;
+  devNonce: number | null;
+  /** Set when the frame is not a valid LoRaWAN frame; the raw payload is still forwarded. */
+  parseError: string | null;
+}
+
+export interface RecordDevice {
+  devEui: string;
+  name: string;
+  profile: string;
+  owner: string;
+}
+
+export interface RecordDecoded {
+  codec: string;
+  data: Record<string, unknown> | null;
+  warnings: string[];
+  errors: string[];
+}
+
+/** A record as stored in the outbox (without the send-time fields). */
+export interface OutboxRecord {
+  seq: number;
+  /** ISO 8601 UTC, ms precision: when the gateway received the frame. */
+  capturedAt: string;
+  radio: RecordRadio;
+  /** Base64, exactly as received. */
+  phyPayload: string;
+  lorawan: RecordLorawan;
+  device: RecordDevice | null;
+  decoded: RecordDecoded | null;
+}
+
+/** A record as sent in a batch: plus how long it was held and whether it waited through an outage. */
+export interface BatchRecord extends OutboxRecord {
+  holdMs: number;
+  replay: boolean;
+}

@@ -1,0 +1,209 @@
+// Appending: seq assignment across restarts, group commit, pending bound, flush notifications.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Outbox, OutboxArgumentError, OutboxClosedError, type BatchOp } from '../../src/outbox/index.js';
+import { captureLog, removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
+
+function nextFlush(outbox: Outbox): Promise<number> {
+  return new Promise((resolve) => {
+    const off = outbox.onFlushed((lastSeq) => {
+      off();
+      resolve(lastSeq);
+    });
+  });
+}
+
+test('seqs start at 1 and continue across close/reopen', async () => {
+  const dir = tempDir();
+  try {
+    let ob = await Outbox.open({ dir });
+    assert.equal([ob.append(sampleRecord(1)), ob.append(sampleRecord(2)), ob.append(sampleRecord(3))], [1, 2, 3]);
+    await ob.close();
+    ob = await Outbox.open({ dir });
+    assert.is(ob.stats().depth, 3);
+    assert.is(ob.stats().nextSeq, 4);
+    assert.is(ob.append(sampleRecord(4)), 4);
+    await ob.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('seqs continue after the store was fully drained (high-water mark persisted)', async () => {
+  const dir = tempDir();
+  try {
+    let ob = await Outbox.open({ dir });
+    for (let i = 1; i <= 5; i++) ob.append(sampleRecord(i));
+    await ob.flush();
+    await ob.ack({ from: 1, to: 5 });
+    assert.is(ob.stats().depth, 0);
+    await ob.close();
+    ob = await Outbox.open({ dir });
+    assert.is(ob.stats().depth, 0);
+    assert.is(ob.stats().firstSeq, null);
+    assert.is(ob.append(sampleRecord(6)), 6);
+    await ob.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('appends inside the interval become one batch with the meta update', async () => {
+  const dir = tempDir();
+  const batches: BatchOp[][] = [];
+  try {
+    const ob = await Outbox.open({
+      dir,
+      flushIntervalMs: 30,
+      flushMaxRecords: 1000,
+      wrapBatchWrite: (write) => (ops, o) => {
+        batches.push(ops);
+        return write(ops, o);
+      },
+    });
+    const flushed = nextFlush(ob);
+    for (let i = 1; i <= 10; i++) ob.append(sampleRecord(i));
+    assert.is(ob.stats().pending, 10, 'nothing written synchronously');
+    assert.is(ob.stats().depth, 0);
+    assert.is(await flushed, 10);
+    assert.is(batches.length, 1);
+    assert.is(batches[0]!.length, 11, '10 puts + meta');
+    assert.is(batches[0]!.filter((op) => op.type === 'put' && op.key[0] === 0x72).length, 10);
+    const s = ob.stats();
+    assert.is(s.flushes, 1);
+    assert.is(s.depth, 10);
+    assert.is(s.pending, 0);
+    let bytes = 0;
+    for (let i = 1; i <= 10; i++) bytes += storedSize(i, sampleRecord(i));
+    assert.is(s.bytes, bytes);
+    assert.is(s.firstSeq, 1);
+    assert.is(s.lastSeq, 10);
+    assert.is(s.oldestCapturedAt, sampleRecord(1).capturedAt);
+    await ob.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('reaching flushMaxRecords flushes without waiting for the timer; close flushes the rest', async () => {
+  const dir = tempDir();
+  const sizes: number[] = [];
+  try {
+    const ob = await Outbox.open({
+      dir,
+      flushIntervalMs: 60_000,
+      flushMaxRecords: 4,
+      wrapBatchWrite: (write) => (ops, o) => {
+        sizes.push(ops.length - 1);
+        return write(ops, o);
+      },
+    });
+    const flushed = nextFlush(ob);
+    for (let i = 1; i <= 4; i++) ob.append(sampleRecord(i));
+    assert.is(await flushed, 4);
+    ob.append(sampleRecord(5));
+    assert.is(ob.stats().pending, 1);
+    await ob.close();
+    assert.equal(sizes, [4, 1]);
+    const again = await Outbox.open({ dir });
+    assert.is(again.stats().depth, 5);
+    await again.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('sync option reaches the batch write', async () => {
+  const dir = tempDir();
+  const seen: boolean[] = [];
+  try {
+    const ob = await Outbox.open({
+      dir,
+      sync: true,
+      wrapBatchWrite: (write) => (ops, o) => {
+        seen.push(o.sync);
+        return write(ops, o);
+      },
+    });
+    ob.append(sampleRecord(1));
+    await ob.flush();
+    await ob.ack([1]);
+    await ob.close();
+    assert.equal(seen, [true, true]);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('stalled disk: beyond maxPendingRecords the oldest waiting records are dropped, logged once', async () => {
+  const dir = tempDir();
+  const { logger, lines } = captureLog();
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let calls = 0;
+  try {
+    const ob = await Outbox.open({
+      dir,
+      logger,
+      flushMaxRecords: 2,
+      maxPendingRecords: 3,
+      wrapBatchWrite: (write) => async (ops, o) => {
+        calls += 1;
+        if (calls === 1) await gate;
+        return write(ops, o);
+      },
+    });
+    ob.append(sampleRecord(1));
+    ob.append(sampleRecord(2)); // group [1,2] starts writing and stalls
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.is(calls, 1);
+    for (let i = 3; i <= 7; i++) ob.append(sampleRecord(i));
+    const s = ob.stats();
+    assert.is(s.pending, 3);
+    assert.is(s.dropped.pending_overflow, 2);
+    assert.is(lines.filter((l) => /writes are stalled/.test(l.msg)).length, 1);
+    release();
+    await ob.flush();
+    const seqs = (await ob.readBatch(0, 100, 1e9)).map((r) => r.seq);
+    assert.equal(seqs, [1, 2, 5, 6, 7]);
+    const caughtUp = lines.filter((l) => /caught up/.test(l.msg));
+    assert.is(caughtUp.length, 1);
+    assert.is(caughtUp[0]!.droppedRecords, 2);
+    await ob.close();
+  } finally {
+    release();
+    removeDir(dir);
+  }
+});
+
+test('bad records throw a typed error without consuming a seq; append after close throws', async () => {
+  const dir = tempDir();
+  try {
+    const ob = await Outbox.open({ dir });
+    assert.throws(() => ob.append({ ...sampleRecord(1), capturedAt: 'not a time' }), (e: unknown) => e instanceof OutboxArgumentError);
+    assert.is(ob.append(sampleRecord(1)), 1);
+    await ob.close();
+    await ob.close(); // idempotent
+    assert.throws(() => ob.append(sampleRecord(2)), (e: unknown) => e instanceof OutboxClosedError);
+    await ob.ack([1]).then(
+      () => assert.unreachable('ack after close must reject'),
+      (e: unknown) => assert.instance(e, OutboxClosedError),
+    );
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('invalid options are rejected before touching the disk', async () => {
+  const dir = tempDir();
+  try {
+    await Outbox.open({ dir, maxBytes: 0 }).then(
+      () => assert.unreachable(),
+      (e: unknown) => assert.match((e as Error).message, /maxBytes must be a positive integer/),
+    );
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test.run();
