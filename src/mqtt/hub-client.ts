@@ -11,6 +11,9 @@ import type { Logger } from '../log.js';
 import { Topics } from './topics.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
 
+/** Bytes queued on the socket above which live (QoS 0) copies are skipped. */
+const LIVE_BACKLOG_LIMIT = 1024 * 1024;
+
 export interface HubClientOptions {
   url: string;
   gatewayId: string;
@@ -186,9 +189,13 @@ export class HubClient {
     return this.publishRaw(topic, payload, qos, retain);
   }
 
-  /** Live-stream publish: QoS 0, only while online; returns false (and counts) when skipped. */
+  /**
+   * Live-stream publish: QoS 0, only while online and while the socket keeps up; returns false
+   * (and counts) when skipped. The batch stream carries every frame anyway, so under back-pressure
+   * the live copy is the one given up, and memory stays bounded.
+   */
   publishLive(topic: string, payload: Buffer | string): boolean {
-    if (!this.isOnline || !this.client) {
+    if (!this.isOnline || !this.client || (this.client.stream?.writableLength ?? 0) > LIVE_BACKLOG_LIMIT) {
       this.stats.liveSkipped += 1;
       return false;
     }

@@ -1,0 +1,122 @@
+// `npm run bench`: the live path UDP -> daemon -> mosquitto, measured on a real daemon process:
+// end-to-end frames/s (records received by a hub subscriber), the daemon's CPU time per frame and
+// peak RSS (from /proc), plus LoRaWAN decode throughput beside lora-packet.
+// Figures are printed, never asserted: these machines are shared and noisy.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { packagePath } from '../../src/paths.js';
+import { daemonNodeFlags } from '../../src/node-flags.js';
+import { startMosquitto, startAedes, mosquittoPath, type TestBroker } from '../../test/helpers/brokers.js';
+import { freeUdpPort } from '../../test/helpers/daemon.js';
+import { benchLorawanDecode } from './lorawan-decode.js';
+
+const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
+const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
+const GATEWAY = '0016c001ff10a235';
+const CLK_TCK = 100;
+
+function anonKiB(pid: number): number {
+  try {
+    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function procStat(pid: number): { cpuMs: number; hwmKiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuMs: (cpuTicks * 1000) / CLK_TCK, hwmKiB: hwm };
+}
+
+async function benchLivePath(broker: TestBroker): Promise<Record<string, string | number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'lora-edge-bench-'));
+  const udp = `127.0.0.1:${await freeUdpPort()}`;
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    `gateway: {id: "${GATEWAY}"}\nsources: [{type: udp, bind: "${udp}"}]\nmqtt: {url: "${broker.url}"}\nstorage: {dir: "${join(dir, 'data')}"}\nlog: {level: info}\n`,
+  );
+  const log = openSync('/dev/null', 'w');
+  const main = packagePath('dist', 'src', 'main.js');
+  const daemon = spawn(process.execPath, [...daemonNodeFlags(main), main, 'run', '--config', config], { stdio: ['ignore', log, 'inherit'] });
+  const hub = mqtt.connect(broker.url, { clientId: 'bench-hub', protocolVersion: 4 });
+  let records = 0;
+  let ups = 0;
+  let lastAt = 0;
+  let resolveAll: () => void = () => undefined;
+  const allIn = new Promise<void>((r) => (resolveAll = r));
+  hub.on('message', (topic, payload) => {
+    if (topic.endsWith('/event/up')) ups += 1;
+    else {
+      records += (JSON.parse(payload.toString()) as { records: unknown[] }).records.length;
+      lastAt = performance.now();
+      if (records >= FRAMES) resolveAll();
+    }
+  });
+  await new Promise<void>((r) => hub.once('connect', () => r()));
+  await hub.subscribeAsync([`eu868/gateway/${GATEWAY}/event/batch`, `eu868/gateway/${GATEWAY}/event/up`], { qos: 1 });
+  // Wait until the daemon is connected (its ONLINE state arrives retained).
+  await new Promise<void>((resolve) => {
+    const probe = mqtt.connect(broker.url, { clientId: 'bench-probe', protocolVersion: 4 });
+    probe.on('connect', () => probe.subscribe(`eu868/gateway/${GATEWAY}/state/conn`));
+    probe.on('message', () => probe.end(true, {}, () => resolve()));
+  });
+  const before = procStat(daemon.pid!);
+  // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled.
+  let peakAnon = anonKiB(daemon.pid!);
+  const sampler = setInterval(() => (peakAnon = Math.max(peakAnon, anonKiB(daemon.pid!))), 50);
+  const t0 = performance.now();
+  // The packet forwarder is another process, as on a real gateway: the `simulate udp` tool.
+  const sim = spawn(process.execPath, [packagePath('dist', 'src', 'main.js'), 'simulate', 'udp', '--target', udp,
+    '--rate', String(OFFERED_RATE), '--count', String(FRAMES), '--devices', '200', '--gateway', GATEWAY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let simOut = '';
+  sim.stdout!.on('data', (c) => (simOut += c));
+  await new Promise((r) => sim.once('exit', r));
+  const traffic = JSON.parse(simOut) as { framesSent: number; pushTimeouts: number };
+  const timeout = setTimeout(resolveAll, 60_000);
+  await allIn;
+  clearTimeout(timeout);
+  const after = procStat(daemon.pid!);
+  clearInterval(sampler);
+  const elapsedS = (lastAt - t0) / 1000;
+  daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.once('exit', r));
+  await hub.endAsync(true);
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    broker: broker.kind,
+    framesOffered: traffic.framesSent,
+    pushAckTimeouts: traffic.pushTimeouts,
+    offeredRatePerS: OFFERED_RATE,
+    recordsReceived: records,
+    liveEventUpReceived: ups,
+    endToEndFramesPerS: Math.round(records / elapsedS),
+    daemonCpuUsPerFrame: Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1)),
+    daemonPeakRssMB: Number((after.hwmKiB / 1024).toFixed(1)),
+    daemonPeakAnonMB: Number((peakAnon / 1024).toFixed(1)),
+  };
+}
+
+async function main(): Promise<void> {
+  const useMosquitto = mosquittoPath() !== undefined;
+  if (!useMosquitto) console.log('mosquitto not installed: measuring against the embedded aedes broker instead');
+  const broker = useMosquitto ? await startMosquitto() : await startAedes();
+  try {
+    console.log('live path UDP -> daemon -> broker (targets: >= 10000 frames/s, peak RSS < 100 MB)');
+    console.table([await benchLivePath(broker)]);
+  } finally {
+    await broker.stop();
+  }
+  const dec = await benchLorawanDecode();
+  console.log('LoRaWAN parse + MIC + decrypt (target: ours >= 5x lora-packet)');
+  console.table([{ oursPerS: Math.round(dec.oursPerSec), loraPacketPerS: Math.round(dec.lorapacketPerSec), ratio: Number(dec.ratio.toFixed(1)) }]);
+}
+
+await main();
