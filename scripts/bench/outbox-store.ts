@@ -78,6 +78,7 @@ function benchRecord(i: number): NewRecord {
       adr: true,
       ack: false,
       micValid: true,
+    fCntReplay: null,
       joinEui: null,
       devEui: null,
       devNonce: null,

@@ -9,9 +9,11 @@ import { LoRaWANError } from '../lorawan/errors.js';
 
 /** What the device layer adds to a frame it can attribute. */
 export interface DeviceOutcome {
-  device: RecordDevice;
+  /** null when the frame failed its MIC check: it is neither attributed nor decoded. */
+  device: RecordDevice | null;
   micValid: boolean | null;
   fCnt: number | null;
+  fCntReplay: boolean | null;
   decoded: RecordDecoded | null;
 }
 
@@ -53,7 +55,7 @@ export interface PipelineCounters {
 }
 
 const EMPTY_LORAWAN: RecordLorawan = {
-  mType: 'Invalid', devAddr: null, fCnt: null, fPort: null, adr: null, ack: null, micValid: null,
+  mType: 'Invalid', devAddr: null, fCnt: null, fPort: null, adr: null, ack: null, micValid: null, fCntReplay: null,
   joinEui: null, devEui: null, devNonce: null, parseError: null,
 };
 
@@ -123,6 +125,7 @@ export class UplinkPipeline {
         device = outcome.device;
         decoded = outcome.decoded;
         lorawan.micValid = outcome.micValid;
+        lorawan.fCntReplay = outcome.fCntReplay;
         if (outcome.fCnt !== null) lorawan.fCnt = outcome.fCnt;
       }
     } catch (err) {

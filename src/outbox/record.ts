@@ -31,6 +31,8 @@ export interface RecordLorawan {
   ack: boolean | null;
   /** true/false when the device's keys are known, null otherwise. */
   micValid: boolean | null;
+  /** Known devices: true when the FCnt did not advance past the last accepted one (not decoded). */
+  fCntReplay: boolean | null;
   /** Join requests: identifiers, hex MSB first. */
   joinEui: string | null;
   devEui: string | null;
