@@ -12,6 +12,8 @@ import { BatchForwarder } from '../mqtt/batch-forwarder.js';
 import { buildHubBatch } from '../mqtt/hub-batch.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
+import { Scheduler } from '../ops/scheduler.js';
+import { publishGatewayStats, logDailySummary, type JobContext } from '../ops/jobs.js';
 
 export interface AppOptions {
   config: Config;
@@ -147,6 +149,30 @@ export class App {
         this.parts.push({ name: `source ${id}`, stop: () => source.stop() });
         this.log.info({ source: id, state: source.state() }, 'radio source started');
       }
+      const jobs: JobContext = {
+        gatewayId: c.gateway.id,
+        marshaler: c.mqtt.marshaler,
+        logger: this.log.child({ part: 'ops' }),
+        outbox,
+        hub,
+        pipeline,
+        sources: this.sources,
+        startedAt: this.startedAt,
+      };
+      const summaryBase = { received: 0 };
+      const scheduler = new Scheduler(
+        [
+          { name: 'stats', schedule: c.ops.statsSchedule, run: () => void publishGatewayStats(jobs) },
+          { name: 'retention', schedule: c.ops.retentionSchedule, run: async () => void (await outbox.sweep()) },
+          { name: 'summary', schedule: c.ops.summarySchedule, run: () => logDailySummary(jobs, summaryBase) },
+        ],
+        { logger: jobs.logger, timezone: c.ops.timezone },
+      );
+      scheduler.start();
+      this.parts.push({ name: 'scheduler', stop: () => scheduler.stop() });
+      // Records that expired while the daemon was stopped go now, not at the next hourly sweep.
+      outbox.sweep().catch((err: Error) => this.log.error({ err: err.message }, 'outbox retention sweep failed'));
+
       this.log.info({ gatewayId: c.gateway.id, sources: this.sources.map((s) => s.id), mqtt: c.mqtt.url }, 'lora-edge running');
     } catch (err) {
       await this.stop();

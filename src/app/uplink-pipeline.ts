@@ -64,6 +64,8 @@ export class UplinkPipeline {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly reasonLogged = new Set<string>();
+  /** Distinct devices (DevEUI when known, else DevAddr) since the last summary; bounded. */
+  private devicesSeen = new Set<string>();
   readonly stats: PipelineCounters = {
     received: 0, crcOk: 0, crcBad: 0, crcNone: 0, forwarded: 0, duplicates: 0, invalidLorawan: 0,
     liveSent: 0, liveSkipped: 0, dropped: {}, perSource: {}, mType: {}, lastFrameAt: {},
@@ -73,6 +75,13 @@ export class UplinkPipeline {
     this.dedup = new DedupCache({ windowMs: opts.dedupWindowMs });
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+  }
+
+  /** Number of distinct devices heard since the previous call. */
+  takeDevicesSeen(): number {
+    const n = this.devicesSeen.size;
+    this.devicesSeen = new Set();
+    return n;
   }
 
   /** Handles one frame; never throws (a bad frame is counted and logged, the daemon goes on). */
@@ -135,6 +144,8 @@ export class UplinkPipeline {
       this.log.debug({ source: frame.source, reason: err.code }, 'payload is not a valid LoRaWAN frame; forwarding it raw');
     }
     s.mType[lorawan.mType] = (s.mType[lorawan.mType] ?? 0) + 1;
+    const deviceKey = device?.devEui ?? lorawan.devEui ?? lorawan.devAddr;
+    if (deviceKey && this.devicesSeen.size < 100_000) this.devicesSeen.add(deviceKey);
 
     const record: Omit<OutboxRecord, 'seq'> = {
       capturedAt: new Date(frame.receivedAt).toISOString(),

@@ -1,6 +1,7 @@
 // The one configuration schema: types, defaults and validation all come from here. Objects are
 // strict so that a misspelt key is reported instead of silently ignored.
 import { z } from 'zod';
+import cron from 'node-cron';
 import { parseDuration, parseSize } from './units.js';
 
 const duration = (def: string) =>
@@ -68,6 +69,12 @@ const serialSource = z.strictObject({
   /** semtech-2g4: receive channels (defaults to the ISM2400 channels). */
   channels: z.array(serialChannel).optional(),
 });
+
+const cronExpression = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .refine((v) => cron.validate(v), 'must be a cron expression (5 fields, or 6 with seconds first), for example "*/30 * * * * *"');
 
 export const sourceSchema = z.discriminatedUnion('type', [udpSource, serialSource]);
 
@@ -143,6 +150,18 @@ export const configSchema = z.strictObject({
       /** Extra directory of device profiles besides the ones shipped with lora-edge. */
       profilesDir: z.string().min(1).optional(),
       codecTimeLimit: duration('50ms'),
+    })
+    .prefault({}),
+  ops: z
+    .strictObject({
+      /** gw.GatewayStats on <prefix>/gateway/<id>/event/stats. */
+      statsSchedule: cronExpression('*/30 * * * * *'),
+      /** Outbox retention sweep (records older than storage.maxAge). */
+      retentionSchedule: cronExpression('0 * * * *'),
+      /** One summary log line: frames, devices seen, drops. */
+      summarySchedule: cronExpression('0 0 * * *'),
+      /** IANA time zone for the schedules; the system's by default. */
+      timezone: z.string().min(1).optional(),
     })
     .prefault({}),
   log: z

@@ -85,6 +85,16 @@ devices:
   # Time limit for one call of a user JavaScript codec.
   codecTimeLimit: 50ms
 
+ops:
+  # Cron schedules (5 fields, or 6 with seconds first).
+  # gw.GatewayStats on <topicPrefix>/gateway/<id>/event/stats:
+  statsSchedule: "*/30 * * * * *"
+  # Outbox retention sweep (drops records older than storage.maxAge):
+  retentionSchedule: "0 * * * *"
+  # One summary log line (frames, devices seen, drops):
+  summarySchedule: "0 0 * * *"
+  # timezone: Europe/Berlin
+
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info

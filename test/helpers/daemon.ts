@@ -44,6 +44,8 @@ export async function startTestDaemon(
     storage: { dir, ...overrides.storage },
     batch: { ...overrides.batch },
     radio: { ...overrides.radio },
+    ops: { ...overrides.ops },
+    devices: { ...overrides.devices },
     log: { level: 'silent' },
   };
   const { config } = validateConfig(raw, 'test', {});

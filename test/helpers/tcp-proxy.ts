@@ -33,22 +33,23 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
+  const down = () => {
+    isUp = false;
+    for (const [a, b] of pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
-    down() {
-      isUp = false;
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
-      pairs.clear();
-    },
+    down,
     up() {
       isUp = true;
     },
     async close() {
-      this.down();
+      down();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
