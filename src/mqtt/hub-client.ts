@@ -152,10 +152,6 @@ export class HubClient {
       this.lastError = msg;
     });
     client.on('close', () => {
-      if (this.isOnline) {
-        this.stats.disconnects += 1;
-        this.log.warn('disconnected from the MQTT broker; uplinks are kept in the outbox');
-      }
       this.setOnline(false);
       if (!this.stopping) {
         // Exponential back-off between attempts, reset by a successful connect.
@@ -170,6 +166,10 @@ export class HubClient {
     if (online === this.isOnline) return;
     this.isOnline = online;
     if (online) this.onlineSinceMs = Date.now();
+    else if (!this.stopping) {
+      this.stats.disconnects += 1;
+      this.log.warn('disconnected from the MQTT broker; uplinks are kept in the outbox');
+    }
     for (const l of online ? this.onlineListeners : this.offlineListeners) {
       try {
         l();

@@ -7,6 +7,8 @@ export interface TcpProxy {
   url: string;
   down(): void;
   up(): void;
+  /** Existing connections stop carrying data but stay open (a half-dead link); new ones work. */
+  freeze(): void;
   close(): Promise<void>;
 }
 
@@ -41,10 +43,19 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     }
     pairs.clear();
   };
+  const freeze = () => {
+    for (const [a, b] of pairs) {
+      a.unpipe(b);
+      b.unpipe(a);
+      a.pause();
+      b.pause();
+    }
+  };
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
     down,
+    freeze,
     up() {
       isUp = true;
     },
