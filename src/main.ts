@@ -16,6 +16,8 @@ Daemon
                                    forwarder and devices (what \`npm start\` does)
   check-config [--config PATH]     list every problem in a configuration file (exit 2 if any)
   print-config                     print a commented configuration template
+  status [--config PATH | --url URL] [--json]
+                                   summary from the running daemon: sources, MQTT, outbox, drain progress
 
 Technician tools
   frame <hex|base64> [--nwkskey K] [--appskey K] [--appkey K] [--devnonce N]
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   simulate: async () => (await import('./tools/simulate.js')).simulateCommand,
   outbox: async () => (await import('./tools/outbox.js')).outboxCommand,
   'hub-tail': async () => (await import('./tools/hub-tail.js')).hubTailCommand,
+  status: async () => (await import('./tools/status.js')).statusCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,10 @@ import { buildHubBatch } from '../mqtt/hub-batch.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
 import { Scheduler } from '../ops/scheduler.js';
-import { publishGatewayStats, logDailySummary, type JobContext } from '../ops/jobs.js';
+import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';
+import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
+import { createMetricsRegistry } from '../ops/metrics.js';
+import { OpsServer } from '../ops/http-server.js';
 
 export interface AppOptions {
   config: Config;
@@ -21,7 +24,7 @@ export interface AppOptions {
   /** MQTT password (read from a file or the environment by the caller). */
   mqttPassword?: string;
   /** Device attribution and decoding; absent means frames are forwarded raw. */
-  devices?: DeviceResolver;
+  devices?: DeviceResolver & { snapshot?: () => DeviceLayerSnapshot };
 }
 
 interface Part {
@@ -44,6 +47,9 @@ export class App {
   private uplinkId = Math.floor(Math.random() * 0xffffffff);
   /** Records the outbox could not store and that could not be sent live either. */
   unstoredDropped = 0;
+  private readonly drainMeter = new RateMeter();
+  private drain: { since: number; startDepth: number; startAcked: number } | null = null;
+  ops: OpsServer | undefined;
 
   constructor(private readonly opts: AppOptions) {
     this.config = opts.config;
@@ -102,7 +108,10 @@ export class App {
       });
       this.forwarder = forwarder;
       outbox.onFlushed(() => forwarder.wake());
-      hub.onOnline(() => forwarder.wake());
+      hub.onOnline(() => {
+        this.drain = { since: Date.now(), startDepth: outbox.stats().depth, startAcked: forwarder.stats.recordsAcked };
+        forwarder.wake();
+      });
       forwarder.wake();
       this.parts.push({ name: 'forwarder', stop: () => forwarder.stop() });
 
@@ -128,7 +137,7 @@ export class App {
 
       for (const sc of c.sources) {
         const id = sourceId(sc, c.sources);
-        const logger = this.log.child({ part: 'source', source: id });
+        const logger = this.log.child({ part: 'source' });
         const source: RadioSource =
           sc.type === 'udp'
             ? new UdpSource({ id, bind: sc.bind, logger, onFrame: pipeline.handle })
@@ -170,6 +179,20 @@ export class App {
       );
       scheduler.start();
       this.parts.push({ name: 'scheduler', stop: () => scheduler.stop() });
+      const meterTimer = setInterval(() => this.drainMeter.sample(forwarder.stats.recordsAcked), 1000);
+      meterTimer.unref();
+      this.parts.push({ name: 'drain meter', stop: () => clearInterval(meterTimer) });
+      if (c.ops.http.enabled) {
+        const ops = new OpsServer({
+          bind: c.ops.http.bind,
+          snapshot: () => this.snapshot(),
+          registry: createMetricsRegistry(() => this.snapshot()),
+          logger: this.log.child({ part: 'ops' }),
+        });
+        await ops.start();
+        this.ops = ops;
+        this.parts.push({ name: 'ops http', stop: () => ops.stop() });
+      }
       // Records that expired while the daemon was stopped go now, not at the next hourly sweep.
       outbox.sweep().catch((err: Error) => this.log.error({ err: err.message }, 'outbox retention sweep failed'));
 
@@ -216,5 +239,33 @@ export class App {
 
   uptimeMs(): number {
     return Date.now() - this.startedAt;
+  }
+
+  /** A read-only view of every part, for metrics, health and `lora-edge status`. */
+  snapshot(): DaemonSnapshot {
+    const now = Date.now();
+    const outbox = this.outbox!.stats();
+    const p = this.pipeline!.stats;
+    const { perSource, lastFrameAt, ...pipeline } = p;
+    return {
+      gatewayId: this.config.gateway.id,
+      version: loraEdgeVersion(),
+      now,
+      uptimeMs: now - this.startedAt,
+      sources: this.sources.map((src) => ({
+        id: src.id,
+        state: src.state(),
+        frames: perSource[src.id] ?? { ok: 0, bad: 0, none: 0 },
+        lastFrameAt: lastFrameAt[src.id] ?? null,
+        counters: src.counters(),
+      })),
+      mqtt: { state: this.hub!.state(), connected: this.hub!.online, ...this.hub!.stats },
+      outbox: { ...outbox, oldestAgeMs: outbox.oldestCapturedAt ? now - Date.parse(outbox.oldestCapturedAt) : null },
+      forwarder: { ...this.forwarder!.stats, drainRatePerS: this.drainMeter.perSecond(), drain: this.drain },
+      pipeline,
+      drops: dropsByReason({ outbox: this.outbox!, pipeline: this.pipeline! }),
+      devices: this.opts.devices?.snapshot?.() ?? null,
+      unstoredDropped: this.unstoredDropped,
+    };
   }
 }

@@ -48,8 +48,8 @@ export interface PipelineCounters {
   liveSent: number;
   liveSkipped: number;
   dropped: Record<string, number>;
-  /** Frames per source id. */
-  perSource: Record<string, number>;
+  /** Frames per source id and CRC status. */
+  perSource: Record<string, { ok: number; bad: number; none: number }>;
   mType: Record<string, number>;
   lastFrameAt: Record<string, number>;
 }
@@ -107,7 +107,7 @@ export class UplinkPipeline {
   private process(frame: RadioFrame): void {
     const s = this.stats;
     s.received += 1;
-    s.perSource[frame.source] = (s.perSource[frame.source] ?? 0) + 1;
+    (s.perSource[frame.source] ??= { ok: 0, bad: 0, none: 0 })[frame.crc] += 1;
     s.lastFrameAt[frame.source] = frame.receivedAt;
     if (frame.crc === 'ok') s.crcOk += 1;
     else if (frame.crc === 'bad') {

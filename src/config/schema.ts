@@ -162,6 +162,13 @@ export const configSchema = z.strictObject({
       summarySchedule: cronExpression('0 0 * * *'),
       /** IANA time zone for the schedules; the system's by default. */
       timezone: z.string().min(1).optional(),
+      /** /metrics (Prometheus), /healthz and /status (for `lora-edge status`). Keep it on loopback. */
+      http: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          bind: hostPort.default('127.0.0.1:9110'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   log: z

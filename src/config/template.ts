@@ -94,6 +94,10 @@ ops:
   # One summary log line (frames, devices seen, drops):
   summarySchedule: "0 0 * * *"
   # timezone: Europe/Berlin
+  # Prometheus /metrics, /healthz and /status (read by lora-edge status); keep it on loopback.
+  http:
+    enabled: true
+    bind: "127.0.0.1:9110"
 
 log:
   # fatal, error, warn, info, debug, trace or silent

@@ -44,7 +44,8 @@ export async function startTestDaemon(
     storage: { dir, ...overrides.storage },
     batch: { ...overrides.batch },
     radio: { ...overrides.radio },
-    ops: { ...overrides.ops },
+    // Tests run in parallel: no fixed metrics port unless a test asks for one.
+    ops: { http: { enabled: false }, ...overrides.ops },
     devices: { ...overrides.devices },
     log: { level: 'silent' },
   };

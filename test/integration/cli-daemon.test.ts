@@ -34,6 +34,7 @@ daemon.before.each(async (ctx) => {
 sources: [{type: udp, bind: "${ctx.udp}"}]
 mqtt: {url: "${ctx.broker.url}", keepalive: 2s}
 storage: {dir: "${join(ctx.dir, 'data')}"}
+ops: {http: {enabled: false}}
 log: {level: info}
 `,
   );

@@ -46,7 +46,8 @@ test('SIGKILL under traffic, restart: stored records survive, are re-sent, seq c
     config,
     `gateway: {id: "${TEST_GATEWAY_ID}"}\nsources: [{type: udp, bind: "${udp}"}]\n` +
       `mqtt: {url: "${proxy.url}", reconnectMin: 100ms, reconnectMax: 300ms}\nstorage: {dir: "${join(dir, 'data')}"}\n` +
-      `batch: {maxRecords: 40}\nlog: {level: info}\n`,
+      `batch: {maxRecords: 40}\nops: {http: {enabled: false}}
+log: {level: info}\n`,
   );
   let daemon: ChildProcess | undefined;
   try {

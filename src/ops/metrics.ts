@@ -1,0 +1,78 @@
+// Prometheus metrics (prom-client), read from a DaemonSnapshot at scrape time: nothing is counted
+// twice and the hot path pays nothing for metrics.
+import { Registry, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+import type { DaemonSnapshot } from './snapshot.js';
+
+type Snap = () => DaemonSnapshot;
+
+function counter(reg: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter, s: DaemonSnapshot) => void, snap: Snap) {
+  return new Counter({
+    name, help, labelNames, registers: [reg],
+    collect() {
+      this.reset();
+      fill(this, snap());
+    },
+  });
+}
+
+function gauge(reg: Registry, name: string, help: string, labelNames: string[], fill: (g: Gauge, s: DaemonSnapshot) => void, snap: Snap) {
+  return new Gauge({
+    name, help, labelNames, registers: [reg],
+    collect() {
+      this.reset();
+      fill(this, snap());
+    },
+  });
+}
+
+/** A registry exposing lora-edge's metrics plus Node's process metrics. */
+export function createMetricsRegistry(snapshot: Snap): Registry {
+  const reg = new Registry();
+  collectDefaultMetrics({ register: reg, prefix: 'lora_edge_' });
+  // One snapshot per scrape, shared by every metric below.
+  let cached: { at: number; s: DaemonSnapshot } | undefined;
+  const snap = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 100) cached = { at: now, s: snapshot() };
+    return cached.s;
+  };
+  counter(reg, 'lora_edge_frames_received_total', 'Radio frames received, per source and CRC status.', ['source', 'crc'], (c, s) => {
+    for (const src of s.sources) for (const crc of ['ok', 'bad', 'none'] as const) c.inc({ source: src.id, crc }, src.frames[crc]);
+  }, snap);
+  counter(reg, 'lora_edge_frames_forwarded_total', 'Frames stored in the outbox for delivery.', [], (c, s) => c.inc(s.pipeline.forwarded), snap);
+  counter(reg, 'lora_edge_frames_duplicate_total', 'Frames ignored as copies of one just received.', [], (c, s) => c.inc(s.pipeline.duplicates), snap);
+  counter(reg, 'lora_edge_frames_invalid_lorawan_total', 'Frames that are not valid LoRaWAN (forwarded raw).', [], (c, s) => c.inc(s.pipeline.invalidLorawan), snap);
+  counter(reg, 'lora_edge_mic_failures_total', 'Frames of known devices whose MIC failed.', [], (c, s) => c.inc(s.devices?.micFailures ?? 0), snap);
+  counter(reg, 'lora_edge_fcnt_replays_total', 'Frames of known devices whose frame counter did not advance.', [], (c, s) => c.inc(s.devices?.replays ?? 0), snap);
+  counter(reg, 'lora_edge_decodes_total', 'Payloads decoded, per codec.', ['codec'], (c, s) => {
+    for (const [codec, n] of Object.entries(s.devices?.decoded ?? {})) c.inc({ codec }, n);
+  }, snap);
+  counter(reg, 'lora_edge_codec_errors_total', 'Codec runs that returned errors, per codec.', ['codec'], (c, s) => {
+    for (const [codec, n] of Object.entries(s.devices?.codecErrors ?? {})) c.inc({ codec }, n);
+  }, snap);
+  counter(reg, 'lora_edge_drops_total', 'Frames or records dropped, per reason.', ['reason'], (c, s) => {
+    for (const [reason, n] of Object.entries(s.drops)) c.inc({ reason }, n);
+  }, snap);
+  gauge(reg, 'lora_edge_outbox_depth', 'Records waiting in the outbox.', [], (g, s) => g.set(s.outbox.depth), snap);
+  gauge(reg, 'lora_edge_outbox_bytes', 'Bytes of records in the outbox.', [], (g, s) => g.set(s.outbox.bytes), snap);
+  gauge(reg, 'lora_edge_outbox_oldest_age_seconds', 'Age of the oldest record in the outbox (0 when empty).', [], (g, s) =>
+    g.set((s.outbox.oldestAgeMs ?? 0) / 1000), snap);
+  counter(reg, 'lora_edge_outbox_write_errors_total', 'Failed outbox writes.', [], (c, s) => c.inc(s.outbox.writeErrors), snap);
+  counter(reg, 'lora_edge_batches_published_total', 'Batches published to the hub.', [], (c, s) => c.inc(s.forwarder.batchesPublished), snap);
+  counter(reg, 'lora_edge_batches_acked_total', 'Batches acknowledged by the broker.', [], (c, s) => c.inc(s.forwarder.batchesAcked), snap);
+  counter(reg, 'lora_edge_records_delivered_total', 'Records delivered (acknowledged) to the hub.', [], (c, s) => c.inc(s.forwarder.recordsAcked), snap);
+  gauge(reg, 'lora_edge_mqtt_connected', '1 while connected to the MQTT broker.', [], (g, s) => g.set(s.mqtt.connected ? 1 : 0), snap);
+  counter(reg, 'lora_edge_mqtt_reconnects_total', 'Reconnections to the MQTT broker.', [], (c, s) => c.inc(s.mqtt.reconnects), snap);
+  counter(reg, 'lora_edge_mqtt_publish_timeouts_total', 'Publishes not acknowledged in time (each forces a reconnect).', [], (c, s) =>
+    c.inc(s.mqtt.publishTimeouts), snap);
+  counter(reg, 'lora_edge_live_skipped_total', 'Frames not sent on the live event/up stream (offline, too old, back-pressure).', [], (c, s) =>
+    c.inc(s.pipeline.liveSkipped), snap);
+  gauge(reg, 'lora_edge_source_up', '1 when a radio source is receiving, per source and state.', ['source', 'state'], (g, s) => {
+    for (const src of s.sources) g.set({ source: src.id, state: src.state }, /^(listening|receiving|open)/.test(src.state) ? 1 : 0);
+  }, snap);
+  gauge(reg, 'lora_edge_source_last_frame_age_seconds', 'Seconds since the last frame, per source.', ['source'], (g, s) => {
+    for (const src of s.sources) if (src.lastFrameAt !== null) g.set({ source: src.id }, (s.now - src.lastFrameAt) / 1000);
+  }, snap);
+  gauge(reg, 'lora_edge_uptime_seconds', 'Seconds since the daemon started.', [], (g, s) => g.set(s.uptimeMs / 1000), snap);
+  return reg;
+}

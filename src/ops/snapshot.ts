@@ -1,0 +1,80 @@
+// One read-only view of the running daemon, taken on demand (a scrape, a status request): the
+// metrics, the health check and `lora-edge status` all render this, so they never disagree.
+import type { OutboxStats } from '../outbox/outbox.js';
+import type { HubCounters } from '../mqtt/hub-client.js';
+import type { ForwarderCounters } from '../mqtt/batch-forwarder.js';
+import type { PipelineCounters } from '../app/uplink-pipeline.js';
+
+export interface SourceSnapshot {
+  id: string;
+  state: string;
+  frames: { ok: number; bad: number; none: number };
+  lastFrameAt: number | null;
+  counters: Record<string, number>;
+}
+
+export interface DeviceLayerSnapshot {
+  micFailures: number;
+  replays: number;
+  unknown: number;
+  decoded: Record<string, number>;
+  codecErrors: Record<string, number>;
+}
+
+export interface DaemonSnapshot {
+  gatewayId: string;
+  version: string;
+  now: number;
+  uptimeMs: number;
+  sources: SourceSnapshot[];
+  mqtt: { state: string; connected: boolean } & HubCounters;
+  outbox: OutboxStats & { oldestAgeMs: number | null };
+  forwarder: ForwarderCounters & {
+    drainRatePerS: number;
+    /** Since the last (re)connect: outbox depth then and records delivered then. */
+    drain: { since: number; startDepth: number; startAcked: number } | null;
+  };
+  pipeline: Omit<PipelineCounters, 'perSource' | 'lastFrameAt'>;
+  drops: Record<string, number>;
+  devices: DeviceLayerSnapshot | null;
+  /** Records the outbox could not store that could not be sent live either. */
+  unstoredDropped: number;
+}
+
+/** Records acknowledged per second over a sliding window, sampled by a timer. */
+export class RateMeter {
+  private samples: Array<{ t: number; v: number }> = [];
+
+  constructor(private readonly windowMs = 10_000) {}
+
+  sample(value: number, now = Date.now()): void {
+    this.samples.push({ t: now, v: value });
+    while (this.samples.length > 2 && now - this.samples[0].t > this.windowMs) this.samples.shift();
+  }
+
+  perSecond(): number {
+    if (this.samples.length < 2) return 0;
+    const a = this.samples[0];
+    const b = this.samples[this.samples.length - 1];
+    return b.t > a.t ? ((b.v - a.v) * 1000) / (b.t - a.t) : 0;
+  }
+}
+
+export type HealthStatus = { status: 'ok' | 'degraded'; reasons: string[] };
+
+/** Ok, or degraded with every reason a technician should look at. */
+export function healthOf(s: DaemonSnapshot): HealthStatus {
+  const reasons: string[] = [];
+  if (!s.mqtt.connected) reasons.push(`MQTT broker not connected (${s.mqtt.state}); uplinks are kept in the outbox`);
+  for (const src of s.sources) {
+    if (!/^(listening|receiving|open)/.test(src.state)) reasons.push(`radio source ${src.id} is ${src.state}`);
+  }
+  if (s.outbox.writeErrors > 0 && s.outbox.dropped.write_error + s.unstoredDropped > 0) {
+    reasons.push(`outbox writes failed: ${s.outbox.dropped.write_error + s.unstoredDropped} records lost`);
+  }
+  if (s.outbox.dropped.overflow > 0) reasons.push(`outbox reached its bound: ${s.outbox.dropped.overflow} oldest records dropped`);
+  if (s.outbox.oldestAgeMs !== null && s.outbox.oldestAgeMs > 5 * 60_000 && s.mqtt.connected) {
+    reasons.push(`outbox backlog: oldest record waiting ${Math.round(s.outbox.oldestAgeMs / 1000)} s`);
+  }
+  return { status: reasons.length ? 'degraded' : 'ok', reasons };
+}

@@ -1,0 +1,58 @@
+// The human summary `lora-edge status` prints, rendered from the daemon's /status answer.
+import type { DaemonSnapshot, HealthStatus } from './snapshot.js';
+import { renderProgressBar } from '../outbox/progress.js';
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m} min`;
+  const h = Math.floor(s / 3600);
+  if (h < 48) return `${h} h ${Math.round((s % 3600) / 60)} min`;
+  return `${(s / 86400).toFixed(1)} days`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** Draining: connected with a backlog worth a progress bar. */
+const DRAIN_BAR_MIN_DEPTH = 1000;
+
+export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): string {
+  const lines: string[] = [];
+  const pad = (label: string) => `${label}:`.padEnd(16);
+  lines.push(`lora-edge ${s.version}, gateway ${s.gatewayId}, up ${formatDuration(s.uptimeMs)}`);
+  lines.push(`${pad('health')}${s.health.status}${s.health.reasons.length ? `: ${s.health.reasons.join('; ')}` : ''}`);
+  lines.push('radio sources:');
+  for (const src of s.sources) {
+    const last = src.lastFrameAt === null ? 'no frame yet' : `last frame ${formatDuration(s.now - src.lastFrameAt)} ago`;
+    lines.push(`  ${src.id.padEnd(20)} ${src.state.padEnd(14)} ${last}; frames ok ${src.frames.ok}, bad CRC ${src.frames.bad}, no CRC ${src.frames.none}`);
+  }
+  lines.push(`${pad('mqtt')}${s.mqtt.state} (reconnects ${s.mqtt.reconnects}, publish timeouts ${s.mqtt.publishTimeouts})`);
+  const o = s.outbox;
+  lines.push(
+    `${pad('outbox')}${o.depth} records, ${formatBytes(o.bytes)}, oldest ${o.oldestAgeMs === null ? '-' : formatDuration(o.oldestAgeMs)}` +
+      (o.firstSeq !== null ? `, seq ${o.firstSeq}..${o.lastSeq}` : '') + `, next seq ${o.nextSeq}`,
+  );
+  lines.push(`${pad('delivered')}${s.forwarder.recordsAcked} records in ${s.forwarder.batchesAcked} batches`);
+  const drain = s.forwarder.drain;
+  if (s.mqtt.connected && o.depth >= DRAIN_BAR_MIN_DEPTH && drain) {
+    const done = Math.max(0, s.forwarder.recordsAcked - drain.startAcked);
+    const total = Math.max(done + o.depth, drain.startDepth);
+    const rate = s.forwarder.drainRatePerS;
+    const eta = rate > 0 ? formatDuration((o.depth / rate) * 1000) : 'unknown';
+    lines.push(`${pad('draining')}${renderProgressBar(done, total)} ${Math.round(rate)} records/s, ETA ${eta}`);
+  }
+  const drops = Object.entries(s.drops).filter(([, n]) => n > 0);
+  lines.push(`${pad('drops')}${drops.length ? drops.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
+  if (s.devices) {
+    const decoded = Object.values(s.devices.decoded).reduce((a, b) => a + b, 0);
+    const errors = Object.values(s.devices.codecErrors).reduce((a, b) => a + b, 0);
+    lines.push(`${pad('devices')}decoded ${decoded}, codec errors ${errors}, MIC failures ${s.devices.micFailures}, replays ${s.devices.replays}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
