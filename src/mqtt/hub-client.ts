@@ -100,6 +100,9 @@ export class HubClient {
       reconnectPeriod: o.reconnectMinMs,
       connectTimeout: 10_000,
       queueQoSZero: false,
+      // A refused CONNECT (bad credentials, not authorised) is retried with back-off too: the broker
+      // side may be fixed later, and a gateway must not give up on its own.
+      reconnectOnConnackError: true,
       resubscribe: false,
       username: o.username,
       password: o.password,
