@@ -22,10 +22,14 @@ Daemon
 Technician tools
   frame <hex|base64> [--nwkskey K] [--appskey K] [--appkey K] [--devnonce N]
                                    decode one LoRaWAN frame and print it as JSON
+  decode --codec <id|path.js> --fport N <hex>
+                                   run a device codec on one payload; prints {data, warnings, errors}
+  profiles list [--dir DIR] | profiles check [DIR]
+                                   show or validate device profiles and their codecs
   simulate udp --target HOST:PORT [--rate N] [--count N] [--devices N] [--gateway EUI]
                                    act as a packet forwarder sending encrypted uplinks
-  outbox stats [--config PATH | --dir DIR]
-  outbox export --out FILE [--config PATH | --dir DIR]
+  outbox stats [--config PATH | --dir STORAGE_DIR]
+  outbox export --out FILE [--config PATH | --dir STORAGE_DIR]
                                    inspect or export the outbox (daemon stopped)
   hub-tail --url URL [--gateway ID] [--prefix P] [--count N]
                                    hub side: subscribe to batches, de-duplicate, report seq gaps
@@ -45,6 +49,8 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   outbox: async () => (await import('./tools/outbox.js')).outboxCommand,
   'hub-tail': async () => (await import('./tools/hub-tail.js')).hubTailCommand,
   status: async () => (await import('./tools/status.js')).statusCommand,
+  decode: async () => (await import('./tools/decode.js')).decodeCommand,
+  profiles: async () => (await import('./tools/profiles.js')).profilesCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -17,14 +17,16 @@ import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, t
 import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
+import { DeviceDirectory } from '../devices/index.js';
+import { outboxDir, deviceStateDir } from './storage-layout.js';
 
 export interface AppOptions {
   config: Config;
   logger: Logger;
   /** MQTT password (read from a file or the environment by the caller). */
   mqttPassword?: string;
-  /** Device attribution and decoding; absent means frames are forwarded raw. */
-  devices?: DeviceResolver & { snapshot?: () => DeviceLayerSnapshot };
+  /** Replaces the device directory the app would open from the config (tests). */
+  devices?: DeviceResolver;
 }
 
 interface Part {
@@ -50,6 +52,7 @@ export class App {
   private readonly drainMeter = new RateMeter();
   private drain: { since: number; startDepth: number; startAcked: number } | null = null;
   ops: OpsServer | undefined;
+  devices: DeviceDirectory | undefined;
 
   constructor(private readonly opts: AppOptions) {
     this.config = opts.config;
@@ -62,7 +65,7 @@ export class App {
     const c = this.config;
     try {
       const outbox = await Outbox.open({
-        dir: c.storage.dir,
+        dir: outboxDir(c.storage.dir),
         maxBytes: c.storage.maxBytes,
         maxAgeMs: c.storage.maxAge,
         flushIntervalMs: c.storage.flushInterval,
@@ -74,7 +77,7 @@ export class App {
       this.outbox = outbox;
       this.parts.push({ name: 'outbox', stop: () => outbox.close() });
       const st = outbox.stats();
-      this.log.info({ dir: c.storage.dir, depth: st.depth, bytes: st.bytes, nextSeq: st.nextSeq }, 'outbox open');
+      this.log.info({ dir: outboxDir(c.storage.dir), depth: st.depth, bytes: st.bytes, nextSeq: st.nextSeq }, 'outbox open');
 
       const hub = new HubClient({
         url: c.mqtt.url,
@@ -115,6 +118,20 @@ export class App {
       forwarder.wake();
       this.parts.push({ name: 'forwarder', stop: () => forwarder.stop() });
 
+      let resolver: DeviceResolver | undefined = this.opts.devices;
+      if (!resolver) {
+        const devices = await DeviceDirectory.open({
+          registryPath: c.devices.registry,
+          profilesDir: c.devices.profilesDir,
+          stateDir: deviceStateDir(c.storage.dir),
+          codecTimeLimitMs: c.devices.codecTimeLimit,
+          logger: this.log.child({ part: 'devices' }),
+        });
+        this.devices = devices;
+        resolver = devices;
+        this.parts.push({ name: 'devices', stop: () => devices.close() });
+      }
+
       const upTopic = hub.topics.event('up');
       const pipeline = new UplinkPipeline({
         forwardCrcBad: c.radio.forwardCrcBad,
@@ -129,7 +146,7 @@ export class App {
           return hub.publishLive(upTopic, marshal(msg, c.mqtt.marshaler));
         },
         liveMaxAgeMs: c.mqtt.liveMaxAge,
-        devices: this.opts.devices,
+        devices: resolver,
       });
       this.pipeline = pipeline;
       // Frames still being handed over when stopping are flushed by the outbox's own close.
@@ -221,6 +238,14 @@ export class App {
     });
   }
 
+  /** Re-reads the device registry (SIGHUP); frames keep flowing meanwhile. */
+  async reloadDevices(): Promise<void> {
+    if (!this.devices) return;
+    const r = await this.devices.reload();
+    if (r.applied) this.log.info({ devices: r.devices, problems: r.problems.length }, 'device registry reloaded');
+    else this.log.error({ problems: r.problems }, 'device registry not reloaded: the previous one stays in use');
+  }
+
   /** Stops every started part in reverse order; safe to call more than once. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -264,8 +289,13 @@ export class App {
       forwarder: { ...this.forwarder!.stats, drainRatePerS: this.drainMeter.perSecond(), drain: this.drain },
       pipeline,
       drops: dropsByReason({ outbox: this.outbox!, pipeline: this.pipeline! }),
-      devices: this.opts.devices?.snapshot?.() ?? null,
+      devices: this.devices ? deviceLayerSnapshot(this.devices) : null,
       unstoredDropped: this.unstoredDropped,
     };
   }
+}
+
+function deviceLayerSnapshot(d: DeviceDirectory): DeviceLayerSnapshot {
+  const c = d.counters();
+  return { micFailures: c.micFailures, replays: c.replays, unknown: c.unknown, decoded: c.decodedPerCodec, codecErrors: c.codecErrors };
 }

@@ -2,13 +2,15 @@
 // on a fresh machine: an embedded MQTT broker, a simulated packet forwarder with simulated devices
 // sending encrypted uplinks, and a hub-side subscriber that logs the batches it receives.
 import { createSocket } from 'node:dgram';
-import { resolve } from 'node:path';
+import { resolve, join } from 'node:path';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { deviceStateDir } from '../app/storage-layout.js';
 import mqtt from 'mqtt';
 import { validateConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { startEmbeddedBroker } from '../testing/embedded-broker.js';
 import { runUdpTraffic } from '../testing/udp-traffic.js';
-import { DEMO_DEVICES } from '../testing/demo-devices.js';
+import { DEMO_FLEET, demoRegistryYaml } from '../testing/device-payloads.js';
 import { batchFilter } from '../mqtt/topics.js';
 import { runDaemon } from './run.js';
 
@@ -27,12 +29,21 @@ export async function runDemo(): Promise<number> {
   const broker = await startEmbeddedBroker(1883).catch(() => startEmbeddedBroker(0));
   const udpPort = (await udpPortFree(1700)) ? 1700 : 0;
   const dir = resolve(process.env.LORA_EDGE_STORAGE_DIR ?? '.lora-edge-demo');
+  // The simulated street light, parking and air sensors are registered, so their payloads are decoded.
+  mkdirSync(dir, { recursive: true });
+  // Simulated devices start their frame counters at 0 on every run: forget what the last run saw,
+  // or their frames would rightly be flagged as replays.
+  rmSync(deviceStateDir(dir), { recursive: true, force: true });
+  const registry = join(dir, 'devices.yaml');
+  writeFileSync(registry, demoRegistryYaml(DEMO_FLEET), { mode: 0o600 });
   const loaded = validateConfig(
     {
       gateway: { id: DEMO_GATEWAY_ID },
       sources: [{ type: 'udp', bind: `127.0.0.1:${udpPort || 1700}` }],
       mqtt: { url: broker.url, topicPrefix: 'eu868', marshaler: 'json' },
       storage: { dir },
+      devices: { registry },
+      ops: { http: { bind: '127.0.0.1:9110' } },
     },
     'demo',
     {},
@@ -66,7 +77,7 @@ export async function runDemo(): Promise<number> {
   const trafficDone = runUdpTraffic({
     target: `127.0.0.1:${udpPort}`,
     gatewayEui: DEMO_GATEWAY_ID,
-    devices: DEMO_DEVICES,
+    devices: DEMO_FLEET,
     rate: 1,
     count: Infinity,
     signal: traffic.signal,

@@ -1,6 +1,7 @@
 // `lora-edge outbox stats|export`: inspect the outbox while the daemon is stopped.
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { outboxStatsReport, exportOutbox, createProgressBar, OutboxError } from '../outbox/index.js';
+import { outboxDir } from '../app/storage-layout.js';
 import { UsageError, parseCommandArgs, requireString } from './usage.js';
 
 function formatAge(ms: number | null): string {
@@ -28,7 +29,8 @@ export async function outboxCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   if (sub !== 'stats' && sub !== 'export') throw new UsageError('use "outbox stats" or "outbox export --out FILE"');
-  const dir = values.dir ?? loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH).config.storage.dir;
+  // --dir is the storage directory (storage.dir), as in the configuration.
+  const dir = outboxDir(values.dir ?? loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH).config.storage.dir);
   try {
     if (sub === 'stats') {
       const r = await outboxStatsReport(dir);

@@ -39,7 +39,11 @@ export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop
     logger.fatal({ err: (err as Error).message }, 'lora-edge could not start');
     return exitAfterFlush(logger, 1);
   }
+  // SIGHUP re-reads the device registry (systemctl reload lora-edge).
+  const onHup = () => void app.reloadDevices();
+  process.on('SIGHUP', onHup);
   const signal = await waitForStopSignal();
+  process.off('SIGHUP', onHup);
   logger.info({ signal }, 'stopping');
   const deadline = setTimeout(() => {
     logger.error(`parts did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway`);

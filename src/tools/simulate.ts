@@ -1,7 +1,7 @@
 // `lora-edge simulate udp|serial`: play the device side for tests, benchmarks and field checks.
 import { runUdpTraffic } from '../testing/udp-traffic.js';
 import { generatedDevices } from '../testing/end-devices.js';
-import { DEMO_DEVICES } from '../testing/demo-devices.js';
+import { DEMO_FLEET } from '../testing/device-payloads.js';
 import { UsageError, parseCommandArgs, parseNumberOption, requireString } from './usage.js';
 
 export async function simulateCommand(args: string[]): Promise<number> {
@@ -34,7 +34,7 @@ async function simulateUdp(args: string[]): Promise<number> {
     const summary = await runUdpTraffic({
       target,
       gatewayEui,
-      devices: nDevices ? generatedDevices(nDevices) : DEMO_DEVICES,
+      devices: nDevices ? generatedDevices(nDevices) : DEMO_FLEET,
       rate,
       count,
       signal: stop.signal,

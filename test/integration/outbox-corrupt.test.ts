@@ -10,6 +10,7 @@ import { TestHub } from '../helpers/hub.js';
 import { runUdpTraffic } from '../../src/testing/udp-traffic.js';
 import { generatedDevices } from '../../src/testing/end-devices.js';
 import { recordKey } from '../../src/outbox/keys.js';
+import { outboxDir } from '../../src/app/storage-layout.js';
 
 test('a corrupt stored record is skipped and counted, the rest delivered', async () => {
   const broker = await startAedes();
@@ -23,7 +24,7 @@ test('a corrupt stored record is skipped and counted, the rest delivered', async
     await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(3), rate: 500, count: 20 });
     await daemon.stop();
 
-    const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const raw = new Level<Buffer, Buffer>(outboxDir(dir), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await raw.open();
     assert.ok(await raw.get(recordKey(5)), 'record 5 was stored');
     await raw.put(recordKey(5), Buffer.from('{"seq":5,"capturedAt":'));

@@ -1,0 +1,305 @@
+// The device resolver of the uplink pipeline: attributes frames to registered devices, checks
+// MIC and frame counter, decrypts and decodes. Reads one index reference per frame; reloads
+// build a new index and swap it in, so frames keep flowing during a reload.
+import type { DeviceOutcome, DeviceResolver } from '../app/uplink-pipeline.js';
+import type { Logger } from '../log.js';
+import type { RadioFrame } from '../radio/radio-frame.js';
+import type { RecordDecoded } from '../outbox/record.js';
+import type { DataFrame, JoinRequestFrame, PhyPayload } from '../lorawan/phy-payload.js';
+import { verifyDataMic, verifyJoinRequestMic } from '../lorawan/mic.js';
+import { decryptFrmPayload } from '../lorawan/frm-crypto.js';
+import { fullFCnt } from '../lorawan/fcnt.js';
+import { DEFAULT_MEMORY_LIMIT_BYTES } from '../codecs/sandbox/limits.js';
+import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
+import { buildDeviceIndex, EMPTY_INDEX, type AbpDevice, type DeviceIndex } from './device-index.js';
+import { FCntStore } from './fcnt-store.js';
+import { FileWatcher } from './file-watcher.js';
+import { formatProfileProblem, loadProfiles } from './profiles.js';
+import { formatRegistryProblem, readRegistryFile } from './registry.js';
+
+/** What the directory adds to a frame: the pipeline's DeviceOutcome. */
+export type DirectoryOutcome = DeviceOutcome;
+
+export interface DirectoryCounters {
+  /** Devices in the current registry. */
+  devices: number;
+  /** Data uplinks whose DevAddr is registered but whose MIC matched no device; join requests with a bad MIC. */
+  micFailures: number;
+  /** Frames whose FCnt did not advance. */
+  replays: number;
+  /** Frames a codec decoded without errors. */
+  decoded: number;
+  /** The same, per codec name. */
+  decodedPerCodec: Record<string, number>;
+  /** Frames a codec reported errors for, per codec name. */
+  codecErrors: Record<string, number>;
+  /** Uplinks of devices not in the registry (forwarded raw). */
+  unknown: number;
+  /** Join requests attributed to a registered OTAA device. */
+  joinRequests: number;
+  /** Registry reloads applied / refused (the previous registry stayed). */
+  reloads: number;
+  reloadFailures: number;
+  /** Unexpected failures inside resolve (the frame was forwarded raw). */
+  internalErrors: number;
+}
+
+export interface DeviceDirectoryOptions {
+  /** The registry file (config `devices.registry`); absent means no device is known. */
+  registryPath?: string;
+  /** Local profile directory (config `devices.profilesDir`). */
+  profilesDir?: string;
+  /** LevelDB directory for frame counters, e.g. `<storage.dir>/device-state`. */
+  stateDir: string;
+  /** Per-call time limit of JavaScript codecs (config `devices.codecTimeLimit`). */
+  codecTimeLimitMs: number;
+  logger: Logger;
+  /** Watch the registry file and reload on change (default true). */
+  watch?: boolean;
+  watchDebounceMs?: number;
+  stateFlushIntervalMs?: number;
+  /** Tests: another directory of "shipped" profiles. */
+  shippedProfilesDir?: string;
+}
+
+export interface ReloadResult {
+  /** false: the file could not be used and the previous registry stays. */
+  applied: boolean;
+  devices: number;
+  /** Every problem found, one line each (profiles, registry entries, codec files). */
+  problems: string[];
+}
+
+const BAD_MIC: DirectoryOutcome = Object.freeze({ device: null, micValid: false, fCnt: null, decoded: null, fCntReplay: null });
+
+export class DeviceDirectory implements DeviceResolver {
+  private index: DeviceIndex = EMPTY_INDEX;
+  private readonly stats: DirectoryCounters = {
+    devices: 0, micFailures: 0, replays: 0, decoded: 0, decodedPerCodec: {}, codecErrors: {}, unknown: 0, joinRequests: 0,
+    reloads: 0, reloadFailures: 0, internalErrors: 0,
+  };
+  /** Devices whose replay was already logged; cleared when the device's counter advances again. */
+  private readonly replayLogged = new Set<string>();
+  private reloadChain: Promise<unknown> = Promise.resolve();
+  private watcher: FileWatcher | undefined;
+  private lastText: string | null = null;
+  private closed = false;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly opts: DeviceDirectoryOptions,
+    private readonly state: FCntStore,
+  ) {
+    this.log = opts.logger;
+  }
+
+  static async open(opts: DeviceDirectoryOptions): Promise<DeviceDirectory> {
+    const state = await FCntStore.open(opts.stateDir, { logger: opts.logger, flushIntervalMs: opts.stateFlushIntervalMs });
+    const dir = new DeviceDirectory(opts, state);
+    if (opts.registryPath === undefined) {
+      opts.logger.info('no device registry configured: frames are forwarded without attribution or decoding');
+      return dir;
+    }
+    await dir.reload();
+    if (opts.watch ?? true) {
+      dir.watcher = new FileWatcher(opts.registryPath, {
+        debounceMs: opts.watchDebounceMs ?? 250,
+        logger: opts.logger,
+        onChange: () => void dir.reload({ onlyIfChanged: true }),
+      });
+      dir.watcher.start();
+    }
+    return dir;
+  }
+
+  /** Devices in the current registry. */
+  get deviceCount(): number {
+    return this.index.abpCount + this.index.otaaCount;
+  }
+
+  counters(): DirectoryCounters {
+    return {
+      ...this.stats,
+      devices: this.deviceCount,
+      codecErrors: { ...this.stats.codecErrors },
+      decodedPerCodec: { ...this.stats.decodedPerCodec },
+    };
+  }
+
+  /**
+   * Re-reads profiles and the registry (the app calls this on SIGHUP). A registry that cannot be
+   * used keeps the previous one. Reloads run one after another.
+   */
+  reload(opts: { onlyIfChanged?: boolean } = {}): Promise<ReloadResult> {
+    const next = this.reloadChain.then(() => this.reloadNow(opts.onlyIfChanged ?? false));
+    this.reloadChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(onlyIfChanged: boolean): Promise<ReloadResult> {
+    const file = this.opts.registryPath;
+    if (this.closed || file === undefined) return { applied: false, devices: this.deviceCount, problems: [] };
+    const log = this.log;
+    const profileSet = loadProfiles({ extraDir: this.opts.profilesDir, shippedDir: this.opts.shippedProfilesDir, logger: log });
+    const problems = profileSet.problems.map(formatProfileProblem);
+    const read = readRegistryFile(file, profileSet.profiles);
+    if (onlyIfChanged && read.text !== null && read.text === this.lastText) {
+      return { applied: false, devices: this.deviceCount, problems: [] };
+    }
+    for (const p of problems) log.warn({ problem: p }, 'device profile skipped');
+    for (const w of read.warnings) log.warn(w);
+    const result = read.result;
+    if (!result.ok) {
+      const lines = result.problems.map((p) => formatRegistryProblem(p, file));
+      this.stats.reloadFailures += 1;
+      log.error(
+        { problems: lines, devices: this.deviceCount },
+        this.lastText === null && this.deviceCount === 0
+          ? 'device registry cannot be used: no device is known until it is fixed (it is reloaded when it changes)'
+          : 'device registry cannot be used: keeping the previous registry',
+      );
+      return { applied: false, devices: this.deviceCount, problems: [...problems, ...lines] };
+    }
+    const entryLines = result.problems.map((p) => formatRegistryProblem(p, file));
+    for (const line of entryLines) log.warn({ problem: line }, 'device registry problem (invalid entries are skipped)');
+
+    const loaded = await loadDeviceCodecs(
+      result.entries.map((e) => e.profile.codecRef),
+      { timeLimitMs: this.opts.codecTimeLimitMs, memoryLimitBytes: DEFAULT_MEMORY_LIMIT_BYTES },
+      log,
+    );
+    for (const p of loaded.problems) log.error({ problem: p }, 'codec cannot be loaded: its devices are attributed but not decoded');
+    if (this.closed) {
+      disposeAll(loaded.codecs.values());
+      return { applied: false, devices: 0, problems: [] };
+    }
+    const previous = this.index;
+    this.index = buildDeviceIndex(result.entries, loaded.codecs);
+    this.lastText = read.text;
+    this.stats.reloads += 1;
+    // resolve() is synchronous, so no frame is inside an old codec at this point.
+    disposeAll(previous.codecs.values());
+    const skipped = new Set(result.problems.filter((p) => p.entry !== null).map((p) => p.entry)).size;
+    log.info(
+      { file, devices: this.deviceCount, abp: this.index.abpCount, otaa: this.index.otaaCount, skipped },
+      'device registry loaded',
+    );
+    return { applied: true, devices: this.deviceCount, problems: [...problems, ...entryLines, ...loaded.problems] };
+  }
+
+  resolve(phy: PhyPayload, frame: RadioFrame): DirectoryOutcome | null {
+    if (this.closed) return null;
+    try {
+      if (phy.kind === 'data') return phy.uplink ? this.resolveData(phy, frame) : null;
+      if (phy.kind === 'joinRequest') return this.resolveJoin(phy);
+      return null;
+    } catch (err) {
+      this.stats.internalErrors += 1;
+      if (this.stats.internalErrors === 1) this.log.error({ err: (err as Error).message }, 'device resolution failed; frame forwarded raw');
+      return null;
+    }
+  }
+
+  private resolveData(phy: DataFrame, frame: RadioFrame): DirectoryOutcome | null {
+    const candidates = this.index.byDevAddr.get(phy.devAddr);
+    if (candidates === undefined) {
+      this.stats.unknown += 1;
+      return null;
+    }
+    let device: AbpDevice | undefined;
+    let last: number | undefined;
+    let fCnt = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i];
+      const l = this.state.last(c.devEui, c.activation.devAddr);
+      const f = fullFCnt(l, phy.fCnt);
+      if (verifyDataMic(phy, c.activation.nwkSKey, f)) {
+        device = c;
+        last = l;
+        fCnt = f;
+        break;
+      }
+    }
+    if (device === undefined) {
+      this.stats.micFailures += 1;
+      this.log.debug({ devAddr: phy.devAddrHex, candidates: candidates.length }, 'MIC matches no registered device');
+      return BAD_MIC;
+    }
+    if (last !== undefined && fCnt <= last) {
+      this.stats.replays += 1;
+      if (!this.replayLogged.has(device.devEui)) {
+        this.replayLogged.add(device.devEui);
+        this.log.warn(
+          { devEui: device.devEui, device: device.record.name, fCnt, lastFCnt: last },
+          'frame counter did not advance (replay, or the device restarted its counter): such frames are flagged and not decoded',
+        );
+      }
+      return { device: device.record, micValid: true, fCnt, decoded: null, fCntReplay: true };
+    }
+    this.state.accept(device.devEui, device.activation.devAddr, fCnt);
+    if (this.replayLogged.size > 0) this.replayLogged.delete(device.devEui);
+    const fPort = phy.fPort;
+    // No FPort: an empty frame. FPort 0: MAC commands only, for the network server, not a codec.
+    if (fPort === null || fPort === 0) return { device: device.record, micValid: true, fCnt, decoded: null, fCntReplay: false };
+    return {
+      device: device.record,
+      micValid: true,
+      fCnt,
+      decoded: this.decode(device, decryptFrmPayload(phy, device.activation.appSKey, fCnt), fPort, frame.receivedAt),
+      fCntReplay: false,
+    };
+  }
+
+  private decode(device: AbpDevice, clear: Buffer, fPort: number, receivedAt: number): RecordDecoded {
+    const n = clear.length;
+    const bytes = new Array<number>(n);
+    for (let i = 0; i < n; i++) bytes[i] = clear[i];
+    const codec: DeviceCodec = device.codec;
+    const out = codec.decode({ bytes, fPort, recvTime: new Date(receivedAt), variables: device.variables });
+    if (out.errors.length > 0) this.stats.codecErrors[codec.name] = (this.stats.codecErrors[codec.name] ?? 0) + 1;
+    else {
+      this.stats.decoded += 1;
+      this.stats.decodedPerCodec[codec.name] = (this.stats.decodedPerCodec[codec.name] ?? 0) + 1;
+    }
+    return { codec: codec.name, data: out.data, warnings: out.warnings, errors: out.errors };
+  }
+
+  private resolveJoin(phy: JoinRequestFrame): DirectoryOutcome | null {
+    const device = this.index.otaaByDevEui.get(phy.devEui);
+    if (device === undefined) {
+      this.stats.unknown += 1;
+      return null;
+    }
+    if (!verifyJoinRequestMic(phy, device.activation.appKey)) {
+      this.stats.micFailures += 1;
+      this.log.debug({ devEui: phy.devEui }, 'join request MIC does not match the registered AppKey');
+      return BAD_MIC;
+    }
+    this.stats.joinRequests += 1;
+    if (phy.joinEui !== device.activation.joinEui) {
+      this.log.debug({ devEui: phy.devEui, joinEui: phy.joinEui, registered: device.activation.joinEui }, 'join request JoinEUI differs from the registry');
+    }
+    return { device: device.record, micValid: true, fCnt: null, decoded: null, fCntReplay: null };
+  }
+
+  /** Stops watching, saves frame counters and frees codecs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    await this.reloadChain;
+    disposeAll(this.index.codecs.values());
+    this.index = EMPTY_INDEX;
+    await this.state.close();
+  }
+}
+
+function disposeAll(codecs: Iterable<DeviceCodec>): void {
+  for (const c of codecs) {
+    try {
+      c.dispose();
+    } catch {
+      // A codec that fails to free its sandbox must not stop the others.
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Public API of the device layer: profiles, the registry, frame-counter state and the resolver.
+export {
+  DeviceDirectory,
+  type DeviceDirectoryOptions,
+  type DirectoryCounters,
+  type DirectoryOutcome,
+  type ReloadResult,
+} from './device-directory.js';
+export {
+  loadProfiles,
+  loadProfileDir,
+  parseProfile,
+  formatProfileProblem,
+  shippedProfilesDir,
+  builtinCodecIds,
+  isCodecPath,
+  type DeviceProfile,
+  type ProfileProblem,
+  type ProfileSet,
+  type CodecRef,
+} from './profiles.js';
+export {
+  parseRegistry,
+  readRegistryFile,
+  formatRegistryProblem,
+  type Activation,
+  type RegistryEntry,
+  type RegistryProblem,
+  type RegistryParseResult,
+} from './registry.js';
+export { FCntStore } from './fcnt-store.js';
+export { DeviceStateError, DeviceStateLockedError } from './errors.js';
+export { loadDeviceCodecs, codecName, type DeviceCodec } from './device-codecs.js';

@@ -1,0 +1,42 @@
+// What a device profile file may contain: one YAML file per device model.
+import { z } from 'zod';
+import type { DeviceCategory } from '../codecs/contract.js';
+import { requiredText } from './schema-helpers.js';
+
+export const PROFILE_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const DEVICE_CATEGORIES = ['streetlight', 'parking', 'air', 'other'] as const satisfies readonly DeviceCategory[];
+export const DEVICE_CLASSES = ['A', 'B', 'C'] as const;
+/** LoRaWAN regional parameter sets (RP002 names). */
+export const REGIONS = [
+  'EU868', 'US915', 'CN779', 'EU433', 'AU915', 'CN470', 'AS923', 'AS923-2', 'AS923-3', 'AS923-4', 'KR920', 'IN865', 'RU864',
+] as const;
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (iss) => (iss.input === undefined ? 'is required' : `must be one of ${values.join(', ')}`),
+  });
+}
+
+export const profileSchema = z.strictObject({
+  id: requiredText().regex(PROFILE_ID_PATTERN, 'must be lower-case letters and digits joined by "-" (for example acme-th01)'),
+  vendor: requiredText(),
+  model: requiredText(),
+  category: oneOf(DEVICE_CATEGORIES),
+  /** A built-in codec id, or a path to a JavaScript (TS013) codec file relative to the profile file. */
+  codec: requiredText(),
+  fPorts: z
+    .array(
+      z.int({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a whole number') })
+        .min(1, 'must be 1..223 (application ports)')
+        .max(223, 'must be 1..223 (application ports)'),
+      { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of port numbers, e.g. [1, 2]') },
+    )
+    .min(1, 'must list at least one port')
+    .refine((ports) => new Set(ports).size === ports.length, { message: 'lists a port twice' }),
+  class: oneOf(DEVICE_CLASSES),
+  region: oneOf(REGIONS),
+  description: requiredText(),
+});
+
+export type ProfileFields = z.output<typeof profileSchema>;

@@ -1,0 +1,162 @@
+// Loading device profiles: the ones shipped with lora-edge plus an optional directory of local
+// ones (which may replace a shipped id). Every problem is reported with its file and key; a bad
+// profile is skipped and the others still load.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
+import type { Logger } from '../log.js';
+import { packagePath } from '../paths.js';
+import { profileSchema, type ProfileFields } from './profile-schema.js';
+import { issuesToProblems } from './schema-helpers.js';
+
+/** Where a profile's codec comes from. */
+export type CodecRef = { kind: 'builtin'; id: string } | { kind: 'file'; path: string };
+
+export interface DeviceProfile extends ProfileFields {
+  /** Absolute path of the profile file. */
+  file: string;
+  codecRef: CodecRef;
+  origin: 'shipped' | 'local';
+}
+
+export interface ProfileProblem {
+  file: string;
+  /** Key inside the file ('' when the whole file is concerned). */
+  key: string;
+  message: string;
+}
+
+export interface ProfileSet {
+  profiles: Map<string, DeviceProfile>;
+  problems: ProfileProblem[];
+}
+
+export function formatProfileProblem(p: ProfileProblem): string {
+  return p.key ? `${p.file}: ${p.key}: ${p.message}` : `${p.file}: ${p.message}`;
+}
+
+export function shippedProfilesDir(): string {
+  return packagePath('device-profiles');
+}
+
+/** A codec string names a file when it looks like a path; otherwise it is a built-in codec id. */
+export function isCodecPath(codec: string): boolean {
+  return /[/\\]/.test(codec) || /\.[cm]?js$/i.test(codec);
+}
+
+export function builtinCodecIds(): string[] {
+  return builtinCodecs.map((c) => c.id).sort();
+}
+
+/** Parses one profile file's text; `file` is its absolute path (codec paths are relative to it). */
+export function parseProfile(
+  text: string,
+  file: string,
+  origin: DeviceProfile['origin'],
+): { profile: DeviceProfile | null; problems: ProfileProblem[] } {
+  const problem = (key: string, message: string): ProfileProblem => ({ file, key, message });
+  const doc = YAML.parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return { profile: null, problems: doc.errors.map((e) => problem('', `not valid YAML: ${oneLine(e.message)}`)) };
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) return { profile: null, problems: [problem('', 'the file is empty')] };
+  const parsed = profileSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { profile: null, problems: issuesToProblems(parsed.error.issues).map((p) => problem(p.key, p.message)) };
+  }
+  const fields = parsed.data;
+  let codecRef: CodecRef;
+  if (isCodecPath(fields.codec)) {
+    const codecFile = path.resolve(path.dirname(file), fields.codec);
+    let isFile = false;
+    try {
+      isFile = fs.statSync(codecFile).isFile();
+    } catch {
+      isFile = false;
+    }
+    if (!isFile) return { profile: null, problems: [problem('codec', `codec file ${fields.codec} not found (looked for ${codecFile})`)] };
+    codecRef = { kind: 'file', path: codecFile };
+  } else {
+    if (!findBuiltinCodec(fields.codec)) {
+      return {
+        profile: null,
+        problems: [
+          problem(
+            'codec',
+            `"${fields.codec}" is not a built-in codec (available: ${builtinCodecIds().join(', ')}); ` +
+              'a JavaScript codec is given as a path such as ./my-codec.js',
+          ),
+        ],
+      };
+    }
+    codecRef = { kind: 'builtin', id: fields.codec };
+  }
+  return { profile: { ...fields, file, codecRef, origin }, problems: [] };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** Every `*.yaml` / `*.yml` profile in `dir`, in name order; duplicate ids inside the directory are refused. */
+export function loadProfileDir(dir: string, origin: DeviceProfile['origin']): { profiles: DeviceProfile[]; problems: ProfileProblem[] } {
+  const absDir = path.resolve(dir);
+  let names: string[];
+  try {
+    names = fs.readdirSync(absDir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  } catch (err) {
+    return { profiles: [], problems: [{ file: absDir, key: '', message: `cannot read the profile directory: ${(err as Error).message}` }] };
+  }
+  const profiles: DeviceProfile[] = [];
+  const problems: ProfileProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(absDir, name);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push({ file, key: '', message: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const result = parseProfile(text, file, origin);
+    problems.push(...result.problems);
+    if (!result.profile) continue;
+    const earlier = seen.get(result.profile.id);
+    if (earlier !== undefined) {
+      problems.push({ file, key: 'id', message: `id "${result.profile.id}" is already used by ${earlier}; this profile is skipped` });
+      continue;
+    }
+    seen.set(result.profile.id, file);
+    profiles.push(result.profile);
+  }
+  return { profiles, problems };
+}
+
+export interface LoadProfilesOptions {
+  /** The local profile directory (config `devices.profilesDir`). */
+  extraDir?: string;
+  /** Defaults to the profiles shipped with lora-edge. */
+  shippedDir?: string;
+  logger?: Logger;
+}
+
+/** Shipped profiles, then local ones; a local profile with a shipped id replaces it (logged at info). */
+export function loadProfiles(opts: LoadProfilesOptions = {}): ProfileSet {
+  const shipped = loadProfileDir(opts.shippedDir ?? shippedProfilesDir(), 'shipped');
+  const profiles = new Map<string, DeviceProfile>();
+  const problems = [...shipped.problems];
+  for (const p of shipped.profiles) profiles.set(p.id, p);
+  if (opts.extraDir !== undefined) {
+    const local = loadProfileDir(opts.extraDir, 'local');
+    problems.push(...local.problems);
+    for (const p of local.profiles) {
+      const replaced = profiles.get(p.id);
+      if (replaced) opts.logger?.info({ profile: p.id, file: p.file, replaces: replaced.file }, 'local device profile replaces a shipped one');
+      profiles.set(p.id, p);
+    }
+  }
+  return { profiles, problems };
+}

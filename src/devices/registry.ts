@@ -1,0 +1,199 @@
+// The device registry file: which devices this gateway knows, whose they are, which profile
+// decodes them and their LoRaWAN keys. Parsed with the YAML failsafe schema so every scalar stays
+// text: a DevAddr like 00112233 or a key like 0e12... must not turn into a number.
+// Every problem is listed (entry, devEui, key path, line); a bad entry is skipped, the rest load.
+// Messages never contain key material.
+import fs from 'node:fs';
+import YAML, { LineCounter, isMap, isSeq } from 'yaml';
+import { z } from 'zod';
+import type { DeviceProfile } from './profiles.js';
+import { devAddrSchema, euiSchema, issuesToProblems, keySchema, requiredText, type Problem } from './schema-helpers.js';
+
+export type Activation =
+  | { mode: 'ABP'; devAddr: number; devAddrHex: string; nwkSKey: Buffer; appSKey: Buffer }
+  | { mode: 'OTAA'; joinEui: string; appKey: Buffer };
+
+export interface RegistryEntry {
+  /** 1-based position in the `devices:` list. */
+  entry: number;
+  line: number | null;
+  /** 16 lower-case hex digits. */
+  devEui: string;
+  name: string;
+  profile: DeviceProfile;
+  owner: string;
+  variables: Readonly<Record<string, string>>;
+  activation: Activation;
+}
+
+export interface RegistryProblem extends Problem {
+  /** 1-based entry number; null for problems with the file as a whole. */
+  entry: number | null;
+  devEui: string | null;
+  line: number | null;
+}
+
+export type RegistryParseResult =
+  | { ok: true; entries: RegistryEntry[]; problems: RegistryProblem[] }
+  /** The file as a whole is unusable (not YAML, no `devices:` list): nothing loads. */
+  | { ok: false; problems: RegistryProblem[] };
+
+const entrySchema = z.strictObject({
+  devEui: euiSchema(),
+  name: requiredText(),
+  profile: requiredText(),
+  owner: requiredText(),
+  variables: z
+    .record(z.string(), z.string({ error: 'must be text (one value per variable)' }), {
+      error: 'must be a map of names to text values',
+    })
+    .optional(),
+  activation: z.unknown(),
+});
+
+const abpSchema = z.strictObject({ devAddr: devAddrSchema(), nwkSKey: keySchema(), appSKey: keySchema() });
+const otaaSchema = z.strictObject({ joinEui: euiSchema(), appKey: keySchema() });
+const ABP_KEYS = ['devAddr', 'nwkSKey', 'appSKey'];
+const OTAA_KEYS = ['joinEui', 'appKey'];
+const ACTIVATION_HELP = 'ABP {devAddr, nwkSKey, appSKey} or OTAA {joinEui, appKey}';
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseActivation(raw: unknown): { activation: Activation | null; problems: Problem[] } {
+  if (raw === undefined || raw === '') return { activation: null, problems: [{ key: 'activation', message: `is required: ${ACTIVATION_HELP}` }] };
+  if (!isPlainObject(raw)) return { activation: null, problems: [{ key: 'activation', message: `must be a map: ${ACTIVATION_HELP}` }] };
+  const keys = Object.keys(raw);
+  const abp = keys.some((k) => ABP_KEYS.includes(k));
+  const otaa = keys.some((k) => OTAA_KEYS.includes(k));
+  if (abp && otaa) {
+    return { activation: null, problems: [{ key: 'activation', message: `mixes ABP and OTAA keys; give one set: ${ACTIVATION_HELP}` }] };
+  }
+  if (!abp && !otaa) return { activation: null, problems: [{ key: 'activation', message: `must hold ${ACTIVATION_HELP}` }] };
+  if (abp) {
+    const r = abpSchema.safeParse(raw);
+    if (!r.success) return { activation: null, problems: issuesToProblems(r.error.issues, ['activation']) };
+    const devAddr = parseInt(r.data.devAddr, 16) >>> 0;
+    return {
+      activation: {
+        mode: 'ABP',
+        devAddr,
+        devAddrHex: r.data.devAddr,
+        nwkSKey: Buffer.from(r.data.nwkSKey, 'hex'),
+        appSKey: Buffer.from(r.data.appSKey, 'hex'),
+      },
+      problems: [],
+    };
+  }
+  const r = otaaSchema.safeParse(raw);
+  if (!r.success) return { activation: null, problems: issuesToProblems(r.error.issues, ['activation']) };
+  return { activation: { mode: 'OTAA', joinEui: r.data.joinEui, appKey: Buffer.from(r.data.appKey, 'hex') }, problems: [] };
+}
+
+function fileProblem(message: string, line: number | null = null): RegistryProblem {
+  return { entry: null, devEui: null, line, key: '', message };
+}
+
+/** Parses registry text against the known profiles. */
+export function parseRegistry(text: string, profiles: ReadonlyMap<string, DeviceProfile>): RegistryParseResult {
+  const lineCounter = new LineCounter();
+  const doc = YAML.parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => fileProblem(`not valid YAML: ${e.message.replace(/\s+/g, ' ').trim()}`, e.linePos?.[0]?.line ?? null)),
+    };
+  }
+  const root = doc.contents;
+  if (!isMap(root)) return { ok: false, problems: [fileProblem('must be a map with a top-level "devices:" list')] };
+  const problems: RegistryProblem[] = [];
+  for (const pair of root.items) {
+    const k = (pair.key as { value?: unknown } | null)?.value;
+    if (k !== 'devices') problems.push(fileProblem(`unknown top-level key "${String(k)}" (only "devices" is read)`));
+  }
+  const list = root.get('devices', true);
+  const rawList: unknown = doc.toJS().devices;
+  if (rawList === undefined) return { ok: false, problems: [...problems, fileProblem('has no top-level "devices:" list')] };
+  if (rawList === '' || rawList === null) return { ok: true, entries: [], problems };
+  if (!Array.isArray(rawList) || !isSeq(list)) return { ok: false, problems: [...problems, fileProblem('"devices" must be a list (each item starting with "- ")')] };
+
+  const entries: RegistryEntry[] = [];
+  const byEui = new Map<string, number>();
+  rawList.forEach((raw: unknown, i: number) => {
+    const entry = i + 1;
+    const node = list.items[i] as { range?: [number, number, number] } | undefined;
+    const line = node?.range ? lineCounter.linePos(node.range[0]).line : null;
+    const rawEui = isPlainObject(raw) && typeof raw.devEui === 'string' ? raw.devEui.trim().toLowerCase() : null;
+    const report = (found: Problem[], devEui: string | null) => {
+      for (const p of found) problems.push({ entry, devEui, line, key: p.key, message: p.message });
+    };
+    if (!isPlainObject(raw)) {
+      report([{ key: '', message: 'must be a map with devEui, name, profile, owner and activation' }], null);
+      return;
+    }
+    const r = entrySchema.safeParse(raw);
+    const act = parseActivation(raw.activation);
+    const found = r.success ? [] : issuesToProblems(r.error.issues);
+    found.push(...act.problems);
+    if (r.success) {
+      if (!profiles.has(r.data.profile)) {
+        found.push({ key: 'profile', message: `unknown profile "${r.data.profile}" (known: ${[...profiles.keys()].sort().join(', ')})` });
+      }
+      const earlier = byEui.get(r.data.devEui);
+      if (earlier !== undefined) found.push({ key: 'devEui', message: `duplicate: entry ${earlier} already has this devEui` });
+    }
+    if (!r.success || act.activation === null || found.length > 0) {
+      report(found, r.success ? r.data.devEui : rawEui);
+      return;
+    }
+    byEui.set(r.data.devEui, entry);
+    entries.push({
+      entry,
+      line,
+      devEui: r.data.devEui,
+      name: r.data.name,
+      profile: profiles.get(r.data.profile) as DeviceProfile,
+      owner: r.data.owner,
+      variables: Object.freeze({ ...(r.data.variables ?? {}) }),
+      activation: act.activation,
+    });
+  });
+  return { ok: true, entries, problems };
+}
+
+export function formatRegistryProblem(p: RegistryProblem, file: string): string {
+  let where = file;
+  if (p.entry !== null) where += `: entry ${p.entry}${p.devEui ? ` (devEui ${p.devEui})` : ''}`;
+  if (p.line !== null) where += ` [line ${p.line}]`;
+  return p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+export interface RegistryFileResult {
+  result: RegistryParseResult;
+  /** Problems that do not stop loading, e.g. file permissions. */
+  warnings: string[];
+  /** The exact text read (to notice rewrites that change nothing). */
+  text: string | null;
+}
+
+/** Reads and parses the registry file; never throws. */
+export function readRegistryFile(file: string, profiles: ReadonlyMap<string, DeviceProfile>): RegistryFileResult {
+  const warnings: string[] = [];
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if ((st.mode & 0o077) !== 0) {
+      warnings.push(
+        `${file} is readable or writable by group/others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); ` +
+          `it holds device keys: restrict it with chmod 600 ${file}`,
+      );
+    }
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
+    return { result: { ok: false, problems: [fileProblem(`cannot read the device registry: ${why}`)] }, warnings, text: null };
+  }
+  return { result: parseRegistry(text, profiles), warnings, text };
+}

@@ -1,0 +1,75 @@
+// `lora-edge profiles check [DIR]` and `lora-edge profiles list [--dir DIR]`: validate device
+// profiles (shipped plus a local directory) and the codecs they name, or show them as a table.
+import { loadUserCodec } from '../codecs/sandbox/index.js';
+import { formatProfileProblem, loadProfiles, type DeviceProfile } from '../devices/profiles.js';
+import { UsageError, parseCommandArgs } from './usage.js';
+
+const USAGE = 'lora-edge profiles check [DIR] | lora-edge profiles list [--dir DIR]';
+
+export async function profilesCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'check') return checkProfiles(rest);
+  if (sub === 'list') return listProfiles(rest);
+  throw new UsageError(sub === undefined ? `a subcommand is required: ${USAGE}` : `unknown subcommand "${sub}": ${USAGE}`);
+}
+
+/** Loads each JavaScript codec once in the sandbox; returns one problem line per profile whose codec fails. */
+async function checkCodecFiles(profiles: Iterable<DeviceProfile>): Promise<Array<{ profile: DeviceProfile; line: string }>> {
+  const problems: Array<{ profile: DeviceProfile; line: string }> = [];
+  const checked = new Map<string, string | null>();
+  for (const p of profiles) {
+    if (p.codecRef.kind !== 'file') continue;
+    const file = p.codecRef.path;
+    if (!checked.has(file)) {
+      try {
+        const codec = await loadUserCodec(file, { quarantineAfter: 0 });
+        codec.dispose();
+        checked.set(file, null);
+      } catch (err) {
+        checked.set(file, err instanceof Error ? err.message : String(err));
+      }
+    }
+    const failure = checked.get(file);
+    if (failure) problems.push({ profile: p, line: `${p.file}: codec: ${failure}` });
+  }
+  return problems;
+}
+
+async function checkProfiles(args: string[]): Promise<number> {
+  const { positionals } = parseCommandArgs(args, {}, true);
+  if (positionals.length > 1) throw new UsageError(`give at most one directory: ${USAGE}`);
+  const dir = positionals[0];
+  const set = loadProfiles({ extraDir: dir });
+  const problems = set.problems.map(formatProfileProblem);
+  const codecProblems = await checkCodecFiles(set.profiles.values());
+  problems.push(...codecProblems.map((c) => c.line));
+  const failing = new Set(codecProblems.map((c) => c.profile));
+  const usable = [...set.profiles.values()].filter((p) => !failing.has(p));
+  const local = usable.filter((p) => p.origin === 'local').length;
+  const out = process.stdout;
+  for (const line of problems) out.write(`${line}\n`);
+  const summary = `${usable.length} profiles usable (${usable.length - local} shipped, ${local} from ${dir ?? 'no local directory'})`;
+  if (problems.length === 0) {
+    out.write(`ok: ${summary}, every codec loads\n`);
+    return 0;
+  }
+  out.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}; ${summary}\n`);
+  return 1;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ')).join('\n');
+}
+
+async function listProfiles(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { dir: { type: 'string' } }, true);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${USAGE}`);
+  const set = loadProfiles({ extraDir: values.dir });
+  for (const p of set.problems) process.stderr.write(`skipped: ${formatProfileProblem(p)}\n`);
+  const rows = [['ID', 'VENDOR', 'MODEL', 'CATEGORY', 'CODEC', 'FPORTS']];
+  const sorted = [...set.profiles.values()].sort((a, b) => a.id.localeCompare(b.id));
+  for (const p of sorted) rows.push([p.id, p.vendor, p.model, p.category, p.codec, p.fPorts.join(',')]);
+  process.stdout.write(`${table(rows)}\n`);
+  return 0;
+}
