@@ -158,6 +158,8 @@ export class Outbox {
   private lastSeq: number | null;
   private oldestCapturedAt: string | null;
   private readonly recent: RecentCache;
+  /** Backlog ranges handed out by readBatch, so their ack needs no second read for byte accounting. */
+  private readonly readMemo = new Map<number, { to: number; entries: StoredEntry[] }>();
 
   private pending: PendingRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -420,6 +422,7 @@ export class Outbox {
       return this.recent.read(afterSeq, maxRecords, maxBytes).map((e) => JSON.parse(e.value.toString('utf8')) as OutboxRecord);
     }
     const out: OutboxRecord[] = [];
+    const outEntries: StoredEntry[] = [];
     const corrupt: Array<StoredEntry & { reason: string }> = [];
     let usedBytes = 0;
     let cursor = recordKey(afterSeq);
@@ -439,6 +442,7 @@ export class Outbox {
           break;
         }
         out.push(decoded.record);
+        outEntries.push(entry);
         usedBytes += entry.value.length;
       }
       // Fewer entries than asked for: the range is exhausted. Otherwise only skipped corrupt
@@ -446,7 +450,14 @@ export class Outbox {
       if (entries.length < want) break;
     }
     if (corrupt.length > 0) await this.serial.run(() => this.deleteCorrupt(corrupt));
+    else if (out.length > 0) this.rememberRead(out[0].seq, out[out.length - 1].seq, outEntries);
     return out;
+  }
+
+  private rememberRead(from: number, to: number, entries: StoredEntry[]): void {
+    this.readMemo.set(from, { to, entries });
+    // Bounded: only the batches in flight matter; the oldest memo goes first.
+    if (this.readMemo.size > 64) this.readMemo.delete(this.readMemo.keys().next().value as number);
   }
 
   /** Deletes delivered records (explicit seqs, or the inclusive range from..to). Unknown seqs are ignored. */
@@ -495,6 +506,14 @@ export class Outbox {
       this.checkOverflowRecovered();
       return;
     }
+    const memo = this.readMemo.get(from);
+    if (memo && memo.to === to) {
+      this.readMemo.delete(from);
+      await this.deleteEntries(memo.entries);
+      this.acked += memo.entries.length;
+      this.checkOverflowRecovered();
+      return;
+    }
     let start = Math.max(from, this.firstSeq ?? from);
     while (start <= to) {
       const found = await readRange(this.db, { gte: recordKey(start), lte: recordKey(to) }, CHUNK);
@@ -509,6 +528,7 @@ export class Outbox {
   }
 
   private async deleteCorrupt(items: Array<StoredEntry & { reason: string }>): Promise<void> {
+    this.readMemo.clear();
     // Re-read inside the queue: an overflow drop may already have removed some of them.
     const values = await this.db.getMany(items.map((i) => i.key));
     const present: StoredEntry[] = [];
@@ -605,6 +625,8 @@ export class Outbox {
   }
 
   private async enforceBounds(): Promise<SweepResult> {
+    // Drops below may remove records a remembered read range still lists.
+    this.readMemo.clear();
     const now = this.now();
     const expired = await this.expireOld(now);
     const overflow = this.meta.bytes > this.opts.maxBytes ? await this.dropOldest(now) : 0;
