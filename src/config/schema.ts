@@ -52,8 +52,10 @@ const udpSource = z.strictObject({
 
 const serialChannel = z.strictObject({
   frequency: z.number().int().positive(),
-  spreadingFactor: z.number().int().min(5).max(12),
-  bandwidth: z.number().int().positive(),
+  spreadingFactor: z.number().int().min(5).max(12).optional(),
+  bandwidth: z.number().int().positive().optional(),
+  /** dB added to the RSSI the receiver reports (board calibration). */
+  rssiOffset: z.number().optional(),
 });
 
 const serialSource = z.strictObject({

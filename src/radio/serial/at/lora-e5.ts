@@ -1,0 +1,90 @@
+// Seeed LoRa-E5 / Wio-E5 (STM32WLE5, Seeed AT firmware) in TEST (P2P) mode, 9600 8N1.
+// Replies echo the command name: `+MODE: TEST`, `+TEST: RFCFG F:868100000, SF7, BW125K, ...`;
+// refusals read `+<NAME>: ERROR(<code>)`. A packet arrives as two lines:
+// `+TEST: LEN:<n>, RSSI:<dBm>, SNR:<dB>` then `+TEST: RX "<HEX>"`.
+import { type AtDialect, type AtLine, hzToMhzText, parseDecimal, parseHex, parseInteger, valueCommand } from './dialect.js';
+
+const ERROR_CODES: Record<string, string> = {
+  '-1': 'parameter is invalid',
+  '-10': 'unknown command',
+  '-11': 'command in wrong format',
+  '-12': 'command not available in the current mode',
+  '-20': 'too many parameters',
+  '-21': 'command too long',
+  '-22': 'end of command not received in time',
+  '-23': 'invalid character',
+};
+
+const ERROR_LINE = /^\+([A-Z0-9_]+):\s*ERROR\((-?\d+)\)$/;
+const META_LINE = /^\+TEST:\s*LEN:\s*(\d+)\s*,\s*RSSI:\s*(-?\d+(?:\.\d+)?)\s*,\s*SNR:\s*(-?\d+(?:\.\d+)?)$/;
+const RX_LINE = /^\+TEST:\s*RX\s+"([^"]*)"$/;
+const VALUE_LINE = /^\+([A-Z0-9_]+):\s*(.*)$/;
+
+export function parseLoraE5Line(raw: string): AtLine {
+  const text = raw.trim();
+  if (/^AT/i.test(text)) return { kind: 'echo', text };
+  if (text === '+AT: OK') return { kind: 'ok', text };
+  const error = ERROR_LINE.exec(text);
+  if (error) {
+    const [, name, code] = error;
+    return { kind: 'error', text, reason: `${name} ERROR(${code}): ${ERROR_CODES[code] ?? 'unknown error code'}` };
+  }
+  if (/^\+TEST:\s*LEN:/.test(text)) {
+    const meta = META_LINE.exec(text);
+    if (!meta) return { kind: 'malformed', text, reason: 'packet metadata line without LEN, RSSI and SNR' };
+    return {
+      kind: 'rx-meta',
+      text,
+      length: Number(meta[1]),
+      rssi: parseDecimal(meta[2]) as number,
+      snr: parseDecimal(meta[3]) as number,
+    };
+  }
+  if (/^\+TEST:\s*RX\b/.test(text)) {
+    const rx = RX_LINE.exec(text);
+    const payload = rx ? parseHex(rx[1]) : undefined;
+    if (!payload) return { kind: 'malformed', text, reason: 'packet line without a quoted even-length hex payload' };
+    return { kind: 'rx', text, payload };
+  }
+  const value = VALUE_LINE.exec(text);
+  if (value) return { kind: 'value', text, key: value[1], value: value[2].trim() };
+  return { kind: 'unknown', text };
+}
+
+/** Which part of `+TEST: RFCFG F:868100000, SF7, BW125K, ...` confirms the requested settings. */
+function rfcfgMatches(value: string, frequency: number, spreadingFactor: number, bandwidthKhz: number): boolean {
+  const fields = value.replace(/^RFCFG\s*/, '').split(',').map((field) => field.trim());
+  return (
+    parseInteger(fields[0]?.replace(/^F:/, '') ?? '') === frequency &&
+    fields[1] === `SF${spreadingFactor}` &&
+    fields[2] === `BW${bandwidthKhz}K`
+  );
+}
+
+export const loraE5: AtDialect = {
+  name: 'lora-e5',
+  defaultBaudRate: 9600,
+  bandwidths: [125_000, 250_000, 500_000],
+  spreadingFactors: [7, 8, 9, 10, 11, 12],
+  rearmAfterPacket: false,
+  configure(settings) {
+    const bandwidthKhz = settings.bandwidth / 1000;
+    // TX/RX preamble 8 (LoRaWAN), power 14 dBm (unused: we only listen), CRC on, IQ not inverted
+    // (uplinks), NET on = public LoRaWAN sync word, so the modem hears LoRaWAN devices.
+    const rfcfg = `AT+TEST=RFCFG,${hzToMhzText(settings.frequency)},SF${settings.spreadingFactor},${bandwidthKhz},8,8,14,ON,OFF,ON`;
+    return [
+      { text: 'AT', accept: (line) => (line.kind === 'ok' ? 'done' : line.kind === 'error' ? 'rejected' : undefined) },
+      valueCommand('AT+MODE=TEST', (line) => line.key === 'MODE' && line.value === 'TEST'),
+      {
+        text: rfcfg,
+        accept: (line) => {
+          if (line.kind === 'error') return 'rejected';
+          if (line.kind !== 'value' || line.key !== 'TEST' || !line.value.startsWith('RFCFG')) return undefined;
+          return rfcfgMatches(line.value, settings.frequency, settings.spreadingFactor, bandwidthKhz) ? 'done' : 'rejected';
+        },
+      },
+    ];
+  },
+  arm: () => valueCommand('AT+TEST=RXLRPKT', (line) => line.key === 'TEST' && line.value === 'RXLRPKT'),
+  parseLine: parseLoraE5Line,
+};
