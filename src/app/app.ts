@@ -238,6 +238,21 @@ export class App {
     });
   }
 
+  private lastFlushes = -1;
+  private lastProgressAt = Date.now();
+
+  /**
+   * For the systemd watchdog: the event loop runs (we are called from a timer) and the outbox is
+   * not stuck (records waiting have been written within the last 30 s).
+   */
+  isPipelineAlive(now = Date.now()): boolean {
+    if (!this.outbox) return false;
+    const st = this.outbox.stats();
+    if (st.pending === 0 || st.flushes !== this.lastFlushes) this.lastProgressAt = now;
+    this.lastFlushes = st.flushes;
+    return now - this.lastProgressAt < 30_000;
+  }
+
   /** Re-reads the device registry (SIGHUP); frames keep flowing meanwhile. */
   async reloadDevices(): Promise<void> {
     if (!this.devices) return;

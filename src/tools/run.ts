@@ -4,6 +4,7 @@ import { App } from '../app/app.js';
 import { DEFAULT_CONFIG_PATH, loadConfigFile, readMqttPassword, type LoadedConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
 import { parseCommandArgs } from './usage.js';
+import { createNotifier } from '../ops/sd-notify.js';
 
 const STOP_DEADLINE_MS = 5000;
 
@@ -32,19 +33,39 @@ export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop
     logger.fatal({ err: (err as Error).message }, 'cannot read the MQTT password file');
     return exitAfterFlush(logger, 2);
   }
+  // systemd: READY once sources, outbox and MQTT client are up; WATCHDOG only while the pipeline
+  // is alive; nothing at all when not started by systemd.
+  const notifier = createNotifier(process.env, { onError: (e) => logger.warn({ err: e.message }, 'systemd notification failed') });
   const app = new App({ config: loaded.config, logger, mqttPassword: password });
   try {
     await app.start();
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'lora-edge could not start');
+    notifier.close();
     return exitAfterFlush(logger, 1);
   }
+  notifier.ready('running');
+  let watchdogWarned = false;
+  const watchdog = notifier.watchdogIntervalMs
+    ? setInterval(() => {
+        if (app.isPipelineAlive()) {
+          notifier.watchdog();
+          watchdogWarned = false;
+        } else if (!watchdogWarned) {
+          watchdogWarned = true;
+          logger.error('outbox writes are stuck: withholding the systemd watchdog so the service is restarted');
+        }
+      }, notifier.watchdogIntervalMs)
+    : undefined;
+  watchdog?.unref();
   // SIGHUP re-reads the device registry (systemctl reload lora-edge).
   const onHup = () => void app.reloadDevices();
   process.on('SIGHUP', onHup);
   const signal = await waitForStopSignal();
   process.off('SIGHUP', onHup);
   logger.info({ signal }, 'stopping');
+  notifier.stopping();
+  clearInterval(watchdog);
   const deadline = setTimeout(() => {
     logger.error(`parts did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway`);
     logger.flush();
@@ -52,6 +73,7 @@ export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop
   }, STOP_DEADLINE_MS);
   await beforeStop?.();
   await app.stop();
+  notifier.close();
   clearTimeout(deadline);
   return exitAfterFlush(logger, 0);
 }

@@ -4,6 +4,8 @@ import { SERIAL_DRIVERS, type SerialDriverName } from '../../radio/serial/serial
 import { UsageError } from '../../tools/usage.js';
 import { socatInstalled } from './pty-pair.js';
 import { startSerialSimulator } from './simulator.js';
+import { SimulatedDevice } from '../end-devices.js';
+import { DEMO_FLEET } from '../device-payloads.js';
 
 export interface SerialSimulatorToolOptions {
   driver: string;
@@ -28,7 +30,16 @@ export async function runSerialSimulatorTool(options: SerialSimulatorToolOptions
     process.stderr.write('socat is needed to create the pty pair: apt-get install socat\n');
     return 1;
   }
-  const simulator = await startSerialSimulator({ driver: options.driver, link: options.link, intervalMs: Math.max(1, Math.round(1000 / options.rate)) });
+  // The simulated modem hears real, encrypted LoRaWAN uplinks from the demo fleet.
+  const devices = DEMO_FLEET.map((d) => new SimulatedDevice(d));
+  let next = 0;
+  const nextPayload = (): Buffer => devices[next++ % devices.length].nextUplink();
+  const simulator = await startSerialSimulator({
+    driver: options.driver,
+    link: options.link,
+    intervalMs: Math.max(1, Math.round(1000 / options.rate)),
+    nextPayload,
+  });
   out.write(`${JSON.stringify({ simulating: options.driver, link: simulator.hostPath })}\n`);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
