@@ -41,7 +41,7 @@ test('outbox tools: locked while running, stats and export after stop', async ()
 
     const missing = await runCli(['outbox', 'stats', '--dir', join(daemon.dir, 'nope')]);
     assert.is(missing.code, 1);
-    assert.match(missing.stderr, /no outbox at .*nope: the directory does not exist/);
+    assert.match(missing.stderr, /no outbox at .*nope\/outbox: the directory does not exist/);
     assert.not.ok(existsSync(join(daemon.dir, 'nope')), 'tools never create an outbox');
     assert.is((await runCli(['outbox', 'export', '--dir', daemon.dir])).code, 2, '--out is required');
   } finally {
