@@ -12,6 +12,7 @@ import { BatchForwarder } from '../mqtt/batch-forwarder.js';
 import { buildHubBatch } from '../mqtt/hub-batch.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
+import { wrapContext } from '../radio/source-context.js';
 import { Scheduler } from '../ops/scheduler.js';
 import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';
 import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
@@ -47,6 +48,8 @@ export class App {
   pipeline: UplinkPipeline | undefined;
   readonly sources: RadioSource[] = [];
   private uplinkId = Math.floor(Math.random() * 0xffffffff);
+  /** Source id -> its index in the configuration, which prefixes the context sent to ChirpStack. */
+  private readonly sourceIndex = new Map<string, number>();
   /** Records the outbox could not store and that could not be sent live either. */
   unstoredDropped = 0;
   private readonly drainMeter = new RateMeter();
@@ -142,7 +145,9 @@ export class App {
         publishLive: (frame: RadioFrame) => {
           if (!hub.online) return false;
           this.uplinkId = (this.uplinkId + 1) >>> 0;
-          const msg = toUplinkFrame(frame, { gatewayId: c.gateway.id, uplinkId: this.uplinkId });
+          const index = this.sourceIndex.get(frame.source) ?? 0;
+          const live = frame.context ? { ...frame, context: wrapContext(index, frame.context) } : frame;
+          const msg = toUplinkFrame(live, { gatewayId: c.gateway.id, uplinkId: this.uplinkId });
           return hub.publishLive(upTopic, marshal(msg, c.mqtt.marshaler));
         },
         liveMaxAgeMs: c.mqtt.liveMaxAge,
@@ -152,8 +157,9 @@ export class App {
       // Frames still being handed over when stopping are flushed by the outbox's own close.
       this.parts.push({ name: 'pipeline', stop: () => outbox.flush() });
 
-      for (const sc of c.sources) {
+      for (const [index, sc] of c.sources.entries()) {
         const id = sourceId(sc, c.sources);
+        this.sourceIndex.set(id, index);
         const logger = this.log.child({ part: 'source' });
         const source: RadioSource =
           sc.type === 'udp'

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   publishLive?: (frame: RadioFrame) => boolean;
   liveMaxAgeMs: number;
   devices?: DeviceResolver;
+  /** Called after a frame was stored (edge mode answers joins and confirmed uplinks here). */
+  afterUplink?: (phy: PhyPayload, frame: RadioFrame, outcome: DeviceOutcome | null) => void;
   now?: () => number;
 }
 
@@ -124,12 +126,14 @@ export class UplinkPipeline {
     }
 
     let lorawan: RecordLorawan;
+    let phy: PhyPayload | undefined;
+    let outcome: DeviceOutcome | null = null;
     let device: RecordDevice | null = null;
     let decoded: RecordDecoded | null = null;
     try {
-      const phy = parsePhyPayload(frame.payload);
+      phy = parsePhyPayload(frame.payload);
       lorawan = lorawanFields(phy);
-      const outcome = this.opts.devices?.resolve(phy, frame);
+      outcome = this.opts.devices?.resolve(phy, frame) ?? null;
       if (outcome) {
         device = outcome.device;
         decoded = outcome.decoded;
@@ -157,6 +161,13 @@ export class UplinkPipeline {
     };
     const seq = this.opts.store(record);
     s.forwarded += 1;
+    if (phy && this.opts.afterUplink) {
+      try {
+        this.opts.afterUplink(phy, frame, outcome);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'after-uplink handler failed');
+      }
+    }
 
     if (this.opts.publishLive) {
       if (this.now() - frame.receivedAt <= this.opts.liveMaxAgeMs && this.opts.publishLive(frame)) s.liveSent += 1;

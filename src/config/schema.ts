@@ -154,6 +154,36 @@ export const configSchema = z.strictObject({
       codecTimeLimit: duration('50ms'),
     })
     .prefault({}),
+  downlink: z
+    .strictObject({
+      /** Network-server downlinks from <prefix>/gateway/<id>/command/down (gw.DownlinkFrame). */
+      enabled: z.boolean().default(true),
+      /** RX2: EU868 default 869.525 MHz. */
+      rx2Frequency: z.number().int().positive().default(869_525_000),
+      /** RX2 data rate (EU868 DR0 = SF12/125 kHz by the regional parameters; many networks use DR3). */
+      rx2DataRate: z.number().int().min(0).max(7).default(0),
+      /** Highest EIRP the gateway may use, dBm (EU868: 16 dBm on most sub-bands, 27 dBm at 869.4-869.65 MHz). */
+      maxTxPower: z.number().min(0).max(30).default(27),
+      /** Refuse transmissions that would break the sub-band duty-cycle limits (the law in the EU). */
+      dutyCycle: z.boolean().default(true),
+    })
+    .prefault({}),
+  edge: z
+    .strictObject({
+      /** The gateway answers join requests of registered OTAA devices itself (per device: `edge: true`). */
+      enabled: z.boolean().default(false),
+      /** NetID in the join accept, 6 hex digits. */
+      netId: z.string().regex(/^[0-9a-fA-F]{6}$/, 'must be 6 hex digits').default('000000'),
+      /** DevAddrs handed to devices joining at the edge, inclusive, 8 hex digits each. */
+      devAddrFrom: z.string().regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex digits').default('00000001'),
+      devAddrTo: z.string().regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hex digits').default('01ffffff'),
+      rx1DrOffset: z.number().int().min(0).max(5).default(0),
+      /** Seconds between uplink and RX1 for data (1..15). */
+      rxDelay: z.number().int().min(1).max(15).default(1),
+      /** Commands waiting per device; more are refused with `failed`. */
+      queueSize: z.number().int().min(1).max(1000).default(16),
+    })
+    .prefault({}),
   ops: z
     .strictObject({
       /** gw.GatewayStats on <prefix>/gateway/<id>/event/stats. */

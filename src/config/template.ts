@@ -85,6 +85,29 @@ devices:
   # Time limit for one call of a user JavaScript codec.
   codecTimeLimit: 50ms
 
+downlink:
+  # Network-server downlinks (ChirpStack gw.DownlinkFrame on <topicPrefix>/gateway/<id>/command/down).
+  enabled: true
+  rx2Frequency: 869525000
+  # EU868 regional parameters say DR0 (SF12); many networks configure DR3 (SF9).
+  rx2DataRate: 0
+  # Highest EIRP in dBm; each sub-band's legal limit applies on top.
+  maxTxPower: 27
+  # Refuse (DUTY_CYCLE_OVERFLOW) rather than exceed the sub-band duty-cycle limits.
+  dutyCycle: true
+
+edge:
+  # Answer join requests of registered OTAA devices at the gateway (devices marked edge: true).
+  enabled: false
+  netId: "000000"
+  devAddrFrom: "00000001"
+  devAddrTo: "01ffffff"
+  rx1DrOffset: 0
+  # Seconds from uplink to RX1 for data frames.
+  rxDelay: 1
+  # Commands waiting per device.
+  queueSize: 16
+
 ops:
   # Cron schedules (5 fields, or 6 with seconds first).
   # gw.GatewayStats on <topicPrefix>/gateway/<id>/event/stats:

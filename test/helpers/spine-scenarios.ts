@@ -80,7 +80,7 @@ export async function uplinkFieldsScenario(broker: TestBroker): Promise<void> {
     assert.is(rx.getGwTime()!.getNanos(), 345_678_000);
     assert.is(rx.getTimeSinceGpsEpoch()!.getSeconds(), 1_400_000_000);
     assert.is(rx.getTimeSinceGpsEpoch()!.getNanos(), 123_000_000);
-    assert.equal(Buffer.from(rx.getContext_asU8()), Buffer.from([0xfe, 0xdc, 0xba, 0x98]), 'context = tmst big-endian');
+    assert.equal(Buffer.from(rx.getContext_asU8()), Buffer.from([0, 0xfe, 0xdc, 0xba, 0x98]), 'context = source index, then tmst big-endian');
     assert.ok(rx.getUplinkId() !== u2.getRxInfo()!.getUplinkId(), 'uplink ids differ');
     assert.equal(rx.getMetadataMap().get('source'), 'udp');
     assert.is(u2.getTxInfo()!.getModulation()!.getLora()!.getSpreadingFactor(), 12);
@@ -140,7 +140,7 @@ export async function jsonMarshalerScenario(broker: TestBroker): Promise<void> {
     assert.is(up.rxInfo.snr, 9.5);
     assert.is(up.rxInfo.channel, 2);
     assert.is(up.rxInfo.crcStatus, 'CRC_OK');
-    assert.is(up.rxInfo.context, Buffer.from([0, 0, 0x03, 0xe8]).toString('base64'));
+    assert.is(up.rxInfo.context, Buffer.from([0, 0, 0, 0x03, 0xe8]).toString('base64'));
     assert.equal(up.rxInfo.metadata, { source: 'udp' });
   } finally {
     await sim.close();

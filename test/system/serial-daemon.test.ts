@@ -66,7 +66,7 @@ for (const driver of ['lora-e5', 'rak3172', 'rn2483', 'semtech-2g4'] as const) {
     if (driver === 'semtech-2g4') {
       assert.ok([2_403_000_000, 2_425_000_000, 2_479_000_000].includes(up.getTxInfo()!.getFrequency()), 'an ISM2400 channel');
       assert.is(up.getTxInfo()!.getModulation()!.getLora()!.getCodeRate(), gw.CodeRate.CR_LI_4_8);
-      assert.is(up.getRxInfo()!.getContext_asU8().length, 4, 'the MCU µs counter as context');
+      assert.is(up.getRxInfo()!.getContext_asU8().length, 5, 'source index + the MCU µs counter as context');
     } else {
       assert.is(up.getTxInfo()!.getFrequency(), CHANNEL.frequency);
       assert.is(up.getTxInfo()!.getModulation()!.getLora()!.getSpreadingFactor(), CHANNEL.spreadingFactor);
