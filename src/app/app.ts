@@ -13,6 +13,8 @@ import { buildHubBatch } from '../mqtt/hub-batch.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
 import { wrapContext } from '../radio/source-context.js';
+import { DownlinkScheduler } from '../downlink/scheduler.js';
+import { NetworkServerDownlinks } from '../downlink/ns-downlinks.js';
 import { Scheduler } from '../ops/scheduler.js';
 import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';
 import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
@@ -56,6 +58,8 @@ export class App {
   private drain: { since: number; startDepth: number; startAcked: number } | null = null;
   ops: OpsServer | undefined;
   devices: DeviceDirectory | undefined;
+  scheduler: DownlinkScheduler | undefined;
+  nsDownlinks: NetworkServerDownlinks | undefined;
 
   constructor(private readonly opts: AppOptions) {
     this.config = opts.config;
@@ -98,6 +102,7 @@ export class App {
         reconnectMinMs: c.mqtt.reconnectMin,
         reconnectMaxMs: c.mqtt.reconnectMax,
         logger: this.log.child({ part: 'mqtt' }),
+        onCommand: (name, payload) => this.handleCommand(name, payload),
       });
       this.hub = hub;
       hub.start();
@@ -133,6 +138,25 @@ export class App {
         this.devices = devices;
         resolver = devices;
         this.parts.push({ name: 'devices', stop: () => devices.close() });
+      }
+
+      // Downlinks go through one scheduler (duty cycle, power limits) to the source that can send
+      // them; `this.sources` fills in config order, which is the index in the uplink context.
+      const downlinks = new DownlinkScheduler({
+        sources: this.sources,
+        dutyCycle: c.downlink.dutyCycle,
+        maxTxPower: c.downlink.maxTxPower,
+        logger: this.log.child({ part: 'downlink' }),
+      });
+      this.scheduler = downlinks;
+      if (c.downlink.enabled) {
+        this.nsDownlinks = new NetworkServerDownlinks({
+          gatewayId: c.gateway.id,
+          marshaler: c.mqtt.marshaler,
+          scheduler: downlinks,
+          publishAck: (payload) => void hub.publish(hub.topics.event('ack'), payload, 1).catch(() => undefined),
+          logger: this.log.child({ part: 'downlink' }),
+        });
       }
 
       const upTopic = hub.topics.event('up');
@@ -257,6 +281,12 @@ export class App {
     if (st.pending === 0 || st.flushes !== this.lastFlushes) this.lastProgressAt = now;
     this.lastFlushes = st.flushes;
     return now - this.lastProgressAt < 30_000;
+  }
+
+  /** Commands from the hub, by the last topic level. */
+  private handleCommand(name: string, payload: Buffer): void {
+    if (name === 'down' && this.nsDownlinks) void this.nsDownlinks.handle(payload);
+    else this.log.debug({ command: name }, 'command ignored (not enabled or unknown)');
   }
 
   /** Re-reads the device registry (SIGHUP); frames keep flowing meanwhile. */
