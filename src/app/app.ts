@@ -21,7 +21,9 @@ import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
 import { DeviceDirectory } from '../devices/index.js';
-import { outboxDir, deviceStateDir } from './storage-layout.js';
+import { outboxDir, deviceStateDir, edgeStateDir } from './storage-layout.js';
+import { EdgeMode, edgeSettings } from '../edge/index.js';
+import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 
 export interface AppOptions {
   config: Config;
@@ -60,6 +62,7 @@ export class App {
   devices: DeviceDirectory | undefined;
   scheduler: DownlinkScheduler | undefined;
   nsDownlinks: NetworkServerDownlinks | undefined;
+  edge: EdgeMode | undefined;
 
   constructor(private readonly opts: AppOptions) {
     this.config = opts.config;
@@ -159,6 +162,24 @@ export class App {
         });
       }
 
+      // Edge mode answers joins and carries hub commands for the devices the gateway knows; it is
+      // built even when disabled globally, as single devices may opt in (`edge: true`).
+      if (this.devices) {
+        const acks = new DeviceAckQueue(hub, hub.topics.event('device-ack'), this.log.child({ part: 'edge' }));
+        hub.onOnline(() => acks.flush());
+        const edge = await EdgeMode.open({
+          config: edgeSettings(c),
+          directory: this.devices,
+          scheduler: downlinks,
+          sources: this.sources,
+          stateDir: edgeStateDir(c.storage.dir),
+          logger: this.log.child({ part: 'edge' }),
+          publishDeviceAck: (event) => acks.publish(event),
+        });
+        this.edge = edge;
+        this.parts.push({ name: 'edge', stop: () => edge.close() });
+      }
+
       const upTopic = hub.topics.event('up');
       const pipeline = new UplinkPipeline({
         forwardCrcBad: c.radio.forwardCrcBad,
@@ -176,6 +197,7 @@ export class App {
         },
         liveMaxAgeMs: c.mqtt.liveMaxAge,
         devices: resolver,
+        afterUplink: this.edge ? (phy, frame, outcome) => this.edge!.onUplink(phy, frame, outcome) : undefined,
       });
       this.pipeline = pipeline;
       // Frames still being handed over when stopping are flushed by the outbox's own close.
@@ -243,6 +265,7 @@ export class App {
       // Records that expired while the daemon was stopped go now, not at the next hourly sweep.
       outbox.sweep().catch((err: Error) => this.log.error({ err: err.message }, 'outbox retention sweep failed'));
 
+      if (this.edge) void this.edge.resumeQueues();
       this.log.info({ gatewayId: c.gateway.id, sources: this.sources.map((s) => s.id), mqtt: c.mqtt.url }, 'lora-edge running');
     } catch (err) {
       await this.stop();
@@ -286,6 +309,7 @@ export class App {
   /** Commands from the hub, by the last topic level. */
   private handleCommand(name: string, payload: Buffer): void {
     if (name === 'down' && this.nsDownlinks) void this.nsDownlinks.handle(payload);
+    else if (name === 'device' && this.edge) void this.edge.handleDeviceCommand(payload);
     else this.log.debug({ command: name }, 'command ignored (not enabled or unknown)');
   }
 

@@ -1,5 +1,7 @@
-// What lives under storage.dir: the outbox and the devices' frame counters, each its own LevelDB.
+// What lives under storage.dir: the outbox, the devices' frame counters and the edge-mode state
+// (sessions, DevNonces, command queues), each its own LevelDB.
 import { join } from 'node:path';
 
 export const outboxDir = (storageDir: string): string => join(storageDir, 'outbox');
 export const deviceStateDir = (storageDir: string): string => join(storageDir, 'device-state');
+export const edgeStateDir = (storageDir: string): string => join(storageDir, 'edge');

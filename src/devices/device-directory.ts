@@ -11,7 +11,8 @@ import { decryptFrmPayload } from '../lorawan/frm-crypto.js';
 import { fullFCnt } from '../lorawan/fcnt.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../codecs/sandbox/limits.js';
 import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
-import { buildDeviceIndex, EMPTY_INDEX, type AbpDevice, type DeviceIndex } from './device-index.js';
+import { buildDeviceIndex, EMPTY_INDEX, type DeviceIndex, type IndexedDevice } from './device-index.js';
+import type { SessionProvider } from './session-provider.js';
 import { FCntStore } from './fcnt-store.js';
 import { FileWatcher } from './file-watcher.js';
 import { formatProfileProblem, loadProfiles } from './profiles.js';
@@ -72,6 +73,17 @@ export interface ReloadResult {
 
 const BAD_MIC: DirectoryOutcome = Object.freeze({ device: null, micValid: false, fCnt: null, decoded: null, fCntReplay: null });
 
+/** The device (and the keys of its session) whose MIC matched a data uplink. */
+interface DataMatch {
+  device: IndexedDevice;
+  devAddr: number;
+  appSKey: Buffer;
+  last: number | undefined;
+  fCnt: number;
+  /** ABP counters live in the FCnt store, edge sessions in their provider. */
+  fromSession: boolean;
+}
+
 export class DeviceDirectory implements DeviceResolver {
   private index: DeviceIndex = EMPTY_INDEX;
   private readonly stats: DirectoryCounters = {
@@ -83,6 +95,7 @@ export class DeviceDirectory implements DeviceResolver {
   private reloadChain: Promise<unknown> = Promise.resolve();
   private watcher: FileWatcher | undefined;
   private lastText: string | null = null;
+  private sessions: SessionProvider | undefined;
   private closed = false;
   private readonly log: Logger;
 
@@ -110,6 +123,21 @@ export class DeviceDirectory implements DeviceResolver {
       dir.watcher.start();
     }
     return dir;
+  }
+
+  /** Lets OTAA sessions made at the edge resolve by DevAddr (undefined detaches them). */
+  attachSessions(provider: SessionProvider | undefined): void {
+    this.sessions = provider;
+  }
+
+  /** A registered device by DevEUI (16 hex digits, any case). */
+  device(devEui: string): IndexedDevice | undefined {
+    return this.index.byDevEui.get(devEui.toLowerCase());
+  }
+
+  /** True when an ABP device in the registry uses this DevAddr (edge mode must not hand it out). */
+  hasAbpDevAddr(devAddr: number): boolean {
+    return this.index.byDevAddr.has(devAddr >>> 0);
   }
 
   /** Devices in the current registry. */
@@ -202,29 +230,18 @@ export class DeviceDirectory implements DeviceResolver {
 
   private resolveData(phy: DataFrame, frame: RadioFrame): DirectoryOutcome | null {
     const candidates = this.index.byDevAddr.get(phy.devAddr);
-    if (candidates === undefined) {
+    const sessions = this.sessions?.sessionsAt(phy.devAddr);
+    if (candidates === undefined && (sessions === undefined || sessions.length === 0)) {
       this.stats.unknown += 1;
       return null;
     }
-    let device: AbpDevice | undefined;
-    let last: number | undefined;
-    let fCnt = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i];
-      const l = this.state.last(c.devEui, c.activation.devAddr);
-      const f = fullFCnt(l, phy.fCnt);
-      if (verifyDataMic(phy, c.activation.nwkSKey, f)) {
-        device = c;
-        last = l;
-        fCnt = f;
-        break;
-      }
-    }
-    if (device === undefined) {
+    const match = this.matchAbp(phy) ?? this.matchSession(phy);
+    if (match === undefined) {
       this.stats.micFailures += 1;
-      this.log.debug({ devAddr: phy.devAddrHex, candidates: candidates.length }, 'MIC matches no registered device');
+      this.log.debug({ devAddr: phy.devAddrHex, candidates: (candidates?.length ?? 0) + (sessions?.length ?? 0) }, 'MIC matches no registered device');
       return BAD_MIC;
     }
+    const { device, last, fCnt } = match;
     if (last !== undefined && fCnt <= last) {
       this.stats.replays += 1;
       if (!this.replayLogged.has(device.devEui)) {
@@ -236,7 +253,8 @@ export class DeviceDirectory implements DeviceResolver {
       }
       return { device: device.record, micValid: true, fCnt, decoded: null, fCntReplay: true };
     }
-    this.state.accept(device.devEui, device.activation.devAddr, fCnt);
+    if (match.fromSession) this.sessions?.acceptUplink(device.devEui, match.devAddr, fCnt);
+    else this.state.accept(device.devEui, match.devAddr, fCnt);
     if (this.replayLogged.size > 0) this.replayLogged.delete(device.devEui);
     const fPort = phy.fPort;
     // No FPort: an empty frame. FPort 0: MAC commands only, for the network server, not a codec.
@@ -245,12 +263,41 @@ export class DeviceDirectory implements DeviceResolver {
       device: device.record,
       micValid: true,
       fCnt,
-      decoded: this.decode(device, decryptFrmPayload(phy, device.activation.appSKey, fCnt), fPort, frame.receivedAt),
+      decoded: this.decode(device, decryptFrmPayload(phy, match.appSKey, fCnt), fPort, frame.receivedAt),
       fCntReplay: false,
     };
   }
 
-  private decode(device: AbpDevice, clear: Buffer, fPort: number, receivedAt: number): RecordDecoded {
+  private matchAbp(phy: DataFrame): DataMatch | undefined {
+    const candidates = this.index.byDevAddr.get(phy.devAddr);
+    if (candidates === undefined) return undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i];
+      const last = this.state.last(c.devEui, c.activation.devAddr);
+      const fCnt = fullFCnt(last, phy.fCnt);
+      if (verifyDataMic(phy, c.activation.nwkSKey, fCnt)) {
+        return { device: c, devAddr: c.activation.devAddr, appSKey: c.activation.appSKey, last, fCnt, fromSession: false };
+      }
+    }
+    return undefined;
+  }
+
+  private matchSession(phy: DataFrame): DataMatch | undefined {
+    const sessions = this.sessions?.sessionsAt(phy.devAddr);
+    if (sessions === undefined) return undefined;
+    for (const s of sessions) {
+      // A device removed from the registry keeps no say over its old session.
+      const device = this.index.otaaByDevEui.get(s.devEui);
+      if (device === undefined) continue;
+      const fCnt = fullFCnt(s.lastFCntUp, phy.fCnt);
+      if (verifyDataMic(phy, s.nwkSKey, fCnt)) {
+        return { device, devAddr: s.devAddr, appSKey: s.appSKey, last: s.lastFCntUp, fCnt, fromSession: true };
+      }
+    }
+    return undefined;
+  }
+
+  private decode(device: IndexedDevice, clear: Buffer, fPort: number, receivedAt: number): RecordDecoded {
     const n = clear.length;
     const bytes = new Array<number>(n);
     for (let i = 0; i < n; i++) bytes[i] = clear[i];

@@ -13,6 +13,10 @@ export interface IndexedDevice<A extends Activation = Activation> {
   readonly activation: A;
   readonly codec: DeviceCodec;
   readonly variables: Readonly<Record<string, string>>;
+  /** Per-device edge mode from the registry; undefined follows the global setting. */
+  readonly edge: boolean | undefined;
+  /** Class for downlinks: the registry override, else the profile's class. */
+  readonly deviceClass: 'A' | 'B' | 'C';
 }
 
 export type AbpDevice = IndexedDevice<Extract<Activation, { mode: 'ABP' }>>;
@@ -21,6 +25,8 @@ export type OtaaDevice = IndexedDevice<Extract<Activation, { mode: 'OTAA' }>>;
 export interface DeviceIndex {
   readonly byDevAddr: ReadonlyMap<number, readonly AbpDevice[]>;
   readonly otaaByDevEui: ReadonlyMap<string, OtaaDevice>;
+  /** Every device, ABP and OTAA. */
+  readonly byDevEui: ReadonlyMap<string, IndexedDevice>;
   readonly abpCount: number;
   readonly otaaCount: number;
   /** Every codec the index uses (disposed when the index is replaced). */
@@ -30,6 +36,7 @@ export interface DeviceIndex {
 export const EMPTY_INDEX: DeviceIndex = {
   byDevAddr: new Map(),
   otaaByDevEui: new Map(),
+  byDevEui: new Map(),
   abpCount: 0,
   otaaCount: 0,
   codecs: new Map(),
@@ -38,22 +45,27 @@ export const EMPTY_INDEX: DeviceIndex = {
 export function buildDeviceIndex(entries: readonly RegistryEntry[], codecs: ReadonlyMap<string, DeviceCodec>): DeviceIndex {
   const byDevAddr = new Map<number, AbpDevice[]>();
   const otaaByDevEui = new Map<string, OtaaDevice>();
+  const byDevEui = new Map<string, IndexedDevice>();
   let abpCount = 0;
   for (const e of entries) {
     const codec = codecs.get(codecKey(e.profile.codecRef));
     if (!codec) throw new Error(`internal: no codec loaded for profile ${e.profile.id}`);
     const record: RecordDevice = Object.freeze({ devEui: e.devEui, name: e.name, profile: e.profile.id, owner: e.owner });
-    const base = { devEui: e.devEui, record, codec, variables: e.variables };
+    const deviceClass = e.deviceClass ?? e.profile.class;
+    const base = { devEui: e.devEui, record, codec, variables: e.variables, edge: e.edge, deviceClass };
     const act = e.activation;
     if (act.mode === 'ABP') {
       const list = byDevAddr.get(act.devAddr);
       const device: AbpDevice = { ...base, activation: act };
       if (list) list.push(device);
       else byDevAddr.set(act.devAddr, [device]);
+      byDevEui.set(e.devEui, device);
       abpCount += 1;
     } else {
-      otaaByDevEui.set(e.devEui, { ...base, activation: act });
+      const device: OtaaDevice = { ...base, activation: act };
+      otaaByDevEui.set(e.devEui, device);
+      byDevEui.set(e.devEui, device);
     }
   }
-  return { byDevAddr, otaaByDevEui, abpCount, otaaCount: otaaByDevEui.size, codecs };
+  return { byDevAddr, otaaByDevEui, byDevEui, abpCount, otaaCount: otaaByDevEui.size, codecs };
 }

@@ -31,3 +31,6 @@ export {
 export { FCntStore } from './fcnt-store.js';
 export { DeviceStateError, DeviceStateLockedError } from './errors.js';
 export { loadDeviceCodecs, codecName, type DeviceCodec } from './device-codecs.js';
+export type { NetworkSession, SessionProvider } from './session-provider.js';
+export type { IndexedDevice, AbpDevice, OtaaDevice } from './device-index.js';
+export type { CommandInput, CommandEncoding } from './device-codecs.js';

@@ -24,6 +24,10 @@ export interface RegistryEntry {
   owner: string;
   variables: Readonly<Record<string, string>>;
   activation: Activation;
+  /** Edge mode for this device (`edge: true/false`); undefined follows the global `edge.enabled`. */
+  edge?: boolean;
+  /** Overrides the profile's device class for downlinks (`class: A` or `C`). */
+  deviceClass?: 'A' | 'C';
 }
 
 export interface RegistryProblem extends Problem {
@@ -49,6 +53,9 @@ const entrySchema = z.strictObject({
     })
     .optional(),
   activation: z.unknown(),
+  // The registry is read with the YAML failsafe schema, so booleans arrive as text.
+  edge: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  class: z.enum(['A', 'C'], { error: 'must be A or C (class B is not supported at the edge)' }).optional(),
 });
 
 const abpSchema = z.strictObject({ devAddr: devAddrSchema(), nwkSKey: keySchema(), appSKey: keySchema() });
@@ -157,6 +164,8 @@ export function parseRegistry(text: string, profiles: ReadonlyMap<string, Device
       owner: r.data.owner,
       variables: Object.freeze({ ...(r.data.variables ?? {}) }),
       activation: act.activation,
+      ...(r.data.edge !== undefined ? { edge: r.data.edge === 'true' } : {}),
+      ...(r.data.class !== undefined ? { deviceClass: r.data.class } : {}),
     });
   });
   return { ok: true, entries, problems };

@@ -1,6 +1,8 @@
 // A stand-in for a Semtech packet forwarder (lora_pkt_fwd) talking GWMP to a server over UDP.
 // Like the real one it pushes from one socket and pulls from another, so a server that sends
-// downlinks to the PUSH_DATA address instead of the PULL_DATA address is caught.
+// downlinks to the PUSH_DATA address instead of the PULL_DATA address is caught. Every PULL_RESP
+// is recorded (tests read the txpk and decrypt its payload) and answered with a TX_ACK that a test
+// can decide per downlink, or withhold.
 
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -13,6 +15,7 @@ import {
   buildTxAck,
   parseServerDatagram,
   type ServerPacket,
+  type TxAckDetails,
 } from '../radio/udp/gateway-side.js';
 import type { ProtocolVersion } from '../radio/udp/gwmp.js';
 
@@ -25,9 +28,19 @@ export interface PacketForwarderSimOptions {
   ackTimeoutMs?: number;
   /** Error every TX_ACK reports, e.g. "TOO_LATE"; null (default) sends a TX_ACK without JSON (= accepted). */
   txAckError?: string | null;
+  /** Decides the TX_ACK per downlink; overrides txAckError. See TxAckDecider. */
+  txAck?: TxAckDecider;
   /** Local address for both sockets; defaults to the loopback of the target's family. */
   bindHost?: string;
 }
+
+/**
+ * What the simulated forwarder answers to one PULL_RESP: null = TX_ACK without JSON (accepted),
+ * details = TX_ACK with that `txpk_ack` (e.g. `{ error: 'TOO_LATE' }` or `{ warn: 'TX_POWER', value: 14 }`),
+ * 'none' = no TX_ACK at all (lost datagram, hung forwarder).
+ */
+export type TxAckDecision = TxAckDetails | null | 'none';
+export type TxAckDecider = (txpk: Record<string, unknown>, received: ReceivedPullResp) => TxAckDecision;
 
 export interface AckOutcome {
   acked: boolean;
@@ -39,6 +52,8 @@ export interface ReceivedPullResp {
   version: ProtocolVersion;
   txpk: Record<string, unknown>;
   receivedAt: number;
+  /** What the simulator answered (version 1 forwarders never answer: 'none'). */
+  answered?: TxAckDecision;
 }
 
 export interface PacketForwarderCounters {
@@ -67,6 +82,7 @@ export class PacketForwarderSim {
   private readonly target: HostPort;
   private readonly ackTimeoutMs: number;
   private txAckError: string | null;
+  private txAckDecider: TxAckDecider | undefined;
   private readonly up: dgram.Socket;
   private readonly down: dgram.Socket;
   private readonly ready: Promise<void>;
@@ -94,6 +110,7 @@ export class PacketForwarderSim {
     this.version = opts.version ?? 2;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 500;
     this.txAckError = opts.txAckError ?? null;
+    this.txAckDecider = opts.txAck;
     this.up = dgram.createSocket(this.target.family);
     this.down = dgram.createSocket(this.target.family);
     for (const socket of [this.up, this.down]) {
@@ -116,6 +133,16 @@ export class PacketForwarderSim {
 
   setTxAckError(error: string | null): void {
     this.txAckError = error;
+  }
+
+  /** Per-downlink TX_ACK decisions from now on; undefined goes back to txAckError. */
+  setTxAckDecider(decider: TxAckDecider | undefined): void {
+    this.txAckDecider = decider;
+  }
+
+  /** The most recent PULL_RESP received, if any (does not consume it for nextPullResp). */
+  lastPullResp(): ReceivedPullResp | undefined {
+    return this.pullResponses[this.pullResponses.length - 1];
   }
 
   /** Sends PUSH_DATA with these rxpk entries (anything, for fault injection) and waits for the matching PUSH_ACK. */
@@ -187,6 +214,18 @@ export class PacketForwarderSim {
     await Promise.all([closeSocket(this.up), closeSocket(this.down)]);
   }
 
+  private decideTxAck(txpk: Record<string, unknown>, received: ReceivedPullResp): TxAckDecision {
+    if (this.txAckDecider) {
+      try {
+        return this.txAckDecider(txpk, received);
+      } catch {
+        // A throwing test callback must not kill the socket handler; the server sees a lost TX_ACK.
+        return 'none';
+      }
+    }
+    return this.txAckError === null ? null : { error: this.txAckError };
+  }
+
   private freeToken(inUse: Map<number, Waiter>): number {
     let token = randomInt(0, 0x10000);
     while (inUse.has(token)) token = (token + 1) & 0xffff;
@@ -248,13 +287,20 @@ export class PacketForwarderSim {
       waiter(received);
     }
     // TX_ACK came with protocol version 2; version 1 forwarders never send it.
-    if (this.version === 1 || this.closed) return;
-    const details = this.txAckError === null ? undefined : { error: this.txAckError };
-    send(this.down, buildTxAck(this.version, token, this.gatewayEui, details), this.target).then(
+    const decision = this.version === 1 ? 'none' : this.decideTxAck(txpk, received);
+    received.answered = decision;
+    if (decision === 'none' || this.closed) return;
+    send(this.down, buildTxAck(this.version, token, this.gatewayEui, decision ?? undefined), this.target).then(
       () => this.counts.txAcksSent++,
       () => this.counts.socketErrors++,
     );
   }
+}
+
+/** The PHYPayload a txpk carries (its base64 `data`). */
+export function txpkPayload(txpk: Record<string, unknown>): Buffer {
+  if (typeof txpk.data !== 'string') throw new TypeError('txpk has no base64 "data" string');
+  return Buffer.from(txpk.data, 'base64');
 }
 
 export interface RxpkSpec {

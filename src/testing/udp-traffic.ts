@@ -20,6 +20,8 @@ export interface UdpTrafficOptions {
    * waits for each PUSH_ACK). Keeps a fast simulator from overrunning the receiver's socket buffer.
    */
   window?: number;
+  /** Send through this simulated forwarder (left open) instead of a new one. */
+  forwarder?: PacketForwarderSim;
 }
 
 export interface UdpTrafficSummary {
@@ -36,7 +38,7 @@ const TICK_MS = 10;
 export async function runUdpTraffic(opts: UdpTrafficOptions): Promise<UdpTrafficSummary> {
   if (!(opts.rate > 0)) throw new Error('rate must be a positive number of frames per second');
   if (opts.devices.length === 0) throw new Error('at least one simulated device is needed');
-  const sim = new PacketForwarderSim({ target: opts.target, gatewayEui: opts.gatewayEui, ackTimeoutMs: 1000 });
+  const sim = opts.forwarder ?? new PacketForwarderSim({ target: opts.target, gatewayEui: opts.gatewayEui, ackTimeoutMs: 1000 });
   const devices = opts.devices.map((d) => new SimulatedDevice(d));
   const pending: Array<Promise<unknown>> = [];
   const window = opts.window ?? 32;
@@ -77,6 +79,6 @@ export async function runUdpTraffic(opts: UdpTrafficOptions): Promise<UdpTraffic
       elapsedMs: Math.round(performance.now() - started),
     };
   } finally {
-    await sim.close();
+    if (!opts.forwarder) await sim.close();
   }
 }

@@ -4,7 +4,7 @@
 import { createSocket } from 'node:dgram';
 import { resolve, join } from 'node:path';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { deviceStateDir } from '../app/storage-layout.js';
+import { deviceStateDir, edgeStateDir } from '../app/storage-layout.js';
 import mqtt from 'mqtt';
 import { validateConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
@@ -13,6 +13,8 @@ import { runUdpTraffic } from '../testing/udp-traffic.js';
 import { DEMO_FLEET, demoRegistryYaml } from '../testing/device-payloads.js';
 import { batchFilter } from '../mqtt/topics.js';
 import { runDaemon } from './run.js';
+import { PacketForwarderSim } from '../testing/packet-forwarder.js';
+import { runDemoStreetLight, demoStreetLightRegistryEntry } from '../testing/demo-street-light.js';
 
 export const DEMO_GATEWAY_ID = '0016c001ff10a235';
 
@@ -35,7 +37,9 @@ export async function runDemo(): Promise<number> {
   // or their frames would rightly be flagged as replays.
   rmSync(deviceStateDir(dir), { recursive: true, force: true });
   const registry = join(dir, 'devices.yaml');
-  writeFileSync(registry, demoRegistryYaml(DEMO_FLEET), { mode: 0o600 });
+  writeFileSync(registry, demoRegistryYaml(DEMO_FLEET) + demoStreetLightRegistryEntry(), { mode: 0o600 });
+  // Edge state too: the simulated street light joins afresh on every run.
+  rmSync(edgeStateDir(dir), { recursive: true, force: true });
   const loaded = validateConfig(
     {
       gateway: { id: DEMO_GATEWAY_ID },
@@ -43,6 +47,7 @@ export async function runDemo(): Promise<number> {
       mqtt: { url: broker.url, topicPrefix: 'eu868', marshaler: 'json' },
       storage: { dir },
       devices: { registry },
+      edge: { enabled: true, devAddrFrom: '260b0001', devAddrTo: '260b00ff' },
       ops: { http: { bind: '127.0.0.1:9110' } },
     },
     'demo',
@@ -58,7 +63,12 @@ export async function runDemo(): Promise<number> {
   // The hub's side: a plain subscriber that logs what arrives.
   const hub = mqtt.connect(broker.url, { clientId: 'demo-hub', protocolVersion: 4 });
   hub.subscribe(batchFilter('eu868'), { qos: 1 });
-  hub.on('message', (_topic, payload) => {
+  hub.subscribe(`eu868/gateway/${DEMO_GATEWAY_ID}/event/device-ack`, { qos: 1 });
+  hub.on('message', (topic, payload) => {
+    if (topic.endsWith('/event/device-ack')) {
+      logger.info({ event: JSON.parse(payload.toString()) }, 'hub: command status');
+      return;
+    }
     try {
       const batch = JSON.parse(payload.toString()) as { batchId: string; records: Array<{ seq: number; holdMs: number }> };
       logger.info({ batchId: batch.batchId, records: batch.records.length, maxHoldMs: Math.max(...batch.records.map((r) => r.holdMs)) }, 'hub received a batch');
@@ -74,6 +84,9 @@ export async function runDemo(): Promise<number> {
   });
   // Give the daemon a moment to bind its UDP port before the simulated forwarder starts.
   await new Promise((r) => setTimeout(r, 300));
+  // One simulated packet forwarder carries the ABP sensors and the OTAA street light (downlinks
+  // go to the forwarder that last sent PULL_DATA).
+  const forwarder = new PacketForwarderSim({ target: `127.0.0.1:${udpPort}`, gatewayEui: DEMO_GATEWAY_ID, ackTimeoutMs: 1000 });
   const trafficDone = runUdpTraffic({
     target: `127.0.0.1:${udpPort}`,
     gatewayEui: DEMO_GATEWAY_ID,
@@ -81,10 +94,25 @@ export async function runDemo(): Promise<number> {
     rate: 1,
     count: Infinity,
     signal: traffic.signal,
+    forwarder,
   }).catch((err: Error) => logger.error({ err: err.message }, 'simulated packet forwarder failed'));
+  // The hub dims the street light a few seconds after it joined.
+  const lightDone = runDemoStreetLight(forwarder, {
+    signal: traffic.signal,
+    logger: logger.child({ part: 'demo-street-light' }),
+    onJoined: (devEui) => {
+      setTimeout(() => {
+        const command = { id: `dim-${Date.now()}`, devEui, fPort: 60, data: { dimming_level__percent: 40 } };
+        logger.info({ command }, 'hub: dimming the street light to 40 %');
+        hub.publish(`eu868/gateway/${DEMO_GATEWAY_ID}/command/device`, JSON.stringify(command), { qos: 1 });
+      }, 3000).unref();
+    },
+  }).catch((err: Error) => logger.error({ err: err.message }, 'simulated street light failed'));
   const code = await appDone;
   traffic.abort();
   await trafficDone;
+  await lightDone;
+  await forwarder.close();
   await broker.close();
   return code;
 }

@@ -7,6 +7,7 @@ import { loraE5 } from '../../src/radio/serial/at/lora-e5.js';
 import { rak3172 } from '../../src/radio/serial/at/rak3172.js';
 import { rn2483 } from '../../src/radio/serial/at/rn2483.js';
 import { DeviceUnusableError } from '../../src/radio/serial/errors.js';
+import { hostTimeContext } from '../../src/radio/serial/at/tx-plan.js';
 import { type AtDeviceModel, LoraE5Device, Rak3172Device, Rn2483Device } from '../../src/testing/serial/at-devices.js';
 import { type MemoryLink, atModelLink } from '../../src/testing/serial/memory-link.js';
 
@@ -60,6 +61,7 @@ const expectedFrame = (rssi: number, snr: number) => ({
   rssi,
   snr,
   payload: PAYLOAD,
+  context: hostTimeContext(NOW),
 });
 
 test('lora-e5: configures, arms, and turns the two-line report into a frame', async () => {

@@ -3,6 +3,7 @@
 import { defineCodec, type DecodeContext } from './define-codec.js';
 import { ByteReader, HEX_UPPER, PayloadError, hexByte, tooLong } from './fields.js';
 import { daliStatus, dimmingLevel, dimmingReason, lightLux, nasAddress, unixTime } from './nasys-common.js';
+import { encodeNasDownlink } from './nasys-ul20xx-downlink.js';
 
 const DIMMING_SOURCE = 'dimming source entry (address, reason, level, DALI status)';
 
@@ -315,4 +316,5 @@ export const nasysUl20xx = defineCodec({
   fPorts: [23, 26, 60, 61, 99],
   description: 'Street-light controller for DALI or 0-10 V drivers reporting lamp status, dimming reasons, energy metering and alerts.',
   decode,
+  encodeDownlink: encodeNasDownlink,
 });

@@ -1,6 +1,7 @@
 // A RadioSource reading a serial-attached radio: the transport keeps the port open, a driver
 // session per open speaks the device's protocol, and frames go to the handler given here.
 import type { Logger } from '../../log.js';
+import type { DownlinkCapable, TxRequest, TxStatus } from '../downlink.js';
 import type { FrameHandler, RadioFrame, RadioSource } from '../radio-frame.js';
 import type { AtDriverName } from './at/dialect.js';
 import { AT_DIALECTS } from './at/dialects.js';
@@ -39,6 +40,10 @@ export interface SerialSourceOptions {
   resetSettleMs?: number;
   /** semtech-2g4: pause after an empty poll (default 10 ms). */
   pollIntervalMs?: number;
+  /** semtech-2g4: a timestamped downlink must reach the MCU this long before it is due (default 10 ms). */
+  txLeadMs?: number;
+  /** AT modems: how long before a downlink is due the modem is switched to transmitting (default 300 ms). */
+  txPrepareMs?: number;
 }
 
 const DEFAULT_BAUD: Record<SerialDriverName, number> = {
@@ -48,7 +53,7 @@ const DEFAULT_BAUD: Record<SerialDriverName, number> = {
   rn2483: AT_DIALECTS.rn2483.defaultBaudRate,
 };
 
-function buildDriver(options: SerialSourceOptions): DriverSessionFactory {
+function buildDriver(options: SerialSourceOptions, baudRate: number): DriverSessionFactory {
   const where = `serial source ${options.id}`;
   if (options.driver === 'semtech-2g4') {
     return semtech2g4Driver({
@@ -56,6 +61,7 @@ function buildDriver(options: SerialSourceOptions): DriverSessionFactory {
       commandTimeoutMs: options.commandTimeoutMs,
       resetSettleMs: options.resetSettleMs,
       pollIntervalMs: options.pollIntervalMs,
+      txLeadMs: options.txLeadMs,
     });
   }
   const dialect = AT_DIALECTS[options.driver];
@@ -72,10 +78,16 @@ function buildDriver(options: SerialSourceOptions): DriverSessionFactory {
   if (!dialect.bandwidths.includes(bandwidth)) {
     throw new SerialConfigError(`${where}: ${options.driver} supports bandwidths ${dialect.bandwidths.join(', ')} Hz, not ${bandwidth}`);
   }
-  return atModemDriver({ dialect, settings: { frequency, spreadingFactor, bandwidth }, commandTimeoutMs: options.commandTimeoutMs });
+  return atModemDriver({
+    dialect,
+    settings: { frequency, spreadingFactor, bandwidth },
+    commandTimeoutMs: options.commandTimeoutMs,
+    baudRate,
+    txPrepareMs: options.txPrepareMs,
+  });
 }
 
-export class SerialSource implements RadioSource {
+export class SerialSource implements RadioSource, DownlinkCapable {
   readonly id: string;
   private readonly logger: Logger;
   private readonly transport: SerialTransport;
@@ -98,7 +110,7 @@ export class SerialSource implements RadioSource {
     if (!Number.isInteger(baudRate) || baudRate <= 0) throw new SerialConfigError(`serial source ${options.id}: baudRate ${baudRate} is not a positive integer`);
     this.id = options.id;
     this.logger = options.logger.child({ source: options.id, driver: options.driver });
-    this.createSession = buildDriver(options);
+    this.createSession = buildDriver(options, baudRate);
     this.transport = new SerialTransport({
       path: options.path,
       baudRate,
@@ -127,6 +139,29 @@ export class SerialSource implements RadioSource {
 
   counters(): Record<string, number> {
     return { ...this.stats, reopens: this.transport.reopens, openFailures: this.transport.openFailures };
+  }
+
+  /**
+   * DownlinkCapable: hands the frame to the driver of the current session (semtech-2g4: timed by
+   * the MCU counter; AT modems: best effort on the host clock). Never throws.
+   */
+  async transmit(request: TxRequest): Promise<TxStatus> {
+    const session = this.session;
+    let status: TxStatus;
+    if (!session || this.failure || this.lifecycle !== 'running') {
+      this.logger.warn({ state: this.state() }, 'downlink not sent: the serial source is not receiving');
+      status = 'INTERNAL_ERROR';
+    } else {
+      try {
+        status = await session.transmit(request);
+      } catch (error) {
+        this.logger.error({ err: (error as Error).message }, 'downlink failed unexpectedly');
+        status = 'INTERNAL_ERROR';
+      }
+    }
+    if (status === 'OK') this.stats.txOk += 1;
+    else this.stats.txFailed += 1;
+    return status;
   }
 
   state(): string {

@@ -1,6 +1,7 @@
 // What a protocol driver gets from SerialSource for one period of the port being open, and what it
 // gives back. A new session starts on every (re)open, so no protocol state survives a reconnect.
 import type { Logger } from '../../log.js';
+import type { TxRequest, TxStatus } from '../downlink.js';
 import type { RadioFrame } from '../radio-frame.js';
 import { PortClosedError } from './errors.js';
 
@@ -28,6 +29,9 @@ export interface SerialCounters {
   lostMessages: number;
   /** Bad-CRC packets the 2.4 GHz MCU counted (they are never delivered). */
   crcErrors: number;
+  /** Downlinks the radio reported sent, and those that were refused or failed. */
+  txOk: number;
+  txFailed: number;
 }
 
 export function emptyCounters(): SerialCounters {
@@ -46,6 +50,8 @@ export function emptyCounters(): SerialCounters {
     rxErrors: 0,
     lostMessages: 0,
     crcErrors: 0,
+    txOk: 0,
+    txFailed: 0,
   };
 }
 
@@ -74,6 +80,8 @@ export interface DriverSession {
   push(chunk: Buffer): void;
   /** Ends the session: cancels pending commands and timers. Idempotent. */
   close(): void;
+  /** Puts one frame on air and resolves with the outcome; never rejects. */
+  transmit(request: TxRequest): Promise<TxStatus>;
 }
 
 export type DriverSessionFactory = (io: SessionIo) => DriverSession;

@@ -16,5 +16,7 @@ export type { RxpkFailureReason, RxpkResult } from './rxpk.js';
 export { parseGatewayStat } from './stat.js';
 export type { GatewayStat, StatParseResult } from './stat.js';
 export { parseLoraDatr, formatLoraDatr } from './datr.js';
+export { buildTxpk, tmstAfter, txStatusFromTxAck } from './txpk.js';
+export type { Txpk, TxpkResult } from './txpk.js';
 export { parseHostPort } from './bind-address.js';
 export type { ProtocolVersion } from './gwmp.js';

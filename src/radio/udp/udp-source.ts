@@ -1,10 +1,11 @@
 // RadioSource for Semtech UDP packet forwarders: one dgram socket that acknowledges PUSH_DATA and
-// PULL_DATA, turns rxpk entries into RadioFrames, keeps each gateway's downlink address and sends
-// PULL_RESP. Nothing a gateway sends can make the socket handler throw.
+// PULL_DATA, turns rxpk entries into RadioFrames, keeps each gateway's downlink address, sends
+// PULL_RESP and matches TX_ACKs to them. Nothing a gateway sends can make the socket handler throw.
 
 import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../../log.js';
+import type { DownlinkCapable, TxRequest, TxStatus } from '../downlink.js';
 import type { CrcStatus, RadioFrame, RadioSource } from '../radio-frame.js';
 import { formatHostPort, parseHostPort } from './bind-address.js';
 import {
@@ -20,6 +21,8 @@ import {
 import type { ProtocolVersion } from './gwmp.js';
 import { RXPK_FAILURE_REASONS, rxpkToRadioFrame } from './rxpk.js';
 import type { GatewayStat } from './stat.js';
+import { TxAckWaiters } from './tx-ack-waiters.js';
+import { buildTxpk, txStatusFromTxAck } from './txpk.js';
 
 export interface FrameOrigin {
   gatewayEui: string;
@@ -63,6 +66,13 @@ export interface UdpSourceOptions {
   onTxAck?: (ack: TxAckReport) => void;
   /** Clock for receivedAt; tests may pin it. */
   now?: () => number;
+  /** How long a protocol-2 forwarder may take to answer a downlink with TX_ACK; then INTERNAL_ERROR. Default 2000 ms. */
+  txAckTimeoutMs?: number;
+  /**
+   * Protocol-1 forwarders never send TX_ACK: their downlinks count as OK after this wait, unless a
+   * TX_ACK arrives anyway and says otherwise. Default 100 ms.
+   */
+  v1TxAckWaitMs?: number;
 }
 
 export type UdpSourceErrorCode = 'bind_failed' | 'bad_bind_address' | 'not_started' | 'no_downlink_target';
@@ -82,7 +92,10 @@ type State = 'idle' | 'starting' | 'listening' | 'stopped';
 
 const CRC_COUNTER: Record<CrcStatus, string> = { ok: 'rx_crc_ok', bad: 'rx_crc_bad', none: 'rx_crc_none' };
 
-export class UdpSource implements RadioSource {
+/** Recent uplink tmst values and the gateway that reported each, so a delayed downlink goes back to it. */
+const TMST_OWNERS_KEPT = 1024;
+
+export class UdpSource implements RadioSource, DownlinkCapable {
   readonly id: string;
   private readonly opts: UdpSourceOptions;
   private readonly log: Logger;
@@ -95,12 +108,18 @@ export class UdpSource implements RadioSource {
   private readonly stats = new Map<string, StatReport>();
   private latestStat: StatReport | undefined;
   private nextToken = randomInt(0, 0x10000);
+  private readonly txAckWaiters = new TxAckWaiters();
+  private readonly tmstOwners = new Map<number, string>();
+  private readonly txAckTimeoutMs: number;
+  private readonly v1TxAckWaitMs: number;
 
   constructor(opts: UdpSourceOptions) {
     this.id = opts.id;
     this.opts = opts;
     this.log = opts.logger.child({ source: opts.id });
     this.now = opts.now ?? Date.now;
+    this.txAckTimeoutMs = opts.txAckTimeoutMs ?? 2000;
+    this.v1TxAckWaitMs = opts.v1TxAckWaitMs ?? 100;
     for (const name of [
       'datagrams_received',
       'datagrams_malformed',
@@ -117,6 +136,11 @@ export class UdpSource implements RadioSource {
       'stat_invalid',
       'stat_junk_fields',
       'pull_resp_sent',
+      'tx_requests',
+      'tx_ok',
+      'tx_failed',
+      'tx_ack_timeouts',
+      'tx_ack_unmatched',
       'send_errors',
       'handler_errors',
     ]) {
@@ -169,6 +193,7 @@ export class UdpSource implements RadioSource {
     const socket = this.socket;
     this.socket = undefined;
     if (this.currentState !== 'idle') this.currentState = 'stopped';
+    this.txAckWaiters.settleAll('INTERNAL_ERROR');
     if (!socket) return;
     await new Promise<void>((resolve) => {
       try {
@@ -212,23 +237,103 @@ export class UdpSource implements RadioSource {
    * TX_ACK will carry. Rejects when the source is not listening or the gateway never pulled.
    */
   async sendPullResp(txpk: object, gatewayEui?: string): Promise<number> {
-    const socket = this.socket;
-    if (!socket || this.currentState !== 'listening') {
-      throw new UdpSourceError('not_started', `UDP source "${this.id}" is not listening`);
-    }
+    const socket = this.listeningSocket();
     const target = this.downlinkTarget(gatewayEui);
     if (!target) {
       const who = gatewayEui === undefined ? 'any gateway' : `gateway ${gatewayEui}`;
       throw new UdpSourceError('no_downlink_target', `no PULL_DATA received from ${who} yet; cannot send a downlink`);
     }
-    const token = this.nextToken;
-    this.nextToken = (this.nextToken + 1) & 0xffff;
-    const datagram = buildPullResp(target.version, token, txpk);
+    const token = this.takeToken();
+    await this.sendTo(socket, target, buildPullResp(target.version, token, txpk));
+    return token;
+  }
+
+  /**
+   * DownlinkCapable: PULL_RESP to the forwarder that heard the uplink (delayed downlinks) or that
+   * pulled last, then its TX_ACK mapped to a TxStatus. Protocol-1 forwarders send no TX_ACK: OK
+   * after a short wait. No TX_ACK within txAckTimeoutMs: INTERNAL_ERROR (whether it went out is
+   * unknown). Never throws.
+   */
+  async transmit(request: TxRequest): Promise<TxStatus> {
+    this.count('tx_requests');
+    let status: TxStatus;
+    try {
+      status = await this.transmitOnce(request);
+    } catch (err) {
+      this.log.error({ err }, 'downlink failed unexpectedly');
+      status = 'INTERNAL_ERROR';
+    }
+    this.count(status === 'OK' ? 'tx_ok' : 'tx_failed');
+    return status;
+  }
+
+  private async transmitOnce(request: TxRequest): Promise<TxStatus> {
+    const built = buildTxpk(request);
+    if (!built.ok) {
+      this.log.warn({ reason: built.reason, status: built.status }, 'downlink refused before sending');
+      return built.status;
+    }
+    const socket = this.socket;
+    if (!socket || this.currentState !== 'listening') {
+      this.log.error('downlink refused: the UDP source is not listening');
+      return 'INTERNAL_ERROR';
+    }
+    const uplinkTmst = request.timing.kind === 'delay' ? request.timing.context.readUInt32BE(0) : undefined;
+    const target = this.targetFor(uplinkTmst);
+    if (!target) {
+      this.log.error('downlink refused: no packet forwarder has sent PULL_DATA yet, so there is no address to send PULL_RESP to');
+      return 'INTERNAL_ERROR';
+    }
+    const token = this.takeToken();
+    const v2 = target.version === 2;
+    // The wait starts before the send, so a TX_ACK can never arrive unexpected.
+    const verdict = this.txAckWaiters.wait(token, target.gatewayEui, v2 ? this.txAckTimeoutMs : this.v1TxAckWaitMs, () => {
+      if (!v2) return 'OK';
+      this.count('tx_ack_timeouts');
+      this.log.warn(
+        { gatewayEui: target.gatewayEui, token, timeoutMs: this.txAckTimeoutMs },
+        'no TX_ACK for a downlink; reporting INTERNAL_ERROR (it may or may not have been sent)',
+      );
+      return 'INTERNAL_ERROR';
+    });
+    try {
+      await this.sendTo(socket, target, buildPullResp(target.version, token, built.txpk));
+      this.log.debug({ gatewayEui: target.gatewayEui, token, txpk: { ...built.txpk, data: undefined } }, 'PULL_RESP sent');
+    } catch (err) {
+      this.count('send_errors');
+      this.log.error({ err, gatewayEui: target.gatewayEui }, 'failed to send PULL_RESP');
+      this.txAckWaiters.settle(token, target.gatewayEui, 'INTERNAL_ERROR');
+    }
+    return verdict;
+  }
+
+  /** The gateway that reported this uplink tmst if we know it, else whichever pulled last. */
+  private targetFor(uplinkTmst: number | undefined): DownlinkTarget | undefined {
+    const owner = uplinkTmst === undefined ? undefined : this.tmstOwners.get(uplinkTmst);
+    return (owner === undefined ? undefined : this.downlinkTarget(owner)) ?? this.downlinkTarget();
+  }
+
+  private listeningSocket(): dgram.Socket {
+    const socket = this.socket;
+    if (!socket || this.currentState !== 'listening') {
+      throw new UdpSourceError('not_started', `UDP source "${this.id}" is not listening`);
+    }
+    return socket;
+  }
+
+  /** Next token not held by a downlink still waiting for its TX_ACK. */
+  private takeToken(): number {
+    let token = this.nextToken;
+    while (this.txAckWaiters.has(token)) token = (token + 1) & 0xffff;
+    this.nextToken = (token + 1) & 0xffff;
+    return token;
+  }
+
+  private async sendTo(socket: dgram.Socket, target: DownlinkTarget, datagram: Buffer): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       socket.send(datagram, target.port, target.address, (err) => (err ? reject(err) : resolve()));
     });
     this.counts.pull_resp_sent++;
-    return token;
   }
 
   private count(name: string): void {
@@ -287,6 +392,7 @@ export class UdpSource implements RadioSource {
       }
       this.count('rx_frames');
       this.count(CRC_COUNTER[result.frame.crc]);
+      if (result.frame.counterUs !== undefined) this.rememberTmstOwner(result.frame.counterUs, packet.gatewayEui);
       this.callHandler('onFrame', () => this.opts.onFrame(result.frame, origin));
     }
     if (packet.stat) {
@@ -308,9 +414,26 @@ export class UdpSource implements RadioSource {
     }
   }
 
+  private rememberTmstOwner(tmst: number, gatewayEui: string): void {
+    this.tmstOwners.delete(tmst);
+    this.tmstOwners.set(tmst, gatewayEui);
+    if (this.tmstOwners.size > TMST_OWNERS_KEPT) {
+      const oldest = this.tmstOwners.keys().next().value;
+      if (oldest !== undefined) this.tmstOwners.delete(oldest);
+    }
+  }
+
   private handleTxAck(packet: TxAckPacket): void {
     this.count('tx_ack');
     if (packet.error !== null) this.count('tx_ack_error');
+    const status = txStatusFromTxAck(packet.error);
+    if (!this.txAckWaiters.settle(packet.token, packet.gatewayEui, status)) {
+      this.count('tx_ack_unmatched');
+      this.log.debug({ gatewayEui: packet.gatewayEui, token: packet.token }, 'TX_ACK for no downlink we are waiting on');
+    } else if (packet.error !== null) {
+      const level = status === 'INTERNAL_ERROR' ? 'warn' : 'info';
+      this.log[level]({ gatewayEui: packet.gatewayEui, error: packet.error, status }, 'packet forwarder refused a downlink');
+    }
     const onTxAck = this.opts.onTxAck;
     if (!onTxAck) return;
     const ack: TxAckReport = { token: packet.token, error: packet.error, gatewayEui: packet.gatewayEui };

@@ -1,6 +1,7 @@
 // Behaviour of the three AT modems as seen over their serial link, without any I/O: a command line
 // in, reply lines out; a received packet in, the lines the modem would print out. Replies follow
-// the vendors' command manuals for the commands the drivers use.
+// the vendors' command manuals for the commands the drivers use. Transmissions are recorded with
+// the radio settings in force, and end at once (no airtime is simulated).
 import type { AtDriverName } from '../../radio/serial/at/dialect.js';
 
 export interface AtPacket {
@@ -9,9 +10,26 @@ export interface AtPacket {
   snr: number;
 }
 
+/** One frame a modem model put on air, with the settings it used. */
+export interface AtTransmission {
+  payload: Buffer;
+  frequency: number;
+  spreadingFactor: number;
+  /** Hz. */
+  bandwidth: number;
+  codeRate: string;
+  power: number;
+  preamble: number;
+  invertIq: boolean;
+}
+
 export interface AtDeviceModel {
   /** Whether a packet on air would be reported now. */
   readonly listening: boolean;
+  /** Every frame transmitted, in order (models that cannot transmit leave it out). */
+  readonly transmitted?: AtTransmission[];
+  /** Fault injection: the transmission fails (modem error reply, or RN2483 radio_err after ok). */
+  refuseTransmit?: boolean;
   /** Reply lines (without terminators) to one command line. */
   handleCommand(line: string): string[];
   /** Lines reporting one received packet (a single-shot receive also stops listening). */
@@ -30,8 +48,11 @@ const intIn = (text: string | undefined, min: number, max: number): number | und
 };
 
 export class LoraE5Device implements AtDeviceModel {
+  readonly transmitted: AtTransmission[] = [];
+  refuseTransmit = false;
   private mode = 'LWOTAA';
   private receiving = false;
+  private rf = { frequency: 868_100_000, spreadingFactor: 12, bandwidth: 125_000, txPreamble: 8, power: 14, invertIq: false };
 
   get listening(): boolean {
     return this.receiving;
@@ -61,6 +82,7 @@ export class LoraE5Device implements AtDeviceModel {
         this.receiving = false;
         return ['+TEST: STOP'];
       }
+      if (sub === 'TXLRPKT') return this.transmit(line.slice('AT+TEST=TXLRPKT,'.length).trim());
       return ['+TEST: ERROR(-1)'];
     }
     if (upper.startsWith('AT')) return ['+AT: ERROR(-10)'];
@@ -76,6 +98,16 @@ export class LoraE5Device implements AtDeviceModel {
     this.receiving = false;
   }
 
+  /** `"HEX"`: sends with the RFCFG settings; reception stops, as after any transmission. */
+  private transmit(quoted: string): string[] {
+    const hexText = /^"([0-9A-Fa-f]*)"$/.exec(quoted)?.[1];
+    if (hexText === undefined || hexText.length === 0 || hexText.length % 2 !== 0 || this.refuseTransmit) return ['+TEST: ERROR(-1)'];
+    this.receiving = false;
+    const { frequency, spreadingFactor, bandwidth, txPreamble, power, invertIq } = this.rf;
+    this.transmitted.push({ payload: Buffer.from(hexText, 'hex'), frequency, spreadingFactor, bandwidth, codeRate: '4/5', power, preamble: txPreamble, invertIq });
+    return [`+TEST: TXLRPKT "${hexText.toUpperCase()}"`, '+TEST: TX DONE'];
+  }
+
   private rfcfg(args: string[]): string[] {
     if (args.length !== 9) return ['+TEST: ERROR(-1)'];
     const [mhz, sfText, bwText, txpr, rxpr, pow, crc, iq, net] = args;
@@ -87,6 +119,14 @@ export class LoraE5Device implements AtDeviceModel {
       return ['+TEST: ERROR(-1)'];
     }
     if (![crc, iq, net].every(onOff)) return ['+TEST: ERROR(-1)'];
+    this.rf = {
+      frequency: hz,
+      spreadingFactor: sf,
+      bandwidth: (bw ?? 125) * 1000,
+      txPreamble: Number(txpr),
+      power: Number(pow),
+      invertIq: iq.toUpperCase() === 'ON',
+    };
     return [
       `+TEST: RFCFG F:${hz}, SF${sf}, BW${bw}K, TXPR:${txpr}, RXPR:${rxpr}, POW:${pow}dBm, ` +
         `CRC:${crc.toUpperCase()}, IQ:${iq.toUpperCase()}, NET:${net.toUpperCase()}`,
@@ -95,8 +135,11 @@ export class LoraE5Device implements AtDeviceModel {
 }
 
 export class Rak3172Device implements AtDeviceModel {
+  readonly transmitted: AtTransmission[] = [];
+  refuseTransmit = false;
   private workMode = 1;
   private receive: 'off' | 'continuous' | 'single' = 'off';
+  private p2p = { PFREQ: 868_000_000, PSF: 7, PBW: 125, PCR: 0, PPL: 8, PTP: 14, IQINVER: 0 };
 
   get listening(): boolean {
     return this.receive !== 'off';
@@ -125,14 +168,21 @@ export class Rak3172Device implements AtDeviceModel {
       PPL: [2, 65535],
       PTP: [5, 22],
       PRECV: [0, 65535],
+      IQINVER: [0, 1],
     };
+    if (name === 'PSEND') return this.transmit(value);
     if (name === 'PBW' || name in p2pLimits) {
       if (this.workMode !== 0) return ['AT_MODE_NO_SUPPORT'];
-      if (name === 'PBW') return ['125', '250', '500'].includes(value) ? ['OK'] : ['AT_PARAM_ERROR'];
+      if (name === 'PBW') {
+        if (!['125', '250', '500'].includes(value)) return ['AT_PARAM_ERROR'];
+        this.p2p.PBW = Number(value);
+        return ['OK'];
+      }
       const [min, max] = p2pLimits[name];
       const number = intIn(value, min, max);
       if (number === undefined) return ['AT_PARAM_ERROR'];
       if (name === 'PRECV') this.receive = number === 0 ? 'off' : number === 65534 ? 'continuous' : 'single';
+      else this.p2p[name as keyof typeof this.p2p] = number;
       return ['OK'];
     }
     return ['AT_COMMAND_NOT_FOUND'];
@@ -149,15 +199,39 @@ export class Rak3172Device implements AtDeviceModel {
     return ['+EVT:RXP2P RECEIVE TIMEOUT'];
   }
 
+  /** Modelled as busy while listening: the host must end reception (AT+PRECV=0) first. */
+  private transmit(hexText: string): string[] {
+    if (this.workMode !== 0) return ['AT_MODE_NO_SUPPORT'];
+    if (this.receive !== 'off') return ['AT_BUSY_ERROR'];
+    if (!/^(?:[0-9A-F]{2})+$/.test(hexText) || hexText.length > 510) return ['AT_PARAM_ERROR'];
+    if (this.refuseTransmit) return ['AT_ERROR'];
+    const p = this.p2p;
+    this.transmitted.push({
+      payload: Buffer.from(hexText, 'hex'),
+      frequency: p.PFREQ,
+      spreadingFactor: p.PSF,
+      bandwidth: p.PBW * 1000,
+      codeRate: `4/${5 + p.PCR}`,
+      power: p.PTP,
+      preamble: p.PPL,
+      invertIq: p.IQINVER === 1,
+    });
+    return ['OK', '+EVT:TXP2P DONE'];
+  }
+
   powerCycle(): void {
     this.workMode = 1;
     this.receive = 'off';
+    this.p2p.IQINVER = 0;
   }
 }
 
 export class Rn2483Device implements AtDeviceModel {
+  readonly transmitted: AtTransmission[] = [];
+  refuseTransmit = false;
   private paused = false;
   private receiving = false;
+  private radio: Record<string, string> = { freq: '868100000', sf: 'sf12', bw: '125', cr: '4/5', prlen: '8', pwr: '1', iqi: 'off' };
   private lastSnr = 0;
   private lastRssi = -128;
 
@@ -178,7 +252,12 @@ export class Rn2483Device implements AtDeviceModel {
       this.receiving = false;
       return ['ok'];
     }
-    if (words[0] === 'radio' && words[1] === 'set' && words.length === 4) return [this.radioSet(words[2], words[3]) ? 'ok' : 'invalid_param'];
+    if (words[0] === 'radio' && words[1] === 'set' && words.length === 4) {
+      if (!this.radioSet(words[2], words[3])) return ['invalid_param'];
+      this.radio[words[2]] = words[3];
+      return ['ok'];
+    }
+    if (words[0] === 'radio' && words[1] === 'tx' && words.length === 3) return this.transmit(words[2]);
     if (words[0] === 'radio' && words[1] === 'rx' && words.length === 3) {
       if (intIn(words[2], 0, 65535) === undefined) return ['invalid_param'];
       if (!this.paused || this.receiving) return ['busy'];
@@ -210,6 +289,25 @@ export class Rn2483Device implements AtDeviceModel {
   powerCycle(): void {
     this.paused = false;
     this.receiving = false;
+  }
+
+  /** `ok` when accepted, then `radio_tx_ok` (or `radio_err`) when the frame has left. */
+  private transmit(hexText: string): string[] {
+    if (!/^(?:[0-9A-Fa-f]{2})+$/.test(hexText) || hexText.length > 510) return ['invalid_param'];
+    if (!this.paused || this.receiving) return ['busy'];
+    if (this.refuseTransmit) return ['ok', 'radio_err'];
+    const r = this.radio;
+    this.transmitted.push({
+      payload: Buffer.from(hexText, 'hex'),
+      frequency: Number(r.freq),
+      spreadingFactor: Number(r.sf.slice(2)),
+      bandwidth: Number(r.bw) * 1000,
+      codeRate: r.cr,
+      power: Number(r.pwr),
+      preamble: Number(r.prlen),
+      invertIq: r.iqi === 'on',
+    });
+    return ['ok', 'radio_tx_ok'];
   }
 
   private radioSet(param: string, value: string): boolean {

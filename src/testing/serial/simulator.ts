@@ -1,16 +1,17 @@
 // Device simulators for the serial drivers: each opens its end of a socat pty pair by path,
 // answers the driver's commands as the real device does (see the *-device.ts models) and reports
 // received packets, with fault injection: fragmented writes, noise between frames, a wrong
-// firmware (2.4 GHz MCU), ignored commands, modem-side end of reception, and unplug/replug.
+// firmware (2.4 GHz MCU), ignored commands, modem-side end of reception, failed transmissions,
+// and unplug/replug. Every frame the host makes the device transmit is recorded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '../../log.js';
 import { LineFramer } from '../../radio/serial/line-framer.js';
 import { Semtech2g4Framer } from '../../radio/serial/semtech-2g4/framer.js';
-import { ORDER } from '../../radio/serial/semtech-2g4/messages.js';
+import { BANDWIDTH_BY_CODE, CODE_RATE_INDEX, ORDER, TX_MODE, TX_STATUS } from '../../radio/serial/semtech-2g4/messages.js';
 import type { SerialDriverName } from '../../radio/serial/serial-source.js';
-import { type AtDeviceModel, createAtDevice } from './at-devices.js';
+import { type AtDeviceModel, type AtTransmission, createAtDevice } from './at-devices.js';
 import { type PtyPair, startPtyPair } from './pty-pair.js';
 import { Semtech2g4Device } from './semtech-2g4-device.js';
 import { SimulatorPort, seededRandom } from './simulator-port.js';
@@ -28,6 +29,20 @@ export interface SerialSimulatorFaults {
   ignoreFirstCommands?: number;
   /** AT modems: after every N packets, end the next reception as the modem does itself (RUI3 RECEIVE TIMEOUT, RN2483 radio_err). */
   rxInterruptEvery?: number;
+  /** Transmissions fail: the 2.4 GHz MCU ends them with "failed to send", AT modems refuse or report a radio error. */
+  txFailure?: boolean;
+}
+
+/** A frame the simulated device transmitted, with the radio settings it used. */
+export interface TransmittedFrame extends AtTransmission {
+  /** semtech-2g4: how PREPARE_TX said to send it. */
+  mode?: 'timestamped' | 'immediate' | 'gps';
+  /** semtech-2g4: the MCU timer value it was due at (timestamped mode). */
+  countUs?: number;
+  /** semtech-2g4: the MCU timer when PREPARE_TX arrived. */
+  acceptedAtUs?: number;
+  /** Host ms when the device got the command that transmits it. */
+  at: number;
 }
 
 export interface SerialSimulatorOptions {
@@ -72,6 +87,8 @@ export interface SerialSimulator {
   readonly devicePath: string;
   readonly stats: SerialSimulatorStats;
   readonly emitted: EmittedPacket[];
+  /** Frames the host had the device transmit, in order. */
+  readonly transmitted: TransmittedFrame[];
   /** Unplug for `ms` (port closed and socat killed, so the path vanishes), then plug back in. */
   disconnect(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -167,6 +184,7 @@ abstract class SimulatorBase implements SerialSimulator {
   protected abstract emitOne(): Promise<boolean>;
   /** The device lost power: settings and buffers are gone. */
   protected abstract powerCycle(): void;
+  abstract get transmitted(): TransmittedFrame[];
 
   protected get burst(): boolean {
     return (this.options.intervalMs ?? 1000) === 0;
@@ -226,6 +244,7 @@ abstract class SimulatorBase implements SerialSimulator {
 }
 
 class Semtech2g4Simulator extends SimulatorBase {
+  private readonly txTimes: number[] = [];
   private framer = Semtech2g4Framer.forDevice();
   private readonly device: Semtech2g4Device;
   private nextRadio = 0;
@@ -238,7 +257,26 @@ class Semtech2g4Simulator extends SimulatorBase {
     this.device = new Semtech2g4Device({
       version: faults.firmwareVersion ?? (faults.versionMismatch ? 'V00.02.16' : 'V01.00.01'),
       clockUs: () => (startUs + Math.round((performance.now() - t0) * 1000)) >>> 0,
+      txFinalStatus: faults.txFailure ? TX_STATUS.ERROR_FAIL_TO_SEND : TX_STATUS.DONE,
     });
+  }
+
+  get transmitted(): TransmittedFrame[] {
+    const codeRates = [...CODE_RATE_INDEX.keys()];
+    return this.device.transmissions.map(({ request, acceptedAtUs }, i) => ({
+      payload: request.payload,
+      frequency: request.frequency,
+      spreadingFactor: request.spreadingFactor,
+      bandwidth: BANDWIDTH_BY_CODE.get(request.bandwidthCode) ?? 0,
+      codeRate: codeRates[request.codeRateIndex] ?? `index ${request.codeRateIndex}`,
+      power: request.power,
+      preamble: request.preamble,
+      invertIq: request.invertIq,
+      mode: request.mode === TX_MODE.TIMESTAMPED ? 'timestamped' : request.mode === TX_MODE.IMMEDIATE ? 'immediate' : 'gps',
+      countUs: request.mode === TX_MODE.TIMESTAMPED ? request.countUs : undefined,
+      acceptedAtUs,
+      at: this.txTimes[i] ?? 0,
+    }));
   }
 
   protected onBytes(chunk: Buffer): void {
@@ -250,6 +288,7 @@ class Semtech2g4Simulator extends SimulatorBase {
         if (this.faults.garbageBetweenFrames) void this.port.write(this.garbage());
         void this.port.write(response);
       }
+      noteTransmissions(this.txTimes, this.device.transmissions.length);
     }
   }
 
@@ -298,6 +337,7 @@ class Semtech2g4Simulator extends SimulatorBase {
 }
 
 class AtModemSimulator extends SimulatorBase {
+  private readonly txTimes: number[] = [];
   private framer = new LineFramer();
   private readonly device: AtDeviceModel;
   private interruptDue = false;
@@ -306,12 +346,18 @@ class AtModemSimulator extends SimulatorBase {
     super(options);
     if (options.driver === 'semtech-2g4') throw new Error('not an AT modem');
     this.device = createAtDevice(options.driver);
+    this.device.refuseTransmit = options.faults?.txFailure ?? false;
+  }
+
+  get transmitted(): TransmittedFrame[] {
+    return (this.device.transmitted ?? []).map((frame, i) => ({ ...frame, at: this.txTimes[i] ?? 0 }));
   }
 
   protected onBytes(chunk: Buffer): void {
     for (const line of this.framer.push(chunk)) {
       if (!this.takeCommand()) continue;
       const replies = this.device.handleCommand(line);
+      noteTransmissions(this.txTimes, this.device.transmitted?.length ?? 0);
       this.logger.debug({ command: line, replies }, 'simulator: command');
       if (replies.length > 0) void this.port.write(Buffer.from(replies.map((reply) => `${reply}\r\n`).join(''), 'latin1'));
     }
@@ -353,6 +399,11 @@ class AtModemSimulator extends SimulatorBase {
     this.stats.garbageBytes += line.length;
     return `${line}\r\n`;
   }
+}
+
+/** Stamps the host time on transmissions the device model recorded since the last call. */
+function noteTransmissions(times: number[], count: number): void {
+  while (times.length < count) times.push(Date.now());
 }
 
 /** Starts a simulated device behind a new pty pair whose host end appears at `options.link`. */

@@ -17,6 +17,8 @@ export type AtLine =
   | { kind: 'rx-timeout'; text: string }
   /** A reception failed (CRC or radio error). */
   | { kind: 'rx-error'; text: string; rearm: boolean }
+  /** A transmission ended on air (RN2483 `radio_tx_ok`; the others report it as a value line). */
+  | { kind: 'tx-done'; text: string }
   /** The modem rebooted (banner line); its configuration is gone. */
   | { kind: 'boot'; text: string }
   /** Our own command echoed back. */
@@ -46,6 +48,30 @@ export interface AtRadioSettings {
 
 export type AtDriverName = 'lora-e5' | 'rak3172' | 'rn2483';
 
+/** Everything a single-channel modem needs to put one LoRa frame on air. */
+export interface AtTxSettings extends AtRadioSettings {
+  /** As written on air, e.g. `4/5`. */
+  codeRate: string;
+  /** dBm, already within the dialect's txPowerRange. */
+  power: number;
+  preamble: number;
+  /** LoRaWAN downlinks are IQ-inverted. */
+  invertIq: boolean;
+  payload: Buffer;
+}
+
+/** The commands one transmission takes; the engine runs them while nothing else talks to the modem. */
+export interface AtTransmitPlan {
+  /** Stop receiving and set the transmit parameters. */
+  prepare: AtCommand[];
+  /** Puts the payload on air; its reply means the modem took it. */
+  send: AtCommand;
+  /** Recognises the line that ends the transmission: done, or failed (rejected). Never matches error replies. */
+  finished(line: AtLine): AtReplyVerdict;
+  /** Set the receive parameters back; arming follows. */
+  restore: AtCommand[];
+}
+
 export interface AtDialect {
   readonly name: AtDriverName;
   readonly defaultBaudRate: number;
@@ -61,6 +87,12 @@ export interface AtDialect {
   /** Queries that fetch the metadata of the last packet when the packet line has none (RN2483). */
   metadataQueries?(): { snr: AtCommand; rssi: AtCommand };
   parseLine(line: string): AtLine;
+  /** Transmit power the modem takes, dBm [min, max]. */
+  readonly txPowerRange: readonly [number, number];
+  /** Code rates the modem can transmit with, as written on air. */
+  readonly txCodeRates: readonly string[];
+  /** How to send one frame, and to come back to receiving with `rx` afterwards. */
+  transmitPlan(tx: AtTxSettings, rx: AtRadioSettings): AtTransmitPlan;
 }
 
 // ---- helpers shared by the dialect tables --------------------------------------------------

@@ -1,12 +1,15 @@
 // The engine that runs any AT dialect: configure + arm with one command in flight at a time, then
 // turn packet lines into RadioFrames, re-arm where the modem needs it, and start over when the
-// modem stops answering or reboots.
+// modem stops answering or reboots. Downlinks are best effort: at the host-clock time they are due,
+// the modem stops receiving, transmits with the dialect's commands and is set to receive again.
+import type { TxRequest, TxStatus } from '../../downlink.js';
 import type { RadioFrame } from '../../radio-frame.js';
 import { CommandTimeoutError, DeviceReplyError, DeviceUnusableError, PortClosedError } from '../errors.js';
 import { LineFramer } from '../line-framer.js';
 import { type DriverSession, type DriverSessionFactory, type SessionIo, SessionLifetime, retryDelayMs } from '../session.js';
 import { Waitress } from '../waitress.js';
-import { type AtCommand, type AtDialect, type AtLine, type AtRadioSettings, parseInteger } from './dialect.js';
+import { type AtCommand, type AtDialect, type AtLine, type AtRadioSettings, type AtTransmitPlan, parseInteger } from './dialect.js';
+import { hostTimeContext, lineTimeMs, planAtTransmit, roughAirtimeMs } from './tx-plan.js';
 
 export interface AtDriverOptions {
   dialect: AtDialect;
@@ -14,6 +17,12 @@ export interface AtDriverOptions {
   /** Deadline for a command's reply unless the command sets its own. */
   commandTimeoutMs?: number;
   maxLineLength?: number;
+  /** Line speed, to start sending the transmit command early by the time its bytes take on the wire. */
+  baudRate?: number;
+  /** How long before a downlink is due the modem starts being set up for it (default 300 ms). */
+  txPrepareMs?: number;
+  /** A downlink due later than this is refused TOO_EARLY (default 20 s). */
+  txMaxAdvanceMs?: number;
 }
 
 /** Refusals of the configure sequence in a row after which the settings are taken to be wrong. */
@@ -115,6 +124,112 @@ class AtModemSession implements DriverSession {
     this.lifetime.close();
     this.waitress.cancelAll(new PortClosedError('session closed'));
     this.endReceiving?.();
+  }
+
+  /**
+   * Best effort: waits (host clock) until shortly before the frame is due, then, with nothing else
+   * talking to the modem, sets it up for the frame, sends the transmit command so that its last byte
+   * arrives when the frame is due, waits for the end of the transmission, and makes the modem
+   * receive again. Never rejects.
+   */
+  async transmit(request: TxRequest): Promise<TxStatus> {
+    const log = this.io.logger;
+    const name = this.dialect.name;
+    const refuse = (status: TxStatus, reason: string): TxStatus => {
+      log.warn({ status, reason }, `${name}: downlink not sent`);
+      return status;
+    };
+    if (!this.receiving || this.lifetime.closed) return refuse('INTERNAL_ERROR', 'the modem is not configured yet (or the port is gone)');
+    const plan = planAtTransmit(this.dialect, request);
+    if (!plan.ok) return refuse(plan.status, plan.reason);
+    if (plan.clampedFrom !== undefined) log.warn({ requested: plan.clampedFrom, used: plan.settings.power }, `${name}: TX power capped at the modem maximum`);
+    if (plan.fireAt !== undefined) {
+      const dueIn = plan.fireAt - this.io.now();
+      if (dueIn < 0) return refuse('TOO_LATE', `due ${-dueIn} ms ago`);
+      if (dueIn > (this.options.txMaxAdvanceMs ?? 20_000)) return refuse('TOO_EARLY', `due in ${dueIn} ms`);
+      // Receiving goes on until the modem has to be set up for the frame.
+      const prepareIn = dueIn - (this.options.txPrepareMs ?? 300);
+      if (prepareIn > 0) await this.lifetime.sleep(prepareIn);
+      if (this.lifetime.closed) return refuse('INTERNAL_ERROR', 'the port closed before the downlink was due');
+    }
+    const txPlan = this.dialect.transmitPlan(plan.settings, this.options.settings);
+    return this.exclusive(
+      () => this.putOnAir(txPlan, plan.fireAt, roughAirtimeMs(plan.settings)),
+      txPlan.restore,
+      () => refuse('INTERNAL_ERROR', 'the modem is being configured again'),
+    );
+  }
+
+  /** Prepare, send on time, wait for the end; the caller restores receiving whatever happens. */
+  private async putOnAir(plan: AtTransmitPlan, fireAt: number | undefined, airtimeMs: number): Promise<TxStatus> {
+    const log = this.io.logger;
+    const name = this.dialect.name;
+    try {
+      for (const command of plan.prepare) await this.command(command);
+      if (fireAt !== undefined) {
+        const now = this.io.now();
+        if (fireAt < now) {
+          log.warn({ lateMs: now - fireAt }, `${name}: downlink not sent: setting the modem up took past its time`);
+          return 'TOO_LATE';
+        }
+        // Started early by the time the command's bytes spend on the wire, so the last one lands on time.
+        const sendEarly = this.options.baudRate ? lineTimeMs(plan.send.text, this.options.baudRate) : 0;
+        const wait = fireAt - sendEarly - now;
+        if (wait > 0) await this.lifetime.sleep(wait);
+        this.lifetime.check();
+      }
+      let live = true;
+      const finished = this.waitress.waitFor(
+        (line) => live && plan.finished(line) !== undefined,
+        (this.options.commandTimeoutMs ?? 2000) + Math.ceil(airtimeMs * 1.5),
+        'the end of the transmission',
+      );
+      finished.catch(() => undefined);
+      try {
+        await this.command(plan.send);
+      } catch (error) {
+        // A refused send never finishes; its waiter must not swallow later lines.
+        live = false;
+        throw error;
+      }
+      const end = await finished;
+      if (plan.finished(end) !== 'done') {
+        log.warn({ line: end.text }, `${name}: downlink failed on air`);
+        return 'INTERNAL_ERROR';
+      }
+      return 'OK';
+    } catch (error) {
+      if (error instanceof CommandTimeoutError) this.io.counters.commandTimeouts += 1;
+      log.warn({ err: (error as Error).message }, `${name}: downlink failed`);
+      return 'INTERNAL_ERROR';
+    }
+  }
+
+  /**
+   * Runs `work` when no other command sequence is in progress, then restores receiving (dialect's
+   * restore commands and arm). Resolves with the work's result even when restoring fails; that
+   * failure ends the receiving period, so the modem is configured again.
+   */
+  private exclusive<T>(work: () => Promise<T>, restore: AtCommand[], skipped: () => T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      if (!this.receiving) return resolve(skipped());
+      const end = this.endReceiving;
+      this.actions = this.actions.then(async () => {
+        if (this.endReceiving !== end || this.lifetime.closed) return resolve(skipped());
+        try {
+          resolve(await work());
+        } catch {
+          // work() reports its own failures; this only keeps the action chain alive.
+          resolve(skipped());
+        }
+        try {
+          for (const command of restore) await this.command(command);
+          await this.command(this.dialect.arm());
+        } catch (error) {
+          if (this.endReceiving === end) end?.(error as Error);
+        }
+      });
+    });
   }
 
   /** Resolves when the session closes, rejects when something while receiving fails. */
@@ -279,6 +394,8 @@ class AtModemSession implements DriverSession {
       rssi,
       snr,
       payload,
+      // Host receive time: what a delayed downlink is timed from (best effort, see tx-plan.ts).
+      context: hostTimeContext(receivedAt),
     };
     this.io.counters.frames += 1;
     this.io.emit(frame);

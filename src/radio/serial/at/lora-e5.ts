@@ -1,8 +1,20 @@
 // Seeed LoRa-E5 / Wio-E5 (STM32WLE5, Seeed AT firmware) in TEST (P2P) mode, 9600 8N1.
 // Replies echo the command name: `+MODE: TEST`, `+TEST: RFCFG F:868100000, SF7, BW125K, ...`;
 // refusals read `+<NAME>: ERROR(<code>)`. A packet arrives as two lines:
-// `+TEST: LEN:<n>, RSSI:<dBm>, SNR:<dB>` then `+TEST: RX "<HEX>"`.
-import { type AtDialect, type AtLine, hzToMhzText, parseDecimal, parseHex, parseInteger, valueCommand } from './dialect.js';
+// `+TEST: LEN:<n>, RSSI:<dBm>, SNR:<dB>` then `+TEST: RX "<HEX>"`. Transmitting: RFCFG with the TX
+// channel (IQ ON inverts both directions), `AT+TEST=TXLRPKT,"<HEX>"` answered `+TEST: TXLRPKT "<HEX>"`
+// then `+TEST: TX DONE`, and RFCFG back to the receive channel.
+import {
+  type AtCommand,
+  type AtDialect,
+  type AtLine,
+  type AtRadioSettings,
+  hzToMhzText,
+  parseDecimal,
+  parseHex,
+  parseInteger,
+  valueCommand,
+} from './dialect.js';
 
 const ERROR_CODES: Record<string, string> = {
   '-1': 'parameter is invalid',
@@ -61,6 +73,25 @@ function rfcfgMatches(value: string, frequency: number, spreadingFactor: number,
   );
 }
 
+/** RFCFG: frequency, SF, BW, TX preamble, RX preamble, power, CRC, IQ inversion, NET (public sync word). */
+function rfcfg(radio: AtRadioSettings, tx: { preamble: number; power: number; invertIq: boolean }): AtCommand {
+  const bandwidthKhz = radio.bandwidth / 1000;
+  const text =
+    `AT+TEST=RFCFG,${hzToMhzText(radio.frequency)},SF${radio.spreadingFactor},${bandwidthKhz},` +
+    `${tx.preamble},8,${tx.power},ON,${tx.invertIq ? 'ON' : 'OFF'},ON`;
+  return {
+    text,
+    accept: (line) => {
+      if (line.kind === 'error') return 'rejected';
+      if (line.kind !== 'value' || line.key !== 'TEST' || !line.value.startsWith('RFCFG')) return undefined;
+      return rfcfgMatches(line.value, radio.frequency, radio.spreadingFactor, bandwidthKhz) ? 'done' : 'rejected';
+    },
+  };
+}
+
+/** Receiving: TX preamble 8 and power 14 dBm do not matter; IQ not inverted (uplinks). */
+const receiveRfcfg = (settings: AtRadioSettings): AtCommand => rfcfg(settings, { preamble: 8, power: 14, invertIq: false });
+
 export const loraE5: AtDialect = {
   name: 'lora-e5',
   defaultBaudRate: 9600,
@@ -68,23 +99,26 @@ export const loraE5: AtDialect = {
   spreadingFactors: [7, 8, 9, 10, 11, 12],
   rearmAfterPacket: false,
   configure(settings) {
-    const bandwidthKhz = settings.bandwidth / 1000;
-    // TX/RX preamble 8 (LoRaWAN), power 14 dBm (unused: we only listen), CRC on, IQ not inverted
-    // (uplinks), NET on = public LoRaWAN sync word, so the modem hears LoRaWAN devices.
-    const rfcfg = `AT+TEST=RFCFG,${hzToMhzText(settings.frequency)},SF${settings.spreadingFactor},${bandwidthKhz},8,8,14,ON,OFF,ON`;
+    // CRC on, IQ not inverted (uplinks), NET on = public LoRaWAN sync word, so the modem hears LoRaWAN devices.
     return [
       { text: 'AT', accept: (line) => (line.kind === 'ok' ? 'done' : line.kind === 'error' ? 'rejected' : undefined) },
       valueCommand('AT+MODE=TEST', (line) => line.key === 'MODE' && line.value === 'TEST'),
-      {
-        text: rfcfg,
-        accept: (line) => {
-          if (line.kind === 'error') return 'rejected';
-          if (line.kind !== 'value' || line.key !== 'TEST' || !line.value.startsWith('RFCFG')) return undefined;
-          return rfcfgMatches(line.value, settings.frequency, settings.spreadingFactor, bandwidthKhz) ? 'done' : 'rejected';
-        },
-      },
+      receiveRfcfg(settings),
     ];
   },
   arm: () => valueCommand('AT+TEST=RXLRPKT', (line) => line.key === 'TEST' && line.value === 'RXLRPKT'),
   parseLine: parseLoraE5Line,
+  // The STM32WLE5's high-power amplifier range.
+  txPowerRange: [-9, 22],
+  // RFCFG has no code-rate field: the firmware always sends 4/5, which is what LoRaWAN uses.
+  txCodeRates: ['4/5'],
+  transmitPlan(tx, rx) {
+    const hex = tx.payload.toString('hex').toUpperCase();
+    return {
+      prepare: [rfcfg(tx, tx)],
+      send: valueCommand(`AT+TEST=TXLRPKT,"${hex}"`, (line) => line.key === 'TEST' && line.value.startsWith('TXLRPKT')),
+      finished: (line) => (line.kind === 'value' && line.key === 'TEST' && line.value === 'TX DONE' ? 'done' : undefined),
+      restore: [receiveRfcfg(rx)],
+    };
+  },
 };

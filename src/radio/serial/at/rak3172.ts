@@ -1,7 +1,10 @@
 // RAKwireless RUI3 firmware (RAK3172 and relatives) in LoRa P2P mode, 115200 8N1.
 // Commands answer `OK` or an `AT_...` error word. `AT+PRECV=65534` listens continuously; each packet
 // arrives as `+EVT:RXP2P:<rssi>:<snr>:<hex>`, and an ended window as `+EVT:RXP2P RECEIVE TIMEOUT`.
-import { type AtDialect, type AtLine, okCommand, parseHex, parseInteger } from './dialect.js';
+// Transmitting: `AT+PRECV=0` ends reception, the P2P parameters are set for the TX channel,
+// `AT+IQINVER=1` inverts IQ (RUI3 4.x; older firmware refuses it, and the downlink fails rather than
+// go out unheard), `AT+PSEND=<hex>` answers OK then `+EVT:TXP2P DONE`; then everything goes back.
+import { type AtCommand, type AtDialect, type AtLine, type AtRadioSettings, okCommand, parseHex, parseInteger } from './dialect.js';
 
 const ERROR_WORDS: Record<string, string> = {
   AT_ERROR: 'generic error',
@@ -38,6 +41,25 @@ export function parseRak3172Line(raw: string): AtLine {
   return { kind: 'unknown', text };
 }
 
+const iqNormal = (line: AtLine): 'done' | undefined => (line.kind === 'ok' || line.kind === 'error' ? 'done' : undefined);
+
+const CODE_RATE_INDEX: Record<string, number> = { '4/5': 0, '4/6': 1, '4/7': 2, '4/8': 3 };
+
+/** The P2P radio parameters, in the order the receive configuration sends them. */
+function p2pParameters(radio: AtRadioSettings, tx: { codeRate: string; preamble: number; power: number }): AtCommand[] {
+  return [
+    okCommand(`AT+PFREQ=${radio.frequency}`),
+    okCommand(`AT+PSF=${radio.spreadingFactor}`),
+    okCommand(`AT+PBW=${radio.bandwidth / 1000}`),
+    okCommand(`AT+PCR=${CODE_RATE_INDEX[tx.codeRate] ?? 0}`),
+    okCommand(`AT+PPL=${tx.preamble}`),
+    okCommand(`AT+PTP=${tx.power}`),
+  ];
+}
+
+/** Receiving: coding rate 4/5 (what LoRaWAN uses), preamble 8; the power is unused. */
+const receiveParameters = (settings: AtRadioSettings): AtCommand[] => p2pParameters(settings, { codeRate: '4/5', preamble: 8, power: 14 });
+
 export const rak3172: AtDialect = {
   name: 'rak3172',
   defaultBaudRate: 115200,
@@ -49,16 +71,21 @@ export const rak3172: AtDialect = {
       okCommand('AT'),
       // Switching the work mode reboots the module, which can take a few seconds.
       okCommand('AT+NWM=0', 5000),
-      okCommand(`AT+PFREQ=${settings.frequency}`),
-      okCommand(`AT+PSF=${settings.spreadingFactor}`),
-      okCommand(`AT+PBW=${settings.bandwidth / 1000}`),
-      // Coding rate index 0 = 4/5, what LoRaWAN uses.
-      okCommand('AT+PCR=0'),
-      okCommand('AT+PPL=8'),
-      okCommand('AT+PTP=14'),
+      ...receiveParameters(settings),
     ];
   },
   // 65534 = listen continuously without a timeout.
   arm: () => okCommand('AT+PRECV=65534'),
   parseLine: parseRak3172Line,
+  txPowerRange: [5, 22],
+  txCodeRates: Object.keys(CODE_RATE_INDEX),
+  transmitPlan(tx, rx) {
+    return {
+      prepare: [okCommand('AT+PRECV=0'), ...p2pParameters(tx, tx), ...(tx.invertIq ? [okCommand('AT+IQINVER=1')] : [])],
+      send: okCommand(`AT+PSEND=${tx.payload.toString('hex').toUpperCase()}`),
+      finished: (line) => (line.kind === 'value' && line.key === 'EVT' && line.value === 'TXP2P DONE' ? 'done' : undefined),
+      // Tolerant: firmware without IQ inversion refused it in prepare already, and must not fail here too.
+      restore: [...(tx.invertIq ? [{ text: 'AT+IQINVER=0', accept: iqNormal }] : []), ...receiveParameters(rx)],
+    };
+  },
 };

@@ -2,7 +2,18 @@
 // After `mac pause` and `radio set ...`, `radio rx 0` answers `ok` and later either
 // `radio_rx  <hex>` or `radio_err`; reception then stops, so it is armed again after every packet.
 // SNR and RSSI are not on the packet line: `radio get snr` / `radio get rssi` fetch them.
-import { type AtCommand, type AtDialect, type AtLine, okCommand, parseHex, parseInteger, valueCommand } from './dialect.js';
+// Transmitting: `radio rxstop`, `radio set ...` for the TX channel with `iqi on`, `radio tx <hex>`
+// answered `ok` then `radio_tx_ok` (or `radio_err`), then the receive settings again.
+import {
+  type AtCommand,
+  type AtDialect,
+  type AtLine,
+  type AtRadioSettings,
+  okCommand,
+  parseHex,
+  parseInteger,
+  valueCommand,
+} from './dialect.js';
 
 const ERROR_WORDS = new Set([
   'invalid_param',
@@ -22,6 +33,7 @@ export function parseRn2483Line(raw: string): AtLine {
   const text = raw.trim();
   if (text === 'ok') return { kind: 'ok', text };
   if (text === 'radio_err') return { kind: 'rx-error', text, rearm: true };
+  if (text === 'radio_tx_ok') return { kind: 'tx-done', text };
   if (ERROR_WORDS.has(text)) return { kind: 'error', text, reason: text };
   if (text.startsWith('radio_rx')) {
     const rx = /^radio_rx\s+([0-9A-Fa-f]+)$/.exec(text);
@@ -38,6 +50,18 @@ export function parseRn2483Line(raw: string): AtLine {
 
 const integerReply = (text: string): AtCommand => valueCommand(text, (line) => parseInteger(line.value) !== undefined);
 
+/** Ends a reception in progress; firmware before 1.0.5 refuses it, harmlessly. */
+const rxStop: AtCommand = { text: 'radio rxstop', accept: (line) => (line.kind === 'ok' || line.kind === 'error' ? 'done' : undefined) };
+
+function channel(radio: AtRadioSettings, codeRate: string): AtCommand[] {
+  return [
+    okCommand(`radio set freq ${radio.frequency}`),
+    okCommand(`radio set sf sf${radio.spreadingFactor}`),
+    okCommand(`radio set bw ${radio.bandwidth / 1000}`),
+    okCommand(`radio set cr ${codeRate}`),
+  ];
+}
+
 export const rn2483: AtDialect = {
   name: 'rn2483',
   defaultBaudRate: 57600,
@@ -52,13 +76,10 @@ export const rn2483: AtDialect = {
       },
       // Stops the LoRaWAN stack so the radio is ours; the answer is how long it stays paused (ms).
       integerReply('mac pause'),
-      // Ends a reception left armed by an earlier session; firmware before 1.0.5 refuses it, harmlessly.
-      { text: 'radio rxstop', accept: (line) => (line.kind === 'ok' || line.kind === 'error' ? 'done' : undefined) },
+      // Ends a reception left armed by an earlier session.
+      rxStop,
       okCommand('radio set mod lora'),
-      okCommand(`radio set freq ${settings.frequency}`),
-      okCommand(`radio set sf sf${settings.spreadingFactor}`),
-      okCommand(`radio set bw ${settings.bandwidth / 1000}`),
-      okCommand('radio set cr 4/5'),
+      ...channel(settings, '4/5'),
       okCommand('radio set crc on'),
       // Uplinks are not IQ-inverted; 0x34 is the public LoRaWAN sync word.
       okCommand('radio set iqi off'),
@@ -71,4 +92,20 @@ export const rn2483: AtDialect = {
   arm: () => okCommand('radio rx 0'),
   metadataQueries: () => ({ snr: integerReply('radio get snr'), rssi: integerReply('radio get rssi') }),
   parseLine: parseRn2483Line,
+  txPowerRange: [-3, 15],
+  txCodeRates: ['4/5', '4/6', '4/7', '4/8'],
+  transmitPlan(tx, rx) {
+    return {
+      prepare: [
+        rxStop,
+        ...channel(tx, tx.codeRate),
+        okCommand(`radio set prlen ${tx.preamble}`),
+        okCommand(`radio set pwr ${tx.power}`),
+        okCommand(`radio set iqi ${tx.invertIq ? 'on' : 'off'}`),
+      ],
+      send: okCommand(`radio tx ${tx.payload.toString('hex').toUpperCase()}`),
+      finished: (line) => (line.kind === 'tx-done' ? 'done' : line.kind === 'rx-error' ? 'rejected' : undefined),
+      restore: [okCommand('radio set iqi off'), ...channel(rx, '4/5'), okCommand('radio set prlen 8')],
+    };
+  },
 };

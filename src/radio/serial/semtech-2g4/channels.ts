@@ -37,7 +37,8 @@ const NOMINAL_BANDWIDTH: ReadonlyMap<number, number> = new Map([
   [1_600_000, 1_625_000],
 ]);
 
-function bandwidthCodeFor(bandwidth: number): { code: number; bandwidth: number } | undefined {
+/** The MCU code and real bandwidth for a bandwidth in Hz (nominal 800000 means 812500); undefined when unsupported. */
+export function bandwidthCodeFor(bandwidth: number): { code: number; bandwidth: number } | undefined {
   const real = NOMINAL_BANDWIDTH.get(bandwidth) ?? bandwidth;
   for (const [code, hz] of BANDWIDTH_BY_CODE) if (hz === real) return { code, bandwidth: real };
   return undefined;

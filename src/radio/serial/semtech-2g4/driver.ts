@@ -1,6 +1,9 @@
 // Driver for the Semtech LoRa 2.4 GHz gateway MCU: the HAL's start sequence (PING + firmware check,
 // RESET, GET_STATUS, CONFIG_RX per radio) followed by the GET_RX_MSG poll loop, with every received
-// message mapped to a RadioFrame. Requests are strictly one at a time, as the MCU expects.
+// message mapped to a RadioFrame, and downlinks (PREPARE_TX, then GET_TX_STATUS until the packet
+// has left). Requests are strictly one at a time, as the MCU expects: receive polls and transmit
+// steps take turns on the link.
+import type { TxRequest, TxStatus } from '../../downlink.js';
 import type { RadioFrame } from '../../radio-frame.js';
 import { CommandTimeoutError, DeviceReplyError, DeviceUnusableError, MalformedMessageError, PortClosedError } from '../errors.js';
 import { type DriverSession, type DriverSessionFactory, type SessionIo, SessionLifetime, retryDelayMs } from '../session.js';
@@ -13,6 +16,7 @@ import {
   ORDER,
   RESET_TYPE,
   SYNC_WORD_PUBLIC,
+  TX_MODE,
   type StatusAck,
   ackOrderFor,
   decodeMsgReceive,
@@ -21,12 +25,15 @@ import {
   decodeStatusAck,
   decodeStatusByte,
   describeConfigRxStatus,
+  describeTxStatus,
   encodeConfigRxRequest,
+  encodePrepareTxRequest,
   encodeResetRequest,
   firmwareOf,
   orderName,
   preambleFor,
 } from './messages.js';
+import { counterDelta, planPrepareTx, prepareTxRefusal, txOutcome } from './tx-plan.js';
 
 export interface Semtech2g4DriverOptions {
   channels: Semtech2g4Channel[];
@@ -39,6 +46,12 @@ export interface Semtech2g4DriverOptions {
   /** Wait after each RESET before the MCU takes commands again (the HAL waits 500 ms). */
   resetSettleMs?: number;
   expectedFirmware?: string;
+  /** A timestamped downlink must reach the MCU at least this long before its time (default 10 ms), else TOO_LATE. */
+  txLeadMs?: number;
+  /** ...and at most this long before it (default 20 s), else TOO_EARLY: the MCU holds one packet at a time. */
+  txMaxAdvanceMs?: number;
+  /** GET_TX_STATUS interval once the packet is due (default 10 ms, as the HAL). */
+  txStatusPollMs?: number;
 }
 
 export function semtech2g4Driver(options: Semtech2g4DriverOptions): DriverSessionFactory {
@@ -64,6 +77,14 @@ class Semtech2g4Session implements DriverSession {
    */
   private eventsSeen = 0;
   private readonly eventCount = new Waitress<number>();
+  /** Tail of the queue of link users (poll steps, transmit steps); see withLink. */
+  private linkTail: Promise<void> = Promise.resolve();
+  private txRadios = 0;
+  private receiving = false;
+  /** Bumped by every configure: a TX started before a reconfigure (which resets the TX radio) is lost. */
+  private generation = 0;
+  /** MCU precise timer at the last GET_STATUS, and the host's monotonic ms when it arrived. */
+  private mcuClock: { us: number; hostMs: number } | undefined;
 
   constructor(
     private readonly io: SessionIo,
@@ -82,11 +103,13 @@ class Semtech2g4Session implements DriverSession {
       attempt += 1;
       try {
         this.io.setState('configuring');
-        await this.configure();
+        await this.withLink(() => this.configure());
         attempt = 0;
         this.io.setState('receiving');
+        this.receiving = true;
         await this.pollLoop();
       } catch (error) {
+        this.receiving = false;
         if (this.lifetime.closed) return;
         if (error instanceof DeviceUnusableError) throw error;
         // The port went away; the source ends this session and starts a new one on reopen.
@@ -120,11 +143,31 @@ class Semtech2g4Session implements DriverSession {
   }
 
   close(): void {
+    this.receiving = false;
     this.lifetime.close();
     this.waitress.cancelAll(new PortClosedError('session closed'));
     this.eventCount.cancelAll(new PortClosedError('session closed'));
   }
 
+  /**
+   * Runs `use` when every earlier user of the link is done. Users queue in call order, so a
+   * transmit step waits for at most the poll step in progress.
+   */
+  private async withLink<T>(use: () => Promise<T>): Promise<T> {
+    const previous = this.linkTail;
+    let release = (): void => undefined;
+    this.linkTail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      return await use();
+    } finally {
+      release();
+    }
+  }
+
+  /** One request and its ack; callers hold the link (withLink). */
   private async request(order: number, payload?: Buffer): Promise<Buffer> {
     this.lifetime.check();
     const name = orderName(order);
@@ -150,6 +193,7 @@ class Semtech2g4Session implements DriverSession {
   }
 
   private async configure(): Promise<void> {
+    this.generation += 1;
     const ping = decodePingAck(await this.request(ORDER.PING));
     const firmware = firmwareOf(ping.version);
     const uid = ping.uniqueId.map((word) => word.toString(16).padStart(8, '0')).join('');
@@ -163,6 +207,7 @@ class Semtech2g4Session implements DriverSession {
       throw new DeviceUnusableError(`the MCU has ${ping.rxRadios} RX radios but ${this.options.channels.length} channels are configured`);
     }
     this.io.logger.info({ firmware, uid, txRadios: ping.txRadios, rxRadios: ping.rxRadios }, 'semtech-2g4: MCU answered');
+    this.txRadios = ping.txRadios;
 
     await this.reset(RESET_TYPE.ALL_RX, 'all RX radios');
     if (ping.txRadios > 0) await this.reset(RESET_TYPE.TX, 'the TX radio');
@@ -202,6 +247,7 @@ class Semtech2g4Session implements DriverSession {
 
   private async refreshStatus(): Promise<StatusAck> {
     const status = decodeStatusAck(await this.request(ORDER.GET_STATUS));
+    this.mcuClock = { us: status.preciseTimeUs, hostMs: performance.now() };
     const errors = status.radios.map((radio) => radio.crcError);
     if (this.lastCrcErrors) {
       // The MCU's counters are u16 and wrap; only the growth since the last read is new.
@@ -217,23 +263,95 @@ class Semtech2g4Session implements DriverSession {
   private async pollLoop(): Promise<void> {
     let lastStatusAt = Date.now();
     while (!this.lifetime.closed) {
-      const before = this.eventsSeen;
-      const ack = decodeRxMsgAck(await this.request(ORDER.GET_RX_MSG));
-      if (ack.lost > 0) {
-        this.io.counters.lostMessages += ack.lost;
-        this.io.logger.warn({ lost: ack.lost }, 'semtech-2g4: the MCU dropped received messages (polling too slowly?)');
-      }
-      // The events follow the ack; the next request must not overtake them.
-      const target = before + ack.count;
-      if (this.eventsSeen < target) {
-        await this.eventCount.waitFor((seen) => seen >= target, this.commandTimeoutMs, `${ack.count} MSG_RECEIVE events`);
-      }
-      if (Date.now() - lastStatusAt >= this.statusIntervalMs) {
-        await this.refreshStatus();
-        lastStatusAt = Date.now();
-      }
+      const ack = await this.withLink(async () => {
+        const before = this.eventsSeen;
+        const rx = decodeRxMsgAck(await this.request(ORDER.GET_RX_MSG));
+        if (rx.lost > 0) {
+          this.io.counters.lostMessages += rx.lost;
+          this.io.logger.warn({ lost: rx.lost }, 'semtech-2g4: the MCU dropped received messages (polling too slowly?)');
+        }
+        // The events follow the ack; the next request must not overtake them.
+        const target = before + rx.count;
+        if (this.eventsSeen < target) {
+          await this.eventCount.waitFor((seen) => seen >= target, this.commandTimeoutMs, `${rx.count} MSG_RECEIVE events`);
+        }
+        if (Date.now() - lastStatusAt >= this.statusIntervalMs) {
+          await this.refreshStatus();
+          lastStatusAt = Date.now();
+        }
+        return rx;
+      });
       if (ack.count === 0 && !ack.pending) await this.lifetime.sleep(this.pollIntervalMs);
     }
+  }
+
+  /**
+   * PREPARE_TX, then GET_TX_STATUS until the MCU reports the packet gone (OK) or failed. A
+   * timestamped packet is checked against the MCU clock first: too close (or past) is TOO_LATE, too
+   * far ahead TOO_EARLY, so the MCU's single TX slot is never held by a packet that cannot go out.
+   */
+  async transmit(request: TxRequest): Promise<TxStatus> {
+    const log = this.io.logger;
+    const refuse = (status: TxStatus, reason: string): TxStatus => {
+      log.warn({ status, reason }, 'semtech-2g4: downlink not sent');
+      return status;
+    };
+    if (!this.receiving || this.lifetime.closed) return refuse('INTERNAL_ERROR', 'the MCU is not configured yet (or the port is gone)');
+    if (this.txRadios < 1) return refuse('INTERNAL_ERROR', 'the MCU reports no TX radio');
+    const plan = planPrepareTx(request);
+    if (!plan.ok) return refuse(plan.status, plan.reason);
+    if (plan.clampedFrom !== undefined) {
+      log.warn({ requested: plan.clampedFrom, used: plan.prepare.power }, 'semtech-2g4: TX power capped at the SX1280 maximum');
+    }
+    const timestamped = plan.prepare.mode === TX_MODE.TIMESTAMPED;
+    const leadUs = timestamped ? this.microsecondsUntil(plan.prepare.countUs) : undefined;
+    if (leadUs !== undefined) {
+      if (leadUs < (this.options.txLeadMs ?? 10) * 1000) return refuse('TOO_LATE', `due in ${Math.round(leadUs / 1000)} ms by the MCU clock`);
+      if (leadUs > (this.options.txMaxAdvanceMs ?? 20_000) * 1000) return refuse('TOO_EARLY', `due in ${Math.round(leadUs / 1000)} ms by the MCU clock`);
+    }
+    const generation = this.generation;
+    try {
+      const accepted = await this.withLink(async () =>
+        decodeStatusByte(await this.request(ORDER.PREPARE_TX, encodePrepareTxRequest(plan.prepare)), 'PREPARE_TX ack'),
+      );
+      const refusal = prepareTxRefusal(accepted);
+      if (refusal) return refuse(refusal.status, refusal.reason);
+      return await this.awaitTxDone(generation, timestamped ? plan.prepare.countUs : undefined);
+    } catch (error) {
+      return refuse('INTERNAL_ERROR', `lost the MCU during the downlink: ${(error as Error).message}`);
+    }
+  }
+
+  private async awaitTxDone(generation: number, countUs: number | undefined): Promise<TxStatus> {
+    const pollMs = this.options.txStatusPollMs ?? 10;
+    // Due time plus the longest SX1280 frame (SF12, 203 kHz, 255 bytes: about 2.7 s) plus slack.
+    const dueMs = countUs === undefined ? 0 : Math.max(0, (this.microsecondsUntil(countUs) ?? 0) / 1000);
+    const deadline = performance.now() + dueMs + 5000;
+    for (;;) {
+      const status = await this.withLink(async () => decodeStatusByte(await this.request(ORDER.GET_TX_STATUS), 'GET_TX_STATUS ack'));
+      if (this.generation !== generation) return this.txFailed('the MCU was configured again (TX radio reset) before the packet left');
+      const outcome = txOutcome(status);
+      if (outcome === 'OK') return 'OK';
+      if (outcome !== 'pending') return this.txFailed(`the MCU reports ${describeTxStatus(status)}`);
+      if (performance.now() > deadline) return this.txFailed(`the packet is still ${describeTxStatus(status)} long after it was due`);
+      // Far from the due time there is no need to ask every 10 ms.
+      const untilDueMs = countUs === undefined ? 0 : (this.microsecondsUntil(countUs) ?? 0) / 1000;
+      await this.lifetime.sleep(untilDueMs > 100 ? Math.min(untilDueMs - 50, 500) : pollMs);
+      this.lifetime.check();
+    }
+  }
+
+  private txFailed(reason: string): TxStatus {
+    this.io.logger.warn({ reason }, 'semtech-2g4: downlink failed');
+    return 'INTERNAL_ERROR';
+  }
+
+  /** µs from now (MCU clock, extrapolated from the last GET_STATUS) until `countUs`; undefined before any status. */
+  private microsecondsUntil(countUs: number): number | undefined {
+    const clock = this.mcuClock;
+    if (!clock) return undefined;
+    const nowUs = (clock.us + Math.round((performance.now() - clock.hostMs) * 1000)) >>> 0;
+    return counterDelta(countUs, nowUs);
   }
 
   private deliver(frame: Semtech2g4Frame): void {

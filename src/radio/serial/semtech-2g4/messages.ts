@@ -327,3 +327,115 @@ export function encodeMsgReceive(message: ReceivedMessage): Buffer {
   message.payload.copy(out, MSG_RECEIVE_HEADER_SIZE);
   return out;
 }
+
+// ---- PREPARE_TX and GET_TX_STATUS ----------------------------------------------------------
+
+/** When the MCU emits a prepared packet. */
+export const TX_MODE = { TIMESTAMPED: 0, IMMEDIATE: 1, ON_GPS: 2 } as const;
+
+/** Bytes before the payload: mode, count_us, power, frequency, BW, SF, IQ, CR, header, CRC, ramp, preamble, sync word, length. */
+export const PREPARE_TX_HEADER_SIZE = 21;
+
+/** SX1280 coding-rate index the MCU takes, by the code rate as written on air. */
+export const CODE_RATE_INDEX: ReadonlyMap<string, number> = new Map([
+  ['4/5', 0],
+  ['4/6', 1],
+  ['4/7', 2],
+  ['4/8', 3],
+  ['4/5LI', 4],
+  ['4/6LI', 5],
+  ['4/8LI', 6],
+]);
+
+/** Power-amplifier ramp-up the HAL always asks for (20 µs). */
+export const RAMP_UP_20_US = 0xe0;
+
+/** The SX1280's TX power range (dBm) as the HAL enforces it. */
+export const TX_POWER_MIN_DBM = -18;
+export const TX_POWER_MAX_DBM = 13;
+
+export interface PrepareTxRequest {
+  mode: number;
+  /** MCU µs counter at which to emit (TIMESTAMPED); ignored otherwise. */
+  countUs: number;
+  /** dBm, signed. */
+  power: number;
+  frequency: number;
+  bandwidthCode: number;
+  spreadingFactor: number;
+  invertIq: boolean;
+  codeRateIndex: number;
+  implicitHeader: boolean;
+  crc: boolean;
+  rampUp: number;
+  preamble: number;
+  syncWord: number;
+  payload: Buffer;
+}
+
+export function encodePrepareTxRequest(request: PrepareTxRequest): Buffer {
+  if (request.payload.length > 0xff) throw new RangeError('a LoRa payload is at most 255 bytes');
+  const out = Buffer.alloc(PREPARE_TX_HEADER_SIZE + request.payload.length);
+  out[0] = request.mode;
+  out.writeUInt32BE(request.countUs >>> 0, 1);
+  out.writeInt8(request.power, 5);
+  out.writeUInt32BE(request.frequency >>> 0, 6);
+  out[10] = request.bandwidthCode;
+  out[11] = request.spreadingFactor;
+  out[12] = request.invertIq ? 1 : 0;
+  out[13] = request.codeRateIndex;
+  out[14] = request.implicitHeader ? 1 : 0;
+  out[15] = request.crc ? 1 : 0;
+  out[16] = request.rampUp;
+  out.writeUInt16BE(request.preamble, 17);
+  out[19] = request.syncWord;
+  out[20] = request.payload.length;
+  request.payload.copy(out, PREPARE_TX_HEADER_SIZE);
+  return out;
+}
+
+export function decodePrepareTxRequest(payload: Buffer): PrepareTxRequest {
+  if (payload.length < PREPARE_TX_HEADER_SIZE) {
+    throw new MalformedMessageError(`PREPARE_TX request must be at least ${PREPARE_TX_HEADER_SIZE} bytes, got ${payload.length}`);
+  }
+  const size = payload[20];
+  if (payload.length !== PREPARE_TX_HEADER_SIZE + size) {
+    throw new MalformedMessageError(`PREPARE_TX request announces a ${size}-byte payload but carries ${payload.length - PREPARE_TX_HEADER_SIZE}`);
+  }
+  return {
+    mode: payload[0],
+    countUs: payload.readUInt32BE(1),
+    power: payload.readInt8(5),
+    frequency: payload.readUInt32BE(6),
+    bandwidthCode: payload[10],
+    spreadingFactor: payload[11],
+    invertIq: payload[12] !== 0,
+    codeRateIndex: payload[13],
+    implicitHeader: payload[14] !== 0,
+    crc: payload[15] !== 0,
+    rampUp: payload[16],
+    preamble: payload.readUInt16BE(17),
+    syncWord: payload[19],
+    payload: Buffer.from(payload.subarray(PREPARE_TX_HEADER_SIZE)),
+  };
+}
+
+/** The PREPARE_TX ack's status byte. */
+export const PREPARE_TX_STATUS = { OK: 0, INVALID: 1, FIFO_FULL: 2 } as const;
+
+/** The GET_TX_STATUS ack's status byte. */
+export const TX_STATUS = {
+  IDLE: 0,
+  LOADED: 1,
+  ON_AIR: 2,
+  DONE: 3,
+  ERROR_PARAM: 4,
+  ERROR_FAIL_TO_SEND: 5,
+  ERROR_TX_TIMEOUT: 6,
+} as const;
+
+const TX_STATUS_NAMES = ['idle', 'loaded', 'on air', 'done', 'parameter error', 'failed to send', 'TX timeout'];
+
+export function describeTxStatus(status: number): string {
+  return TX_STATUS_NAMES[status] ?? `unknown TX status ${status}`;
+}
