@@ -47,6 +47,8 @@ export async function startTestDaemon(
     // Tests run in parallel: no fixed metrics port unless a test asks for one.
     ops: { http: { enabled: false }, ...overrides.ops },
     devices: { ...overrides.devices },
+    edge: { ...overrides.edge },
+    downlink: { ...overrides.downlink },
     log: { level: 'silent' },
   };
   const { config } = validateConfig(raw, 'test', {});

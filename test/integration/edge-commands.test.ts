@@ -13,7 +13,7 @@ import { roomClimatePayload } from '../../src/testing/device-payloads.js';
 import type { DeviceAckEvent } from '../../src/edge/index.js';
 import { startAedes, type TestBroker } from '../helpers/brokers.js';
 import { Collector } from '../helpers/mqtt-collector.js';
-import { EdgeRig, type RigDevice } from './edge-rig.js';
+import { EdgeRig, type RigDevice } from '../helpers/edge-rig.js';
 
 const GATEWAY_ID = '0016c001ff10a235';
 const PREFIX = 'eu868';

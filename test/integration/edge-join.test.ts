@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimulatedOtaaDevice, txpkPayload } from '../../src/testing/otaa-devices.js';
 import { roomClimatePayload } from '../../src/testing/device-payloads.js';
-import { EdgeRig, waitFor, type RigDevice } from './edge-rig.js';
+import { EdgeRig, waitFor, type RigDevice } from '../helpers/edge-rig.js';
 
 const ROOM: RigDevice = {
   devEui: '70b3d57ed0002001', name: 'room-1', profile: 'elsys-ers', joinEui: '70b3d57ed0000000', appKey: '2b7e151628aed2a6abf7158809cf4f3c',

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SimulatedOtaaDevice, txpkPayload } from '../../src/testing/otaa-devices.js';
 import { MAX_CLASS_A_ATTEMPTS } from '../../src/edge/index.js';
-import { EdgeRig, waitFor, type RigDevice } from './edge-rig.js';
+import { EdgeRig, waitFor, type RigDevice } from '../helpers/edge-rig.js';
 
 const LAMP: RigDevice = {
   devEui: '70b3d57ed0005001', name: 'lamp-1', profile: 'nasys-ul20xx', joinEui: '70b3d57ed0000000', appKey: '1234567890abcdef1234567890abcdef',

@@ -8,7 +8,7 @@ import { SimulatedOtaaDevice, txpkPayload } from '../../src/testing/otaa-devices
 import { roomClimatePayload } from '../../src/testing/device-payloads.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EdgeRig, registryText, type RigDevice } from './edge-rig.js';
+import { EdgeRig, registryText, type RigDevice } from '../helpers/edge-rig.js';
 
 const ROOM: RigDevice = {
   devEui: '70b3d57ed0004001', name: 'room-1', profile: 'elsys-ers', joinEui: '70b3d57ed0000000', appKey: '0f0e0d0c0b0a09080706050403020100',
