@@ -366,6 +366,18 @@ export class App {
       drops: dropsByReason({ outbox: this.outbox!, pipeline: this.pipeline! }),
       devices: this.devices ? deviceLayerSnapshot(this.devices) : null,
       unstoredDropped: this.unstoredDropped,
+      downlinks: {
+        byStatus: this.scheduler?.stats().byStatus ?? {},
+        dutyCycle: this.scheduler?.stats().dutyCycle ?? [],
+        edge: this.edge
+          ? {
+              joinsAccepted: this.edge.counters.joinsAccepted,
+              devNonceReused: this.edge.counters.devNonceReused,
+              acksSent: this.edge.counters.acksSent,
+              commands: { ...this.edge.counters.commands },
+            }
+          : null,
+      },
     };
   }
 }

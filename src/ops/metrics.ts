@@ -73,6 +73,16 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   gauge(reg, 'lora_edge_source_last_frame_age_seconds', 'Seconds since the last frame, per source.', ['source'], (g, s) => {
     for (const src of s.sources) if (src.lastFrameAt !== null) g.set({ source: src.id }, (s.now - src.lastFrameAt) / 1000);
   }, snap);
+  counter(reg, 'lora_edge_downlinks_total', 'Downlink transmissions, by the status the radio (or the scheduler) reported.', ['status'], (c, s) => {
+    for (const [status, n] of Object.entries(s.downlinks.byStatus)) c.inc({ status }, n);
+  }, snap);
+  gauge(reg, 'lora_edge_duty_cycle_used_ratio', 'Share of the sub-band duty-cycle budget used in the last hour.', ['sub_band'], (g, s) => {
+    for (const d of s.downlinks.dutyCycle) g.set({ sub_band: d.name }, d.allowedMs > 0 ? d.usedMs / d.allowedMs : 0);
+  }, snap);
+  counter(reg, 'lora_edge_edge_joins_total', 'OTAA joins accepted at the edge.', [], (c, s) => c.inc(s.downlinks.edge?.joinsAccepted ?? 0), snap);
+  counter(reg, 'lora_edge_device_commands_total', 'Hub commands for devices, by outcome.', ['outcome'], (c, s) => {
+    for (const [outcome, n] of Object.entries(s.downlinks.edge?.commands ?? {})) c.inc({ outcome }, n);
+  }, snap);
   gauge(reg, 'lora_edge_uptime_seconds', 'Seconds since the daemon started.', [], (g, s) => g.set(s.uptimeMs / 1000), snap);
   return reg;
 }

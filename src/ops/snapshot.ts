@@ -39,6 +39,12 @@ export interface DaemonSnapshot {
   devices: DeviceLayerSnapshot | null;
   /** Records the outbox could not store that could not be sent live either. */
   unstoredDropped: number;
+  downlinks: {
+    /** Transmissions handed to the radio, by the status it reported (or the scheduler's refusal). */
+    byStatus: Record<string, number>;
+    dutyCycle: Array<{ name: string; usedMs: number; allowedMs: number }>;
+    edge: { joinsAccepted: number; devNonceReused: number; acksSent: number; commands: Record<string, number> } | null;
+  };
 }
 
 /** Records acknowledged per second over a sliding window, sampled by a timer. */

@@ -52,6 +52,7 @@ test('DownlinkFrame -> PULL_RESP (tmst + 1 s) -> TX_ACK -> DownlinkTxAck OK', as
     assert.is(ack.getGatewayId(), TEST_GATEWAY_ID);
     assert.is(ack.getDownlinkId(), 4242);
     assert.equal(ack.getItemsList().map((i) => i.getStatus()), [gw.TxAckStatus.OK]);
+    assert.is(daemon.app.snapshot().downlinks.byStatus.OK, 1, 'counted for metrics and status');
 
     // Addressed to another gateway: nothing is transmitted.
     const other = toDownlinkFrame({ gatewayId: 'ffffffffffffffff', downlinkId: 7, items: [{ phyPayload: downPhy, txInfo: { frequency: 869_525_000, power: 14, board: 0, antenna: 0, context: Buffer.alloc(0), timing: { kind: 'immediately' } } }] });

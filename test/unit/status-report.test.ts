@@ -14,6 +14,7 @@ function snapshot(over: Partial<DaemonSnapshot> = {}): DaemonSnapshot {
     forwarder: { batchesPublished: 3, batchesAcked: 3, recordsAcked: 10, batchErrors: 0, inflight: 0, lastAckedSeq: 10, drainRatePerS: 0, drain: null },
     pipeline: { received: 11, crcOk: 10, crcBad: 1, crcNone: 0, forwarded: 10, duplicates: 0, invalidLorawan: 0, liveSent: 10, liveSkipped: 0, dropped: { crc_bad: 1 }, mType: {} },
     drops: { crc_bad: 1 }, devices: null, unstoredDropped: 0,
+    downlinks: { byStatus: {}, dutyCycle: [], edge: null },
     ...over,
   };
 }
