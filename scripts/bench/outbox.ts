@@ -7,14 +7,13 @@
 // Figures are printed beside their targets, never asserted: the machine is shared and noisy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags } from '../../src/node-flags.js';
 import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
-import { freeTcpPort, mosquittoPath } from '../../test/helpers/brokers.js';
+import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
@@ -114,7 +113,7 @@ class PersistentMosquitto {
     if (this.child) return;
     const child = track(spawn(this.bin, ['-c', this.conf], { stdio: 'ignore' }));
     this.child = child;
-    await waitForTcpPort(this.port, 5000, () => child.exitCode === null);
+    await waitForPort(this.port, 5000, () => child.exitCode === null);
   }
 
   /** SIGTERM: mosquitto writes its persistence file (the hub session) before exiting. */
@@ -130,23 +129,6 @@ class PersistentMosquitto {
   }
 }
 
-async function waitForTcpPort(port: number, timeoutMs: number, alive: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (!alive()) throw new Error(`the broker exited before listening on port ${port}`);
-    if (Date.now() > deadline) throw new Error(`the broker did not listen on port ${port} within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 // ---- the daemon as a child process, with /proc sampling ----
 

@@ -9,8 +9,7 @@
 //
 // Key: DevEUI (hex). Value: 8 bytes, DevAddr u32 BE then FCnt u32 BE. The DevAddr is part of the
 // value so that re-registering a device with a new DevAddr starts a new counter.
-import fs from 'node:fs';
-import { Level } from 'level';
+import { openStateDb, StateDbError, type StateDb } from '../state-db.js';
 import type { Logger } from '../log.js';
 import { DeviceStateError, DeviceStateLockedError } from './errors.js';
 
@@ -25,11 +24,6 @@ export interface FCntStoreOptions {
   logger: Logger;
 }
 
-function isLocked(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return !!e && (e.code === 'LEVEL_LOCKED' || e.cause?.code === 'LEVEL_LOCKED');
-}
-
 export class FCntStore {
   private readonly sessions = new Map<string, Session>();
   private readonly dirty = new Set<string>();
@@ -39,7 +33,7 @@ export class FCntStore {
   private writeFailureLogged = false;
 
   private constructor(
-    private readonly db: Level<string, Buffer>,
+    private readonly db: StateDb,
     private readonly log: Logger,
     flushIntervalMs: number,
   ) {
@@ -48,23 +42,12 @@ export class FCntStore {
   }
 
   static async open(dir: string, opts: FCntStoreOptions): Promise<FCntStore> {
+    let db: StateDb;
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      db = await openStateDb(dir, 'device state');
     } catch (err) {
-      throw new DeviceStateError(`cannot create the device state directory ${dir}: ${(err as Error).message}`, { cause: err });
-    }
-    const db = new Level<string, Buffer>(dir, {
-      keyEncoding: 'utf8',
-      valueEncoding: 'buffer',
-      // A few bytes per device: the smallest buffers LevelDB allows are plenty.
-      writeBufferSize: 256 * 1024,
-      cacheSize: 256 * 1024,
-    } as ConstructorParameters<typeof Level<string, Buffer>>[1]);
-    try {
-      await db.open();
-    } catch (err) {
-      if (isLocked(err)) throw new DeviceStateLockedError(dir, err);
-      throw new DeviceStateError(`cannot open the device state ${dir}: ${(err as Error).message}`, { cause: err });
+      if (err instanceof StateDbError && err.locked) throw new DeviceStateLockedError(dir, err.cause);
+      throw new DeviceStateError((err as Error).message, { cause: err });
     }
     const store = new FCntStore(db, opts.logger, opts.flushIntervalMs ?? 1000);
     let skipped = 0;

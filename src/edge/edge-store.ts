@@ -2,24 +2,18 @@
 // DevNonces, `meta`). Changes are written in one batch per interval; joins, queue changes and
 // FCntDown use are written at once (flush) before the radio or the hub hears of them, so a crash
 // can neither reuse a DevNonce or FCntDown nor lose a command reported as queued.
-import fs from 'node:fs';
-import { Level } from 'level';
+import { openStateDb, type StateDb } from '../state-db.js';
 import type { Logger } from '../log.js';
 import { EdgeState } from './edge-state.js';
 import { EdgeStateError } from './errors.js';
 import { decodeDeviceState, decodeMeta, decodeNonces, encodeDeviceState, encodeMeta, encodeNonces } from './state-codec.js';
 
-type Db = Level<string, Buffer>;
+type Db = StateDb;
 
 export interface EdgeStoreOptions {
   logger: Logger;
   /** How often counters changed by uplinks are written (default 1000 ms). */
   flushIntervalMs?: number;
-}
-
-function isLocked(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return !!e && (e.code === 'LEVEL_LOCKED' || e.cause?.code === 'LEVEL_LOCKED');
 }
 
 export class EdgeStore {
@@ -39,22 +33,12 @@ export class EdgeStore {
   }
 
   static async open(dir: string, opts: EdgeStoreOptions): Promise<EdgeStore> {
+    let db: Db;
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Sessions hold keys: the directory is the service user's alone.
+      db = await openStateDb(dir, 'edge state', 0o700);
     } catch (err) {
-      throw new EdgeStateError(`cannot create the edge state directory ${dir}: ${(err as Error).message}`, { cause: err });
-    }
-    const db: Db = new Level<string, Buffer>(dir, {
-      keyEncoding: 'utf8',
-      valueEncoding: 'buffer',
-      writeBufferSize: 256 * 1024,
-      cacheSize: 256 * 1024,
-    } as ConstructorParameters<typeof Level<string, Buffer>>[1]);
-    try {
-      await db.open();
-    } catch (err) {
-      if (isLocked(err)) throw new EdgeStateError(`edge state ${dir} is locked by another process (is another lora-edge daemon running?)`, { cause: err });
-      throw new EdgeStateError(`cannot open the edge state ${dir}: ${(err as Error).message}`, { cause: err });
+      throw new EdgeStateError((err as Error).message, { cause: err });
     }
     const state = new EdgeState();
     const problems: string[] = [];

@@ -1,3 +1,4 @@
+import { isLevelLocked } from '../state-db.js';
 // Typed errors of the outbox, each with a message an operator can act on.
 
 export class OutboxError extends Error {
@@ -56,15 +57,5 @@ export function describeCause(cause: unknown): string {
   return String(cause);
 }
 
-interface LevelErrorShape {
-  code?: unknown;
-  message?: unknown;
-  cause?: { code?: unknown; message?: unknown };
-}
-
 /** True when a classic-level open error means the LOCK file is held by another handle/process. */
-export function isLockedError(err: unknown): boolean {
-  const e = err as LevelErrorShape | null;
-  if (!e || typeof e !== 'object') return false;
-  return e.code === 'LEVEL_LOCKED' || e.cause?.code === 'LEVEL_LOCKED';
-}
+export const isLockedError = isLevelLocked;

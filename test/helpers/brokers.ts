@@ -53,7 +53,8 @@ export function mosquittoPath(): string | undefined {
   return undefined;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/** Resolves once something accepts TCP connections on the port; `alive` lets a dead child fail fast. */
+export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -65,6 +66,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       s.once('error', () => resolve(false));
     });
     if (ok) return;
+    if (!alive()) throw new Error(`the broker exited before listening on port ${port}`);
     if (Date.now() > deadline) throw new Error(`broker did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
