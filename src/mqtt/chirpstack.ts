@@ -62,8 +62,14 @@ export interface UplinkMapOptions {
   uplinkId: number;
 }
 
-/** A received frame as ChirpStack's `gw.UplinkFrame`, with every field the source gave. */
-export function toUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): UplinkFrame {
+// A gateway hears a handful of channel and data-rate combinations: their tx_info messages are built
+// once and shared (serializing never changes them), which keeps per-frame allocations down.
+const txInfoCache = new Map<string, InstanceType<typeof gw.UplinkTxInfo>>();
+
+function uplinkTxInfo(frame: RadioFrame): InstanceType<typeof gw.UplinkTxInfo> {
+  const key = `${frame.modulation}|${frame.frequency}|${frame.spreadingFactor}|${frame.bandwidth}|${frame.codeRate}|${frame.fskDatarate}`;
+  let txInfo = txInfoCache.get(key);
+  if (txInfo) return txInfo;
   const modulation = new gw.Modulation();
   if (frame.modulation === 'LORA') {
     const lora = new gw.LoraModulationInfo();
@@ -80,10 +86,17 @@ export function toUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): Uplink
     if (frame.fskDatarate !== undefined) fsk.setDatarate(frame.fskDatarate);
     modulation.setFsk(fsk);
   }
-  const txInfo = new gw.UplinkTxInfo();
+  txInfo = new gw.UplinkTxInfo();
   txInfo.setFrequency(frame.frequency);
   txInfo.setModulation(modulation);
+  if (txInfoCache.size >= 256) txInfoCache.clear();
+  txInfoCache.set(key, txInfo);
+  return txInfo;
+}
 
+/** A received frame as ChirpStack's `gw.UplinkFrame`, with every field the source gave. */
+export function toUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): UplinkFrame {
+  const txInfo = uplinkTxInfo(frame);
   const rxInfo = new gw.UplinkRxInfo();
   rxInfo.setGatewayId(opts.gatewayId);
   rxInfo.setUplinkId(opts.uplinkId >>> 0);
@@ -101,12 +114,12 @@ export function toUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): Uplink
   if (frame.snr !== undefined) rxInfo.setSnr(frame.snr);
   if (frame.channel !== undefined) rxInfo.setChannel(frame.channel);
   if (frame.rfChain !== undefined) rxInfo.setRfChain(frame.rfChain);
-  if (frame.context) rxInfo.setContext(new Uint8Array(frame.context));
+  if (frame.context) rxInfo.setContext(frame.context);
   rxInfo.setCrcStatus(CRC_STATUS[frame.crc]);
   rxInfo.getMetadataMap().set('source', frame.source);
 
   const up = new gw.UplinkFrame();
-  up.setPhyPayload(new Uint8Array(frame.payload));
+  up.setPhyPayload(frame.payload);
   up.setTxInfo(txInfo);
   up.setRxInfo(rxInfo);
   return up;
