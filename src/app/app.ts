@@ -21,7 +21,7 @@ import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
 import { DeviceDirectory } from '../devices/index.js';
-import { outboxDir, deviceStateDir, edgeStateDir } from './storage-layout.js';
+import { outboxDir, deviceStateDir, edgeStateDir, dutyCycleStatePath } from './storage-layout.js';
 import { EdgeMode, edgeSettings } from '../edge/index.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 
@@ -150,8 +150,10 @@ export class App {
         dutyCycle: c.downlink.dutyCycle,
         maxTxPower: c.downlink.maxTxPower,
         logger: this.log.child({ part: 'downlink' }),
+        statePath: dutyCycleStatePath(c.storage.dir),
       });
       this.scheduler = downlinks;
+      this.parts.push({ name: 'downlink scheduler', stop: () => downlinks.close() });
       if (c.downlink.enabled) {
         this.nsDownlinks = new NetworkServerDownlinks({
           gatewayId: c.gateway.id,

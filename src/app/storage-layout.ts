@@ -5,3 +5,4 @@ import { join } from 'node:path';
 export const outboxDir = (storageDir: string): string => join(storageDir, 'outbox');
 export const deviceStateDir = (storageDir: string): string => join(storageDir, 'device-state');
 export const edgeStateDir = (storageDir: string): string => join(storageDir, 'edge');
+export const dutyCycleStatePath = (storageDir: string): string => join(storageDir, 'duty-cycle.json');

@@ -1,6 +1,7 @@
 // The one gate every downlink passes before a radio emits it, whoever asked (network server or edge
 // mode): the frame must be on an EU868 frequency we may use, at a legal power, within the
 // sub-band's duty cycle, and the chosen source must be able to transmit. Every outcome is a TxStatus.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from '../log.js';
 import { canTransmit, type DownlinkCapable, type TxRequest, type TxStatus } from '../radio/downlink.js';
 import type { RadioSource } from '../radio/radio-frame.js';
@@ -14,6 +15,11 @@ export interface DownlinkSchedulerOptions {
   maxTxPower: number;
   logger: Logger;
   now?: () => number;
+  /**
+   * File that keeps the last hour's airtime across restarts (a daemon restarting in a loop must not
+   * get a fresh duty-cycle budget each time). Saved every 30 s and at close().
+   */
+  statePath?: string;
 }
 
 /** The EU863-870 band: anything outside is never transmitted. */
@@ -43,6 +49,52 @@ export class DownlinkScheduler {
     this.maxTxPower = opts.maxTxPower;
     this.logger = opts.logger;
     this.ledger = new DutyCycleLedger({ now: opts.now });
+    this.statePath = opts.statePath;
+    if (this.statePath) {
+      this.loadState(this.statePath);
+      this.saveTimer = setInterval(() => this.saveState(), 30_000);
+      this.saveTimer.unref();
+    }
+  }
+
+  private readonly statePath: string | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  private loadState(path: string): void {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ path, err: (err as Error).message }, 'cannot read the saved duty-cycle airtime');
+      return;
+    }
+    try {
+      const entries = JSON.parse(text) as unknown;
+      if (!Array.isArray(entries)) throw new Error('not a list');
+      const restored = this.ledger.restore(entries as Array<{ band: string; at: number; airtimeMs: number }>);
+      if (restored) this.logger.info({ transmissions: restored }, 'duty-cycle airtime of the last hour restored');
+    } catch (err) {
+      this.logger.warn({ path, err: (err as Error).message }, 'saved duty-cycle airtime is unreadable; starting from none');
+    }
+  }
+
+  /** Writes the airtime still inside the window (atomically: a crash leaves the old file). */
+  saveState(): void {
+    if (!this.statePath) return;
+    const tmp = `${this.statePath}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(this.ledger.entries()));
+      renameSync(tmp, this.statePath);
+    } catch (err) {
+      this.logger.warn({ path: this.statePath, err: (err as Error).message }, 'cannot save the duty-cycle airtime');
+    }
+  }
+
+  /** Saves the airtime and stops the periodic save. */
+  close(): void {
+    if (this.saveTimer) clearInterval(this.saveTimer);
+    this.saveTimer = undefined;
+    this.saveState();
   }
 
   /**

@@ -226,6 +226,33 @@ export class DutyCycleLedger {
     return false;
   }
 
+  /** Every transmission still inside the window, for saving across restarts. */
+  entries(): Array<{ band: string; at: number; airtimeMs: number }> {
+    const now = this.now();
+    const out: Array<{ band: string; at: number; airtimeMs: number }> = [];
+    for (const b of EU868_SUB_BANDS) {
+      this.usedMs(b.name, now);
+      for (const t of this.history.get(b.name) ?? []) out.push({ band: b.name, at: t.at, airtimeMs: t.airtimeMs });
+    }
+    return out;
+  }
+
+  /** Puts back transmissions saved by entries() (unknown bands and stale or malformed entries are ignored). */
+  restore(entries: ReadonlyArray<{ band: string; at: number; airtimeMs: number }>): number {
+    const horizon = this.now() - this.windowMs;
+    const known = new Set(EU868_SUB_BANDS.map((b) => b.name));
+    let restored = 0;
+    for (const e of entries) {
+      if (!known.has(e.band) || !Number.isFinite(e.at) || !Number.isFinite(e.airtimeMs) || e.airtimeMs < 0 || e.at <= horizon) continue;
+      const list = this.history.get(e.band) ?? [];
+      list.push({ at: e.at, airtimeMs: e.airtimeMs });
+      this.history.set(e.band, list);
+      restored += 1;
+    }
+    for (const list of this.history.values()) list.sort((a, b) => a.at - b.at);
+    return restored;
+  }
+
   usage(): Array<{ name: string; usedMs: number; allowedMs: number }> {
     const now = this.now();
     return EU868_SUB_BANDS.map((b) => ({
