@@ -1,0 +1,105 @@
+// Gateway -> hub messages: gw.UplinkFrame for every live frame, gw.ConnState and gw.GatewayStats.
+import gw from '@chirpstack/chirpstack-api/gw/gw_pb.js';
+import type { UplinkFrame, ConnState, GatewayStats } from '@chirpstack/chirpstack-api/gw/gw_pb.js';
+import durPb from 'google-protobuf/google/protobuf/duration_pb.js';
+import type { RadioFrame } from '../../radio/radio-frame.js';
+import { CODE_RATES, CRC_STATUS, timestampFromIso, timestampFromMs } from './enums.js';
+
+export interface UplinkMapOptions {
+  gatewayId: string;
+  uplinkId: number;
+}
+
+// A gateway hears a handful of channel and data-rate combinations: their tx_info messages are built
+// once and shared (serializing never changes them), which keeps per-frame allocations down.
+const txInfoCache = new Map<string, InstanceType<typeof gw.UplinkTxInfo>>();
+
+function uplinkTxInfo(frame: RadioFrame): InstanceType<typeof gw.UplinkTxInfo> {
+  const key = `${frame.modulation}|${frame.frequency}|${frame.spreadingFactor}|${frame.bandwidth}|${frame.codeRate}|${frame.fskDatarate}`;
+  let txInfo = txInfoCache.get(key);
+  if (txInfo) return txInfo;
+  const modulation = new gw.Modulation();
+  if (frame.modulation === 'LORA') {
+    const lora = new gw.LoraModulationInfo();
+    if (frame.bandwidth !== undefined) lora.setBandwidth(frame.bandwidth);
+    if (frame.spreadingFactor !== undefined) lora.setSpreadingFactor(frame.spreadingFactor);
+    if (frame.codeRate !== undefined) {
+      const cr = CODE_RATES[frame.codeRate.replace(/\s/g, '')];
+      if (cr !== undefined) lora.setCodeRate(cr);
+      lora.setCodeRateLegacy(frame.codeRate);
+    }
+    modulation.setLora(lora);
+  } else {
+    const fsk = new gw.FskModulationInfo();
+    if (frame.fskDatarate !== undefined) fsk.setDatarate(frame.fskDatarate);
+    modulation.setFsk(fsk);
+  }
+  txInfo = new gw.UplinkTxInfo();
+  txInfo.setFrequency(frame.frequency);
+  txInfo.setModulation(modulation);
+  if (txInfoCache.size >= 256) txInfoCache.clear();
+  txInfoCache.set(key, txInfo);
+  return txInfo;
+}
+
+/** A received frame as ChirpStack's `gw.UplinkFrame`, with every field the source gave. */
+export function toUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): UplinkFrame {
+  const txInfo = uplinkTxInfo(frame);
+  const rxInfo = new gw.UplinkRxInfo();
+  rxInfo.setGatewayId(opts.gatewayId);
+  rxInfo.setUplinkId(opts.uplinkId >>> 0);
+  if (frame.gwTime) {
+    const ts = timestampFromIso(frame.gwTime);
+    if (ts) rxInfo.setGwTime(ts);
+  }
+  if (frame.gpsTimeMs !== undefined) {
+    const d = new durPb.Duration();
+    d.setSeconds(Math.floor(frame.gpsTimeMs / 1000));
+    d.setNanos(Math.round((frame.gpsTimeMs % 1000) * 1e6));
+    rxInfo.setTimeSinceGpsEpoch(d);
+  }
+  rxInfo.setRssi(Math.round(frame.rssi));
+  if (frame.snr !== undefined) rxInfo.setSnr(frame.snr);
+  if (frame.channel !== undefined) rxInfo.setChannel(frame.channel);
+  if (frame.rfChain !== undefined) rxInfo.setRfChain(frame.rfChain);
+  if (frame.context) rxInfo.setContext(frame.context);
+  rxInfo.setCrcStatus(CRC_STATUS[frame.crc]);
+  rxInfo.getMetadataMap().set('source', frame.source);
+
+  const up = new gw.UplinkFrame();
+  up.setPhyPayload(frame.payload);
+  up.setTxInfo(txInfo);
+  up.setRxInfo(rxInfo);
+  return up;
+}
+
+export function toConnState(gatewayId: string, online: boolean): ConnState {
+  const msg = new gw.ConnState();
+  msg.setGatewayId(gatewayId);
+  msg.setState(online ? gw.ConnState.State.ONLINE : gw.ConnState.State.OFFLINE);
+  return msg;
+}
+
+export interface StatsInput {
+  gatewayId: string;
+  timeMs: number;
+  rxReceived: number;
+  rxReceivedOk: number;
+  txReceived: number;
+  txEmitted: number;
+  metadata: Record<string, string>;
+  location?: { latitude: number; longitude: number; altitude: number };
+}
+
+export function toGatewayStats(s: StatsInput): GatewayStats {
+  const msg = new gw.GatewayStats();
+  msg.setGatewayId(s.gatewayId);
+  msg.setTime(timestampFromMs(s.timeMs));
+  msg.setRxPacketsReceived(s.rxReceived);
+  msg.setRxPacketsReceivedOk(s.rxReceivedOk);
+  msg.setTxPacketsReceived(s.txReceived);
+  msg.setTxPacketsEmitted(s.txEmitted);
+  const md = msg.getMetadataMap();
+  for (const [k, v] of Object.entries(s.metadata)) md.set(k, v);
+  return msg;
+}
