@@ -10,6 +10,11 @@ import { runCli } from '../helpers/cli.js';
 import { PacketForwarderSim, makeRxpk } from '../../src/testing/packet-forwarder.js';
 import { buildDataUplink } from '../../src/lorawan/builders.js';
 import { ABP } from '../helpers/spine-scenarios.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_FLEET, demoRegistryYaml } from '../../src/testing/device-payloads.js';
+import { SimulatedDevice } from '../../src/testing/end-devices.js';
 
 function get(url: string): Promise<{ code: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
@@ -30,7 +35,10 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
   const broker = await startAedes();
   const proxy = await startTcpProxy(broker.port);
   const port = await freeTcpPort();
-  const daemon = await startTestDaemon(proxy.url, { ops: { http: { enabled: true, bind: `127.0.0.1:${port}` } } });
+  const regDir = mkdtempSync(join(tmpdir(), 'lora-edge-reg-'));
+  const registry = join(regDir, 'devices.yaml');
+  writeFileSync(registry, demoRegistryYaml([DEMO_FLEET[0]]), { mode: 0o600 });
+  const daemon = await startTestDaemon(proxy.url, { ops: { http: { enabled: true, bind: `127.0.0.1:${port}` } }, devices: { registry } });
   const sim = new PacketForwarderSim({ target: daemon.udpTarget, gatewayEui: 'aa555a0000000101' });
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -45,20 +53,34 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
       makeRxpk({ payload: buildDataUplink({ ...ABP, fCnt32: 2, fPort: 1, payload: Buffer.from([2]) }) }),
       makeRxpk({ payload: buildDataUplink({ ...ABP, fCnt32: 3, fPort: 1, payload: Buffer.from([3]) }), stat: 'bad' }),
       makeRxpk({ payload: Buffer.from('not lorawan at all') }),
+      // A registered street light (decoded), and a frame with its DevAddr but a wrong key (MIC failure).
+      makeRxpk({ payload: new SimulatedDevice(DEMO_FLEET[0]).nextUplink() }),
+      makeRxpk({ payload: new SimulatedDevice({ ...DEMO_FLEET[0], nwkSKey: '11'.repeat(16) }, 5).nextUplink() }),
     ]);
     const deadline = Date.now() + 5000;
     let m = '';
     while (Date.now() < deadline) {
       m = (await get(`${base}/metrics`)).body;
-      if (metric(m, 'lora_edge_records_delivered_total') === 3) break;
+      if (metric(m, 'lora_edge_records_delivered_total') === 5) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.is(metric(m, 'lora_edge_frames_received_total', 'source="udp",crc="ok"'), 3);
+    assert.is(metric(m, 'lora_edge_frames_received_total', 'source="udp",crc="ok"'), 5);
     assert.is(metric(m, 'lora_edge_frames_received_total', 'source="udp",crc="bad"'), 1);
-    assert.is(metric(m, 'lora_edge_frames_forwarded_total'), 3);
+    assert.is(metric(m, 'lora_edge_frames_forwarded_total'), 5);
     assert.is(metric(m, 'lora_edge_frames_invalid_lorawan_total'), 1);
     assert.is(metric(m, 'lora_edge_drops_total', 'reason="crc_bad"'), 1);
-    assert.is(metric(m, 'lora_edge_records_delivered_total'), 3);
+    assert.is(metric(m, 'lora_edge_records_delivered_total'), 5);
+    assert.is(metric(m, 'lora_edge_decodes_total', 'codec="nasys-ul20xx"'), 1);
+    assert.is(metric(m, 'lora_edge_mic_failures_total'), 1);
+    // Every lora-edge metric is exposed (counters that have not moved show 0 or no labelled series).
+    for (const name of ['frames_received_total', 'frames_forwarded_total', 'frames_duplicate_total', 'frames_invalid_lorawan_total',
+      'mic_failures_total', 'fcnt_replays_total', 'decodes_total', 'codec_errors_total', 'drops_total', 'outbox_depth', 'outbox_bytes',
+      'outbox_oldest_age_seconds', 'outbox_write_errors_total', 'batches_published_total', 'batches_acked_total',
+      'records_delivered_total', 'mqtt_connected', 'mqtt_reconnects_total', 'mqtt_publish_timeouts_total', 'live_skipped_total',
+      'source_up', 'source_last_frame_age_seconds', 'downlinks_total', 'duty_cycle_used_ratio', 'edge_joins_total',
+      'device_commands_total', 'uptime_seconds']) {
+      assert.ok(m.includes(`# TYPE lora_edge_${name} `), `lora_edge_${name} is exposed`);
+    }
     assert.ok((metric(m, 'lora_edge_batches_acked_total') ?? 0) >= 1);
     assert.is(metric(m, 'lora_edge_mqtt_connected'), 1);
     assert.is(metric(m, 'lora_edge_source_up', 'source="udp",state="listening"'), 1);
@@ -68,7 +90,8 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
     const status = await runCli(['status', '--url', base]);
     assert.is(status.code, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`gateway ${TEST_GATEWAY_ID}`));
-    assert.match(status.stdout, /udp\s+listening\s+last frame \d+ s ago; frames ok 3, bad CRC 1/);
+    assert.match(status.stdout, /udp\s+listening\s+last frame \d+ s ago; frames ok 5, bad CRC 1/);
+    assert.match(status.stdout, /devices:\s+decoded 1, codec errors 0, MIC failures 1/);
     assert.match(status.stdout, /mqtt:\s+connected/);
     assert.match(status.stdout, /outbox:\s+0 records/);
 
@@ -89,6 +112,7 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
     await daemon.destroy();
     await proxy.close();
     await broker.stop();
+    rmSync(regDir, { recursive: true, force: true });
   }
 });
 
