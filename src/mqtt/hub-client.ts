@@ -213,14 +213,21 @@ export class HubClient {
     this.stats.published += 1;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      if (qos === 1) {
+      // The watchdog keeps watching until the PUBACK comes: while offline it only waits (mqtt.js
+      // re-sends the message after the reconnect), while online it tears a silent connection down.
+      const watch = () => {
         timer = setTimeout(() => {
-          this.stats.publishTimeouts += 1;
-          this.log.warn({ topic, timeoutMs: this.opts.publishTimeoutMs }, 'broker did not acknowledge a publish in time; reconnecting');
-          // Tearing the socket down makes mqtt.js reconnect and re-send what is in flight.
-          client.stream?.destroy();
+          if (this.isOnline && !this.stopping) {
+            this.stats.publishTimeouts += 1;
+            this.log.warn({ topic, timeoutMs: this.opts.publishTimeoutMs }, 'broker did not acknowledge a publish in time; reconnecting');
+            // Tearing the socket down makes mqtt.js reconnect and re-send what is in flight.
+            client.stream?.destroy();
+          }
+          if (!this.stopping) watch();
         }, this.opts.publishTimeoutMs);
-      }
+        timer.unref();
+      };
+      if (qos === 1) watch();
       client.publish(topic, payload, { qos, retain }, (err) => {
         if (timer) clearTimeout(timer);
         if (err) {
