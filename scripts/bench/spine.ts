@@ -13,6 +13,7 @@ import { startMosquitto, startAedes, mosquittoPath, type TestBroker } from '../.
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 
+// BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run.
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const GATEWAY = '0016c001ff10a235';
@@ -41,7 +42,7 @@ async function benchLivePath(broker: TestBroker): Promise<Record<string, string 
   const config = join(dir, 'config.yaml');
   writeFileSync(
     config,
-    `gateway: {id: "${GATEWAY}"}\nsources: [{type: udp, bind: "${udp}"}]\nmqtt: {url: "${broker.url}"}\nstorage: {dir: "${join(dir, 'data')}"}\nlog: {level: info}\n`,
+    `gateway: {id: "${GATEWAY}"}\nsources: [{type: udp, bind: "${udp}"}]\nmqtt: {url: "${broker.url}"}\nstorage: {dir: "${join(dir, 'data')}"}\nlog: {level: ${process.env.BENCH_LOG_LEVEL ?? "info"}}\n`,
   );
   const log = openSync('/dev/null', 'w');
   const main = packagePath('dist', 'src', 'main.js');
