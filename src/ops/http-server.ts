@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
+import { parseHostPort } from '../radio/udp/bind-address.js';
 import { healthOf, type DaemonSnapshot } from './snapshot.js';
 
 export interface OpsServerOptions {
@@ -19,7 +20,7 @@ export class OpsServer {
   constructor(private readonly opts: OpsServerOptions) {}
 
   async start(): Promise<boolean> {
-    const { host, port } = splitHostPort(this.opts.bind);
+    const { host, port } = parseHostPort(this.opts.bind);
     const server = http.createServer((req, res) => void this.handle(req, res));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -74,9 +75,4 @@ export class OpsServer {
 function reply(res: http.ServerResponse, code: number, type: string, body: string): void {
   res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
-}
-
-export function splitHostPort(bind: string): { host: string; port: number } {
-  const i = bind.lastIndexOf(':');
-  return { host: bind.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(bind.slice(i + 1)) };
 }

@@ -2,23 +2,8 @@
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { outboxStatsReport, exportOutbox, createProgressBar, OutboxError } from '../outbox/index.js';
 import { outboxDir } from '../app/storage-layout.js';
+import { formatBytes, formatDuration } from '../ops/status-report.js';
 import { UsageError, parseCommandArgs, requireString } from './usage.js';
-
-function formatAge(ms: number | null): string {
-  if (ms === null) return '-';
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86400).toFixed(1)} days`;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
 
 export async function outboxCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -42,7 +27,7 @@ export async function outboxCommand(args: string[]): Promise<number> {
             `outbox:        ${r.dir}`,
             `depth:         ${r.depth} records`,
             `bytes:         ${formatBytes(r.bytes)}`,
-            `oldest record: ${r.oldestCapturedAt ?? '-'} (${formatAge(r.oldestAgeMs)} old)`,
+            `oldest record: ${r.oldestCapturedAt ?? '-'} (${r.oldestAgeMs === null ? '-' : formatDuration(r.oldestAgeMs)} old)`,
             `seq range:     ${r.firstSeq === null ? '-' : `${r.firstSeq} .. ${r.lastSeq}`} (next seq ${r.nextSeq})`,
           ].join('\n') + '\n',
         );
