@@ -1,16 +1,15 @@
 // The pty harness the AT-modem driver tests share: a simulated modem on one end of a socat pty
 // pair, a SerialSource on the other, and the scenarios every dialect must pass. Each dialect's
 // test file adds what is particular to it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suite, type Test } from 'uvu';
+import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RadioFrame } from '../../src/radio/radio-frame.js';
 import { SerialSource, type SerialSourceOptions } from '../../src/radio/serial/serial-source.js';
 import { type SerialSimulator, type SerialSimulatorOptions, startSerialSimulator } from '../../src/testing/serial/simulator.js';
 import { captureLogger, until } from '../../src/testing/serial/test-support.js';
 import { ptyTest } from './socat.js';
+import { ptySuite } from './pty-suite.js';
 
 type AtDriver = 'lora-e5' | 'rak3172' | 'rn2483';
 
@@ -21,29 +20,18 @@ export interface AtModemHarness {
 }
 
 export function atModemHarness(driver: AtDriver, sourceId: string): AtModemHarness {
-  const test = suite(`${driver} over a pty`);
-  let dir = '';
-  const sources: SerialSource[] = [];
-  const simulators: SerialSimulator[] = [];
-  test.before.each(() => {
-    dir = mkdtempSync(join(tmpdir(), 'lora-edge-'));
-  });
-  test.after.each(async () => {
-    await Promise.all(sources.splice(0).map((source) => source.stop()));
-    await Promise.all(simulators.splice(0).map((simulator) => simulator.close()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { test, dir, sources, simulators } = ptySuite(`${driver} over a pty`);
   return {
     test,
     async simulator(options = {}) {
-      const sim = await startSerialSimulator({ driver, link: join(dir, 'tty'), intervalMs: 40, seed: 5, ...options });
+      const sim = await startSerialSimulator({ driver, link: join(dir(), 'tty'), intervalMs: 40, seed: 5, ...options });
       simulators.push(sim);
       return sim;
     },
     source(frames, options = {}) {
       const created = new SerialSource({
         id: sourceId,
-        path: join(dir, 'tty'),
+        path: join(dir(), 'tty'),
         driver,
         logger: captureLogger().logger,
         onFrame: (frame) => frames.push(frame),

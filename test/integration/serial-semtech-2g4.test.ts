@@ -1,32 +1,21 @@
 // Semtech 2.4 GHz gateway driver against the simulated MCU over a real socat pty pair.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RadioFrame } from '../../src/radio/radio-frame.js';
 import { SerialSource, type SerialSourceOptions } from '../../src/radio/serial/serial-source.js';
 import { type SerialSimulator, type SerialSimulatorOptions, startSerialSimulator } from '../../src/testing/serial/simulator.js';
 import { captureLogger, until } from '../../src/testing/serial/test-support.js';
+import { ptySuite } from '../helpers/pty-suite.js';
 import { ptyTest } from '../helpers/socat.js';
 
-const test = suite('semtech-2g4 over a pty');
+const pty = ptySuite('semtech-2g4 over a pty');
+const test = pty.test;
 const CHANNEL_FREQUENCIES = [2_403_000_000, 2_425_000_000, 2_479_000_000];
-let dir = '';
-const sources: SerialSource[] = [];
-const simulators: SerialSimulator[] = [];
-
-test.before.each(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lora-edge-'));
-});
-test.after.each(async () => {
-  await Promise.all(sources.splice(0).map((source) => source.stop()));
-  await Promise.all(simulators.splice(0).map((simulator) => simulator.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
+const { sources, simulators } = pty;
+const dir = pty.dir;
 
 async function simulator(options: Partial<SerialSimulatorOptions> = {}): Promise<SerialSimulator> {
-  const sim = await startSerialSimulator({ driver: 'semtech-2g4', link: join(dir, 'tty'), intervalMs: 30, seed: 3, ...options });
+  const sim = await startSerialSimulator({ driver: 'semtech-2g4', link: join(dir(), 'tty'), intervalMs: 30, seed: 3, ...options });
   simulators.push(sim);
   return sim;
 }
@@ -34,7 +23,7 @@ async function simulator(options: Partial<SerialSimulatorOptions> = {}): Promise
 function source(frames: RadioFrame[], options: Partial<SerialSourceOptions> = {}): SerialSource {
   const created = new SerialSource({
     id: 'serial:2g4',
-    path: join(dir, 'tty'),
+    path: join(dir(), 'tty'),
     driver: 'semtech-2g4',
     logger: captureLogger().logger,
     onFrame: (frame) => frames.push(frame),

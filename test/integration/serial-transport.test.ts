@@ -1,8 +1,6 @@
 // The transport's open/reopen behaviour with real paths: missing device, wrong file type.
-import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RadioFrame } from '../../src/radio/radio-frame.js';
 import { SerialConfigError } from '../../src/radio/serial/errors.js';
@@ -10,24 +8,16 @@ import { SerialSource } from '../../src/radio/serial/serial-source.js';
 import { SerialTransport } from '../../src/radio/serial/transport.js';
 import { type SerialSimulator, startSerialSimulator } from '../../src/testing/serial/simulator.js';
 import { captureLogger, until } from '../../src/testing/serial/test-support.js';
+import { ptySuite } from '../helpers/pty-suite.js';
 import { createPtyPair, ptyTest } from '../helpers/socat.js';
 
-const test = suite('serial transport');
-let dir = '';
-const sources: SerialSource[] = [];
-const simulators: SerialSimulator[] = [];
-
-test.before.each(() => {
-  dir = mkdtempSync(join(tmpdir(), 'lora-edge-'));
-});
-test.after.each(async () => {
-  await Promise.all(sources.splice(0).map((source) => source.stop()));
-  await Promise.all(simulators.splice(0).map((simulator) => simulator.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
+const pty = ptySuite('serial transport');
+const test = pty.test;
+const { sources, simulators } = pty;
+const dir = pty.dir;
 
 test('a path that is not a tty is reported clearly, retried, and never crashes', async () => {
-  const path = join(dir, 'not-a-tty');
+  const path = join(dir(), 'not-a-tty');
   writeFileSync(path, 'plain file');
   const log = captureLogger();
   const src = new SerialSource({ id: 'serial:file', path, driver: 'lora-e5', logger: log.logger, onFrame: () => undefined, frequency: 868_100_000 });
@@ -45,7 +35,7 @@ test('a path that is not a tty is reported clearly, retried, and never crashes',
 test('start() resolves at once even when the device is missing; stop() ends the retries', async () => {
   const src = new SerialSource({
     id: 'serial:none',
-    path: join(dir, 'nothing-here'),
+    path: join(dir(), 'nothing-here'),
     driver: 'rn2483',
     logger: captureLogger().logger,
     onFrame: () => undefined,
@@ -79,7 +69,7 @@ test('bad settings are refused when the source is built, with the reason', () =>
 });
 
 ptyTest(test, 'an AT modem missing at start is retried and used as soon as it appears', async () => {
-  const link = join(dir, 'tty');
+  const link = join(dir(), 'tty');
   const frames: RadioFrame[] = [];
   const log = captureLogger();
   const src = new SerialSource({
@@ -101,7 +91,7 @@ ptyTest(test, 'an AT modem missing at start is retried and used as soon as it ap
 });
 
 ptyTest(test, 'socat killed while open: the loss is noticed and the port reopened when the path returns', async () => {
-  const pair = await createPtyPair(dir);
+  const pair = await createPtyPair(dir());
   const log = captureLogger();
   let opens = 0;
   let losses = 0;
@@ -132,8 +122,8 @@ ptyTest(test, 'socat killed while open: the loss is noticed and the port reopene
 });
 
 ptyTest(test, 'a path that now leads to another device (re-enumeration) is reopened, even though the old one lives', async () => {
-  const first = await createPtyPair(dir);
-  const otherDir = join(dir, 'other');
+  const first = await createPtyPair(dir());
+  const otherDir = join(dir(), 'other');
   mkdirSync(otherDir);
   const second = await createPtyPair(otherDir);
   const log = captureLogger();

@@ -1,4 +1,5 @@
 // Builders: exact bytes against public captures, round trips through the parser, and input checks.
+import { errorCode } from '../helpers/lorawan-errors.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -11,7 +12,6 @@ import {
   parsePhyPayload,
   verifyDataMic,
   verifyJoinRequestMic,
-  LoRaWANError,
   type DataFrame,
 } from '../../src/lorawan/index.js';
 
@@ -26,15 +26,7 @@ function data(bytes: Buffer): DataFrame {
   return f;
 }
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, LoRaWANError);
-    return (err as LoRaWANError).code;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 test('uplink reproduces the lora-packet README frame', () => {
   const b = buildDataUplink({ devAddr: '49be7df1', fCnt32: 2, fPort: 1, payload: Buffer.from('test'), nwkSKey: NWK, appSKey: APP });

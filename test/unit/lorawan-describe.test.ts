@@ -2,6 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeFrame, parseHexOrBase64, LoRaWANError } from '../../src/lorawan/index.js';
+import { errorCode } from '../helpers/lorawan-errors.js';
 
 const hx = (s: string) => Buffer.from(s, 'hex');
 const UPLINK = hx('40F17DBE4900020001954378762B11FF0D');
@@ -11,15 +12,7 @@ const APP_KEY = 'b6b53f4a168a7a88bdf7ea135ce9cfca';
 const JOIN_REQUEST = hx('00DC0000D07ED5B3701E6FEDF57CEEAF0085CC587FE913');
 const JOIN_ACCEPT = hx('204DD85AE608B87FC4889970B7D2042C9E72959B0057AED6094B16003DF12DE145');
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, LoRaWANError);
-    return (err as LoRaWANError).code;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 const describe = suite('describeFrame');
 

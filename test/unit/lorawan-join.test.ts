@@ -1,6 +1,7 @@
 // OTAA: join request MIC, join accept decryption + MIC, session key derivation
 // (LoRaWAN 1.0.x sections 6.2.4-6.2.5). Public capture from lora-packet issue #10 (AppKey
 // b6b5..., DevNonce 0xcc85), plus hand-assembled accepts encrypted here with node:crypto.
+import { errorCode } from '../helpers/lorawan-errors.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
@@ -12,7 +13,6 @@ import {
   joinRequestMic,
   parsePhyPayload,
   verifyJoinRequestMic,
-  LoRaWANError,
   type JoinRequestFrame,
 } from '../../src/lorawan/index.js';
 
@@ -33,15 +33,7 @@ function joinRequest(bytes: Buffer): JoinRequestFrame {
   return f;
 }
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, LoRaWANError);
-    return (err as LoRaWANError).code;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 test('public join request: fields and MIC', () => {
   const f = joinRequest(JOIN_REQUEST);
