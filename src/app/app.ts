@@ -349,6 +349,7 @@ export class App {
     const outbox = this.outbox!.stats();
     const p = this.pipeline!.stats;
     const { perSource, lastFrameAt, ...pipeline } = p;
+    const scheduler = this.scheduler?.stats();
     return {
       gatewayId: this.config.gateway.id,
       version: loraEdgeVersion(),
@@ -369,8 +370,8 @@ export class App {
       devices: this.devices ? deviceLayerSnapshot(this.devices) : null,
       unstoredDropped: this.unstoredDropped,
       downlinks: {
-        byStatus: this.scheduler?.stats().byStatus ?? {},
-        dutyCycle: this.scheduler?.stats().dutyCycle ?? [],
+        byStatus: scheduler?.byStatus ?? {},
+        dutyCycle: scheduler?.dutyCycle ?? [],
         edge: this.edge
           ? {
               joinsAccepted: this.edge.counters.joinsAccepted,
