@@ -118,6 +118,8 @@ export class App {
         maxBytes: c.batch.maxBytes,
         inflight: c.batch.inflight,
         compression: c.batch.compression,
+        // Long enough for a slow broker under a backlog; short enough that a lost PUBACK cannot stall delivery.
+        stuckAfterMs: Math.max(60_000, 4 * c.mqtt.publishTimeout),
         logger: this.log.child({ part: 'forwarder' }),
       });
       this.forwarder = forwarder;

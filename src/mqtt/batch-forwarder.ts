@@ -1,5 +1,15 @@
 // Reads the outbox in seq order and publishes batches with QoS 1, keeping at most `inflight` batches
 // unacknowledged; records are deleted only after the PUBACK of the batch that carried them.
+//
+// Three guards keep the promise "no record skipped silently":
+// - batches are handed to the MQTT client in the order they were read (gzip runs in parallel and
+//   finishes out of order; the hand-off waits for the batch before it);
+// - every hole between what was read and the cursor must have been removed on purpose (acked, or a
+//   counted drop); any other hole is logged as an error and counted (`gapsDetected`);
+// - when nothing is in flight and nothing new is read, the oldest stored record must lie beyond the
+//   cursor; otherwise records were passed over, which is logged, counted and repaired by rewinding;
+// - a batch that stays unacknowledged for `stuckAfterMs` of connected time is given up and read
+//   again (a duplicate at worst), so a lost acknowledgement can never stall delivery for good.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
@@ -11,7 +21,12 @@ const gzipAsync = promisify(gzip);
 /** What the forwarder needs from the outbox. */
 export interface BatchSource {
   readBatch(afterSeq: number, maxRecords: number, maxBytes: number): Promise<OutboxRecord[]>;
-  ack(range: { from: number; to: number }): Promise<void>;
+  /** Deletes delivered records: the inclusive range, or exactly the seqs listed. */
+  ack(delivered: { from: number; to: number } | number[]): Promise<void>;
+  /** Seq of the oldest stored record, null when empty. */
+  headSeq(): number | null;
+  /** True when every seq in from..to left the store on purpose (acknowledged or a counted drop). */
+  removedOnPurpose(from: number, to: number): boolean;
 }
 
 /** What the forwarder needs from the MQTT connection. */
@@ -30,6 +45,10 @@ export interface BatchForwarderOptions {
   compression: 'none' | 'gzip';
   logger: Logger;
   now?: () => number;
+  /** Connected time after which an unacknowledged batch is given up and read again. */
+  stuckAfterMs?: number;
+  /** How often connected waiting time is counted (tests shorten it). */
+  stuckCheckMs?: number;
   /** Called after each acknowledged batch (metrics, latency probes). */
   onAcked?: (records: number, firstSeq: number, lastSeq: number) => void;
 }
@@ -41,11 +60,20 @@ export interface ForwarderCounters {
   batchErrors: number;
   inflight: number;
   lastAckedSeq: number;
+  /** Holes in the seqs read that no acknowledgement or counted drop explains. */
+  gapsDetected: number;
+  /** Stored records found behind the cursor with nothing in flight (then re-sent). */
+  skippedRepaired: number;
+  /** Batches given up after stuckAfterMs without an acknowledgement (then re-sent). */
+  stuckBatches: number;
 }
 
 interface InFlight {
   from: number;
   to: number;
+  /** Connected milliseconds spent waiting for the acknowledgement. */
+  waitedMs: number;
+  abandoned: boolean;
 }
 
 export class BatchForwarder {
@@ -56,9 +84,15 @@ export class BatchForwarder {
   private pumpAgain = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly stuckTimer: NodeJS.Timeout;
+  /** Resolves once the previous batch was handed to the MQTT client (keeps publish order). */
+  private lastHandOff: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  private readonly stuckAfterMs: number;
+  private readonly stuckCheckMs: number;
   readonly stats: ForwarderCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
+    gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0,
   };
 
   constructor(
@@ -67,6 +101,10 @@ export class BatchForwarder {
     private readonly opts: BatchForwarderOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.stuckAfterMs = opts.stuckAfterMs ?? 120_000;
+    this.stuckCheckMs = opts.stuckCheckMs ?? 1000;
+    this.stuckTimer = setInterval(() => this.checkStuck(), this.stuckCheckMs);
+    this.stuckTimer.unref();
   }
 
   /** Wakes the forwarder: new records were flushed, the link came up, or a batch was acked. */
@@ -84,12 +122,17 @@ export class BatchForwarder {
     try {
       do {
         this.pumpAgain = false;
-        while (!this.stopped && this.sink.online && this.inflight.size < this.opts.inflight) {
+        while (!this.stopped && this.sink.online && this.activeCount() < this.opts.inflight) {
           const readFrom = this.cursor;
           const records = await this.source.readBatch(readFrom, this.opts.maxRecords, this.opts.maxBytes);
           // A failed batch rewound the cursor while we read: read again from there.
           if (this.cursor !== readFrom) continue;
-          if (records.length === 0 || this.stopped) break;
+          if (this.stopped) break;
+          if (records.length === 0) {
+            this.checkNothingBehindCursor();
+            break;
+          }
+          this.checkHoles(readFrom, records);
           this.cursor = records[records.length - 1].seq;
           void this.send(records);
         }
@@ -102,17 +145,66 @@ export class BatchForwarder {
     }
   }
 
+  private activeCount(): number {
+    let n = 0;
+    for (const e of this.inflight) if (!e.abandoned) n += 1;
+    return n;
+  }
+
+  /** Holes between the cursor and the records read must have been removed on purpose. */
+  private checkHoles(after: number, records: OutboxRecord[]): void {
+    let expected = after + 1;
+    for (const r of records) {
+      if (r.seq > expected && !this.source.removedOnPurpose(expected, r.seq - 1)) {
+        this.stats.gapsDetected += 1;
+        this.opts.logger.error(
+          { from: expected, to: r.seq - 1 },
+          'seq gap: records missing from the outbox that were neither delivered nor dropped by a counted bound',
+        );
+      }
+      expected = r.seq + 1;
+    }
+  }
+
+  /** Nothing in flight and nothing after the cursor: anything stored at or below it was passed over. */
+  private checkNothingBehindCursor(): void {
+    if (this.activeCount() > 0 || this.inflight.size > 0) return;
+    const head = this.source.headSeq();
+    if (head === null || head > this.cursor) return;
+    this.stats.gapsDetected += 1;
+    this.stats.skippedRepaired += 1;
+    this.opts.logger.error(
+      { headSeq: head, cursor: this.cursor },
+      'seq gap: stored records were passed over by the forwarder; sending them now',
+    );
+    this.cursor = head - 1;
+    this.pumpAgain = true;
+  }
+
+  private encode(records: OutboxRecord[]): Promise<Buffer> {
+    const batch = buildHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince);
+    const json = Buffer.from(JSON.stringify(batch));
+    return this.opts.compression === 'gzip' ? gzipAsync(json) : Promise.resolve(json);
+  }
+
   private async send(records: OutboxRecord[]): Promise<void> {
-    const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq };
+    const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq, waitedMs: 0, abandoned: false };
     this.inflight.add(entry);
-    this.stats.inflight = this.inflight.size;
-    try {
-      const batch = buildHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince);
-      let payload = Buffer.from(JSON.stringify(batch));
-      if (this.opts.compression === 'gzip') payload = await gzipAsync(payload);
+    this.stats.inflight = this.activeCount();
+    const encoded = this.encode(records);
+    let acked: Promise<void> | undefined;
+    const handOff = this.lastHandOff.then(async () => {
+      const payload = await encoded;
       this.stats.batchesPublished += 1;
-      await this.sink.publish(this.opts.topic, payload, 1);
-      await this.source.ack({ from: entry.from, to: entry.to });
+      acked = this.sink.publish(this.opts.topic, payload, 1);
+    });
+    this.lastHandOff = handOff.catch(() => undefined);
+    try {
+      await handOff;
+      await acked;
+      // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
+      const contiguous = entry.to - entry.from + 1 === records.length;
+      await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : records.map((r) => r.seq));
       this.stats.batchesAcked += 1;
       this.stats.recordsAcked += records.length;
       this.stats.lastAckedSeq = Math.max(this.stats.lastAckedSeq, entry.to);
@@ -120,16 +212,43 @@ export class BatchForwarder {
     } catch (err) {
       // Not delivered: read these records again (the outbox still has them).
       this.stats.batchErrors += 1;
-      this.cursor = Math.min(this.cursor, entry.from - 1);
+      if (!entry.abandoned) this.rewind(entry.from - 1);
       if (!this.stopped) {
         this.opts.logger.warn({ err: (err as Error).message, from: entry.from, to: entry.to }, 'batch not delivered; it will be sent again');
         this.scheduleRetry();
       }
     } finally {
       this.inflight.delete(entry);
-      this.stats.inflight = this.inflight.size;
+      this.stats.inflight = this.activeCount();
     }
     this.wake();
+  }
+
+  private rewind(toSeq: number): void {
+    this.cursor = Math.min(this.cursor, toSeq);
+  }
+
+  /** Counts connected time per batch; gives up one that waited too long so its records are re-read. */
+  private checkStuck(): void {
+    if (this.stopped || !this.sink.online) return;
+    let gaveUp = false;
+    for (const e of this.inflight) {
+      if (e.abandoned) continue;
+      e.waitedMs += this.stuckCheckMs;
+      if (e.waitedMs < this.stuckAfterMs) continue;
+      e.abandoned = true;
+      gaveUp = true;
+      this.stats.stuckBatches += 1;
+      this.rewind(e.from - 1);
+      this.opts.logger.error(
+        { from: e.from, to: e.to, waitedMs: e.waitedMs },
+        'batch not acknowledged while connected; sending its records again (the hub may see them twice)',
+      );
+    }
+    if (gaveUp) {
+      this.stats.inflight = this.activeCount();
+      this.wake();
+    }
   }
 
   private scheduleRetry(): void {
@@ -143,6 +262,7 @@ export class BatchForwarder {
   /** Stops publishing new batches; in-flight ones may still be acknowledged. */
   stop(): void {
     this.stopped = true;
+    clearInterval(this.stuckTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }

@@ -61,6 +61,10 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   counter(reg, 'lora_edge_batches_published_total', 'Batches published to the hub.', [], (c, s) => c.inc(s.forwarder.batchesPublished), snap);
   counter(reg, 'lora_edge_batches_acked_total', 'Batches acknowledged by the broker.', [], (c, s) => c.inc(s.forwarder.batchesAcked), snap);
   counter(reg, 'lora_edge_records_delivered_total', 'Records delivered (acknowledged) to the hub.', [], (c, s) => c.inc(s.forwarder.recordsAcked), snap);
+  counter(reg, 'lora_edge_forwarder_seq_gaps_total', 'Seq gaps found by the forwarder that no delivery or counted drop explains (should stay 0).', [], (c, s) =>
+    c.inc(s.forwarder.gapsDetected), snap);
+  counter(reg, 'lora_edge_forwarder_stuck_batches_total', 'Batches unacknowledged too long while connected, then sent again.', [], (c, s) =>
+    c.inc(s.forwarder.stuckBatches), snap);
   gauge(reg, 'lora_edge_mqtt_connected', '1 while connected to the MQTT broker.', [], (g, s) => g.set(s.mqtt.connected ? 1 : 0), snap);
   counter(reg, 'lora_edge_mqtt_reconnects_total', 'Reconnections to the MQTT broker.', [], (c, s) => c.inc(s.mqtt.reconnects), snap);
   counter(reg, 'lora_edge_mqtt_publish_timeouts_total', 'Publishes not acknowledged in time (each forces a reconnect).', [], (c, s) =>

@@ -78,6 +78,7 @@ export function healthOf(s: DaemonSnapshot): HealthStatus {
   if (s.outbox.writeErrors > 0 && s.outbox.dropped.write_error + s.unstoredDropped > 0) {
     reasons.push(`outbox writes failed: ${s.outbox.dropped.write_error + s.unstoredDropped} records lost`);
   }
+  if (s.forwarder.gapsDetected > 0) reasons.push(`forwarder found ${s.forwarder.gapsDetected} seq gaps (records missing without a counted drop); see the error log`);
   if (s.outbox.dropped.overflow > 0) reasons.push(`outbox reached its bound: ${s.outbox.dropped.overflow} oldest records dropped`);
   if (s.outbox.oldestAgeMs !== null && s.outbox.oldestAgeMs > 5 * 60_000 && s.mqtt.connected) {
     reasons.push(`outbox backlog: oldest record waiting ${Math.round(s.outbox.oldestAgeMs / 1000)} s`);

@@ -10,6 +10,7 @@ import { encodeRecord, type NewRecord } from './codec.js';
 import { Episode } from './episode.js';
 import { SerialQueue } from './serial-queue.js';
 import { RecentCache } from './recent-cache.js';
+import { RemovedSeqs } from './removed-seqs.js';
 import { OutboxArgumentError, OutboxClosedError, describeCause } from './errors.js';
 import {
   capturedAtOf,
@@ -160,6 +161,10 @@ export class Outbox {
   private readonly recent: RecentCache;
   /** Backlog ranges handed out by readBatch, so their ack needs no second read for byte accounting. */
   private readonly readMemo = new Map<number, { to: number; entries: StoredEntry[] }>();
+  /** Seqs removed on purpose since open (acked, dropped by a counted bound, handed to onUnstored). */
+  private readonly removed: RemovedSeqs;
+  /** Highest seq handed to onUnstored: it may have reached the hub, so it must never be reused. */
+  private highestUnstoredSeq = 0;
 
   private pending: PendingRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -229,6 +234,7 @@ export class Outbox {
     this.oldestCapturedAt = capturedAtOf(head);
     // What is on disk at open is the backlog; everything flushed from now on is cached too.
     this.recent = new RecentCache(opts.recentCacheBytes, meta.nextSeq - 1);
+    this.removed = new RemovedSeqs(meta.nextSeq - 1);
   }
 
   // ---- appending ----
@@ -269,7 +275,8 @@ export class Outbox {
 
   private dropOldestPending(): void {
     const excess = this.pending.length - this.opts.maxPendingRecords;
-    this.pending.splice(0, excess);
+    const doomed = this.pending.splice(0, excess);
+    this.removed.add(doomed.map((p) => p.seq));
     this.dropped.pending_overflow += excess;
     if (this.stallEpisode.record(excess, this.now())) {
       this.log.warn(
@@ -325,7 +332,10 @@ export class Outbox {
       ops.push({ type: 'put', key: recordKey(p.seq), value: p.value });
       added += p.value.length;
     }
-    const next: OutboxMeta = { nextSeq: this.nextSeq, bytes: this.meta.bytes + added, count: this.meta.count + group.length };
+    // Seqs still pending are not written here: after a crash they are handed out again, so the seqs
+    // at the hub stay contiguous. A seq that may have left the daemon (onUnstored) is never reused.
+    const lastSeq = group.length > 0 ? group[group.length - 1].seq : 0;
+    const next: OutboxMeta = { nextSeq: Math.max(this.durableNextSeq(), lastSeq + 1), bytes: this.meta.bytes + added, count: this.meta.count + group.length };
     ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
     try {
       await this.write(ops, { sync: this.opts.sync });
@@ -354,6 +364,11 @@ export class Outbox {
     if (last) this.notifyFlushed(last.seq);
   }
 
+  /** The nextSeq to store: past every written seq and every seq that may have left the daemon. */
+  private durableNextSeq(): number {
+    return Math.max(this.meta.nextSeq, this.highestUnstoredSeq + 1);
+  }
+
   private handleFlushFailure(group: PendingRecord[], err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     this.writeErrors += 1;
@@ -365,6 +380,9 @@ export class Outbox {
       );
     }
     const records = group.map((p) => JSON.parse(p.value.toString('utf8')) as OutboxRecord);
+    this.removed.add(group.map((p) => p.seq));
+    const last = group[group.length - 1];
+    if (last) this.highestUnstoredSeq = Math.max(this.highestUnstoredSeq, last.seq);
     if (!this.onUnstored) {
       this.dropped.write_error += records.length;
       return;
@@ -553,11 +571,14 @@ export class Outbox {
 
   /** One atomic batch: delete the entries and write the adjusted meta; then refresh the cached edges. */
   private async deleteEntries(entries: StoredEntry[]): Promise<void> {
+    // Marked before the write: a read running beside it must not take the holes for losses. If the
+    // write fails the records stay stored and are simply read again.
+    this.removed.add(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
     const ops: BatchOp[] = entries.map((e) => ({ type: 'del', key: e.key }));
     let removedBytes = 0;
     for (const e of entries) removedBytes += e.value.length;
     const next: OutboxMeta = {
-      nextSeq: this.nextSeq,
+      nextSeq: this.durableNextSeq(),
       bytes: Math.max(0, this.meta.bytes - removedBytes),
       count: Math.max(0, this.meta.count - entries.length),
     };
@@ -703,10 +724,9 @@ export class Outbox {
       const entries = await this.readHeadChunk();
       if (entries.length === 0) {
         // Accounting says bytes remain but nothing is stored: trust the store.
-        await this.write([{ type: 'put', key: META_KEY, value: encodeMeta({ nextSeq: this.nextSeq, bytes: 0, count: 0 }) }], {
-          sync: this.opts.sync,
-        });
-        this.meta = { nextSeq: this.nextSeq, bytes: 0, count: 0 };
+        const emptied: OutboxMeta = { nextSeq: this.durableNextSeq(), bytes: 0, count: 0 };
+        await this.write([{ type: 'put', key: META_KEY, value: encodeMeta(emptied) }], { sync: this.opts.sync });
+        this.meta = emptied;
         break;
       }
       const doomed: StoredEntry[] = [];
@@ -742,6 +762,16 @@ export class Outbox {
   }
 
   // ---- inspection and lifecycle ----
+
+  /** Seq of the oldest stored record, null when empty. */
+  headSeq(): number | null {
+    return this.firstSeq;
+  }
+
+  /** True when every seq in from..to left the store on purpose since open (or was before it). */
+  removedOnPurpose(from: number, to: number): boolean {
+    return this.removed.covers(from, to);
+  }
 
   stats(): OutboxStats {
     return {
