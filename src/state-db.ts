@@ -2,6 +2,8 @@
 // tiny memtable and cache, and a locked store (another daemon running) told apart from other failures.
 import fs from 'node:fs';
 import { Level } from 'level';
+import type { Logger } from './log.js';
+import { openRecovering, type StoreRecovery } from './store-recovery.js';
 
 export type StateDb = Level<string, Buffer>;
 
@@ -20,6 +22,35 @@ export class StateDbError extends Error {
     super(message, options);
     this.name = 'StateDbError';
   }
+}
+
+/**
+ * Like openStateDb, but a damaged store is repaired or moved aside (see store-recovery.ts) instead
+ * of failing; `read` loads what must be readable. What was done lands in `recoveries`.
+ */
+export async function openStateDbRecovering<T>(
+  dir: string,
+  what: string,
+  read: (db: StateDb) => Promise<T>,
+  o: { dirMode?: number; logger: Logger; recoveries?: StoreRecovery[] },
+): Promise<{ db: StateDb; loaded: T }> {
+  const { value, recovery } = await openRecovering({
+    dir,
+    store: what,
+    isLocked: (err) => err instanceof StateDbError && err.locked,
+    logger: o.logger,
+    open: async () => {
+      const db = await openStateDb(dir, what, o.dirMode);
+      try {
+        return { db, loaded: await read(db) };
+      } catch (err) {
+        await db.close().catch(() => undefined);
+        throw err;
+      }
+    },
+  });
+  if (recovery) o.recoveries?.push(recovery);
+  return value;
 }
 
 /** Creates the directory if needed and opens the store; throws StateDbError saying what failed. */

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
 import { UdpSource } from '../radio/udp/index.js';
 import { Outbox } from '../outbox/outbox.js';
+import type { StoreRecovery } from '../store-recovery.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import { HubClient } from '../mqtt/hub-client.js';
 import { BatchForwarder } from '../mqtt/batch-forwarder.js';
@@ -49,6 +50,8 @@ export class App {
   outbox: Outbox | undefined;
   hub: HubClient | undefined;
   forwarder: BatchForwarder | undefined;
+  /** Damaged stores repaired or moved aside at start (health, metrics, status). */
+  readonly storeRecoveries: StoreRecovery[] = [];
   pipeline: UplinkPipeline | undefined;
   readonly sources: RadioSource[] = [];
   private uplinkId = Math.floor(Math.random() * 0xffffffff);
@@ -83,8 +86,10 @@ export class App {
         sync: c.storage.sync,
         logger: this.log.child({ part: 'outbox' }),
         onUnstored: (records, err) => this.handleUnstored(records, err),
+        recoverDamaged: true,
       });
       this.outbox = outbox;
+      if (outbox.recovery) this.storeRecoveries.push(outbox.recovery);
       this.parts.push({ name: 'outbox', stop: () => outbox.close() });
       const st = outbox.stats();
       this.log.info({ dir: outboxDir(c.storage.dir), depth: st.depth, bytes: st.bytes, nextSeq: st.nextSeq }, 'outbox open');
@@ -137,6 +142,7 @@ export class App {
           registryPath: c.devices.registry,
           profilesDir: c.devices.profilesDir,
           stateDir: deviceStateDir(c.storage.dir),
+          recoveries: this.storeRecoveries,
           codecTimeLimitMs: c.devices.codecTimeLimit,
           logger: this.log.child({ part: 'devices' }),
         });
@@ -177,6 +183,7 @@ export class App {
           scheduler: downlinks,
           sources: this.sources,
           stateDir: edgeStateDir(c.storage.dir),
+          recoveries: this.storeRecoveries,
           logger: this.log.child({ part: 'edge' }),
           publishDeviceAck: (event) => acks.publish(event),
         });
@@ -371,6 +378,7 @@ export class App {
       drops: dropsByReason({ outbox: this.outbox!, pipeline: this.pipeline! }),
       devices: this.devices ? deviceLayerSnapshot(this.devices) : null,
       unstoredDropped: this.unstoredDropped,
+      storeRecoveries: [...this.storeRecoveries],
       downlinks: {
         byStatus: scheduler?.byStatus ?? {},
         dutyCycle: scheduler?.dutyCycle ?? [],

@@ -14,6 +14,7 @@ import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
 import { buildDeviceIndex, EMPTY_INDEX, type DeviceIndex, type IndexedDevice } from './device-index.js';
 import type { SessionProvider } from './session-provider.js';
 import { FCntStore } from './fcnt-store.js';
+import type { StoreRecovery } from '../store-recovery.js';
 import { FileWatcher } from './file-watcher.js';
 import { formatProfileProblem, loadProfiles } from './profiles.js';
 import { formatRegistryProblem, readRegistryFile } from './registry.js';
@@ -46,6 +47,8 @@ export interface DirectoryCounters {
 }
 
 export interface DeviceDirectoryOptions {
+  /** Damaged-store recoveries done at open are added here. */
+  recoveries?: StoreRecovery[];
   /** The registry file (config `devices.registry`); absent means no device is known. */
   registryPath?: string;
   /** Local profile directory (config `devices.profilesDir`). */
@@ -107,7 +110,7 @@ export class DeviceDirectory implements DeviceResolver {
   }
 
   static async open(opts: DeviceDirectoryOptions): Promise<DeviceDirectory> {
-    const state = await FCntStore.open(opts.stateDir, { logger: opts.logger, flushIntervalMs: opts.stateFlushIntervalMs });
+    const state = await FCntStore.open(opts.stateDir, { logger: opts.logger, flushIntervalMs: opts.stateFlushIntervalMs, recoveries: opts.recoveries });
     const dir = new DeviceDirectory(opts, state);
     if (opts.registryPath === undefined) {
       opts.logger.info('no device registry configured: frames are forwarded without attribution or decoding');

@@ -9,7 +9,8 @@
 //
 // Key: DevEUI (hex). Value: 8 bytes, DevAddr u32 BE then FCnt u32 BE. The DevAddr is part of the
 // value so that re-registering a device with a new DevAddr starts a new counter.
-import { openStateDb, StateDbError, type StateDb } from '../state-db.js';
+import { openStateDbRecovering, StateDbError, type StateDb } from '../state-db.js';
+import type { StoreRecovery } from '../store-recovery.js';
 import type { Logger } from '../log.js';
 import { DeviceStateError, DeviceStateLockedError } from './errors.js';
 
@@ -22,6 +23,23 @@ export interface FCntStoreOptions {
   /** How often changed counters are written (default 1000 ms). */
   flushIntervalMs?: number;
   logger: Logger;
+  /** Damaged-store recoveries done at open are added here (health, metrics). */
+  recoveries?: StoreRecovery[];
+}
+
+type StoredSession = { devAddr: number; fCnt: number };
+
+async function readSessions(db: StateDb): Promise<{ sessions: Map<string, StoredSession>; skipped: number }> {
+  const sessions = new Map<string, StoredSession>();
+  let skipped = 0;
+  for await (const [key, value] of db.iterator()) {
+    if (value.length !== 8 || !/^[0-9a-f]{16}$/.test(key)) {
+      skipped += 1;
+      continue;
+    }
+    sessions.set(key, { devAddr: value.readUInt32BE(0), fCnt: value.readUInt32BE(4) });
+  }
+  return { sessions, skipped };
 }
 
 export class FCntStore {
@@ -42,23 +60,18 @@ export class FCntStore {
   }
 
   static async open(dir: string, opts: FCntStoreOptions): Promise<FCntStore> {
-    let db: StateDb;
+    let opened: { db: StateDb; loaded: { sessions: Map<string, StoredSession>; skipped: number } };
     try {
-      db = await openStateDb(dir, 'device state');
+      // A damaged store is repaired or moved aside: replays of frames older than the lost counters
+      // are then not flagged until each device passes its old counter again.
+      opened = await openStateDbRecovering(dir, 'device state', readSessions, { logger: opts.logger, recoveries: opts.recoveries });
     } catch (err) {
       if (err instanceof StateDbError && err.locked) throw new DeviceStateLockedError(dir, err.cause);
       throw new DeviceStateError((err as Error).message, { cause: err });
     }
-    const store = new FCntStore(db, opts.logger, opts.flushIntervalMs ?? 1000);
-    let skipped = 0;
-    for await (const [key, value] of db.iterator()) {
-      if (value.length !== 8 || !/^[0-9a-f]{16}$/.test(key)) {
-        skipped += 1;
-        continue;
-      }
-      store.sessions.set(key, { devAddr: value.readUInt32BE(0), fCnt: value.readUInt32BE(4) });
-    }
-    if (skipped > 0) opts.logger.warn({ dir, skipped }, 'ignored malformed device state entries');
+    const store = new FCntStore(opened.db, opts.logger, opts.flushIntervalMs ?? 1000);
+    for (const [k, v] of opened.loaded.sessions) store.sessions.set(k, v);
+    if (opened.loaded.skipped > 0) opts.logger.warn({ dir, skipped: opened.loaded.skipped }, 'ignored malformed device state entries');
     return store;
   }
 

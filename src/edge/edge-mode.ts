@@ -3,6 +3,7 @@
 // LinkCheckReq, records DevStatusAns, and delivers the hub's device commands (class A in the
 // receive windows after an uplink, class C at once on RX2). Work for one device runs in order, so
 // FCntDown, the queue and the session never race; different devices proceed independently.
+import type { StoreRecovery } from '../store-recovery.js';
 import type { Logger } from '../log.js';
 import type { DeviceOutcome } from '../app/uplink-pipeline.js';
 import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
@@ -39,6 +40,8 @@ export type EdgeDirectory = Pick<DeviceDirectory, 'device' | 'hasAbpDevAddr' | '
 export type EdgeScheduler = Pick<DownlinkScheduler, 'send' | 'defaultSourceIndex'>;
 
 export interface EdgeModeOptions {
+  /** Damaged-store recoveries done at open are added here. */
+  recoveries?: StoreRecovery[];
   /** The `edge` config section plus RX2 and power from `downlink` (see edgeSettings()). */
   config: EdgeSettings;
   directory: EdgeDirectory;
@@ -99,7 +102,7 @@ export class EdgeMode {
   /** Opens the edge state and lets the directory resolve edge sessions. */
   static async open(opts: EdgeModeOptions): Promise<EdgeMode> {
     parseDevAddrRange(opts.config.devAddrFrom, opts.config.devAddrTo);
-    const store = await EdgeStore.open(opts.stateDir, { logger: opts.logger, flushIntervalMs: opts.stateFlushIntervalMs });
+    const store = await EdgeStore.open(opts.stateDir, { logger: opts.logger, flushIntervalMs: opts.stateFlushIntervalMs, recoveries: opts.recoveries });
     const edge = new EdgeMode(opts, store);
     opts.directory.attachSessions(store.state);
     const queued = store.state.devicesWithQueue().length;

@@ -2,7 +2,8 @@
 // DevNonces, `meta`). Changes are written in one batch per interval; joins, queue changes and
 // FCntDown use are written at once (flush) before the radio or the hub hears of them, so a crash
 // can neither reuse a DevNonce or FCntDown nor lose a command reported as queued.
-import { openStateDb, type StateDb } from '../state-db.js';
+import { openStateDbRecovering, type StateDb } from '../state-db.js';
+import type { StoreRecovery } from '../store-recovery.js';
 import type { Logger } from '../log.js';
 import { EdgeState } from './edge-state.js';
 import { EdgeStateError } from './errors.js';
@@ -14,6 +15,31 @@ export interface EdgeStoreOptions {
   logger: Logger;
   /** How often counters changed by uplinks are written (default 1000 ms). */
   flushIntervalMs?: number;
+  /** Damaged-store recoveries done at open are added here (health, metrics). */
+  recoveries?: StoreRecovery[];
+}
+
+async function readEdgeState(db: Db): Promise<{ state: EdgeState; problems: string[] }> {
+  const state = new EdgeState();
+  const problems: string[] = [];
+  for await (const [key, value] of db.iterator()) {
+    if (key === 'meta') {
+      const meta = decodeMeta(value.toString('utf8'));
+      if (typeof meta === 'string') problems.push(`meta: ${meta}`);
+      else state.meta = meta;
+    } else if (/^d:[0-9a-f]{16}$/.test(key)) {
+      const s = decodeDeviceState(value.toString('utf8'));
+      if (typeof s === 'string') problems.push(`${key.slice(2)}: ${s}`);
+      else state.load(key.slice(2), s);
+    } else if (/^n:[0-9a-f]{16}$/.test(key)) {
+      const nonces = decodeNonces(value);
+      if (typeof nonces === 'string') problems.push(`${key.slice(2)}: ${nonces}`);
+      else state.loadNonces(key.slice(2), nonces);
+    } else {
+      problems.push(`unexpected key ${key}`);
+    }
+  }
+  return { state, problems };
 }
 
 export class EdgeStore {
@@ -33,34 +59,21 @@ export class EdgeStore {
   }
 
   static async open(dir: string, opts: EdgeStoreOptions): Promise<EdgeStore> {
-    let db: Db;
+    let opened: { db: Db; loaded: { state: EdgeState; problems: string[] } };
     try {
-      // Sessions hold keys: the directory is the service user's alone.
-      db = await openStateDb(dir, 'edge state', 0o700);
+      // Sessions hold keys: the directory is the service user's alone. A damaged store is repaired
+      // or moved aside: devices whose sessions were lost must join again.
+      opened = await openStateDbRecovering(dir, 'edge state', readEdgeState, {
+        dirMode: 0o700,
+        logger: opts.logger,
+        recoveries: opts.recoveries,
+      });
     } catch (err) {
       throw new EdgeStateError((err as Error).message, { cause: err });
     }
-    const state = new EdgeState();
-    const problems: string[] = [];
-    for await (const [key, value] of db.iterator()) {
-      if (key === 'meta') {
-        const meta = decodeMeta(value.toString('utf8'));
-        if (typeof meta === 'string') problems.push(`meta: ${meta}`);
-        else state.meta = meta;
-      } else if (/^d:[0-9a-f]{16}$/.test(key)) {
-        const s = decodeDeviceState(value.toString('utf8'));
-        if (typeof s === 'string') problems.push(`${key.slice(2)}: ${s}`);
-        else state.load(key.slice(2), s);
-      } else if (/^n:[0-9a-f]{16}$/.test(key)) {
-        const nonces = decodeNonces(value);
-        if (typeof nonces === 'string') problems.push(`${key.slice(2)}: ${nonces}`);
-        else state.loadNonces(key.slice(2), nonces);
-      } else {
-        problems.push(`unexpected key ${key}`);
-      }
-    }
+    const { state, problems } = opened.loaded;
     if (problems.length > 0) opts.logger.warn({ dir, problems }, 'edge state entries ignored (damaged or unknown)');
-    return new EdgeStore(db, state, opts.logger, opts.flushIntervalMs ?? 1000);
+    return new EdgeStore(opened.db, state, opts.logger, opts.flushIntervalMs ?? 1000);
   }
 
   /** Writes everything changed so far; rejects when the write failed (the changes stay pending). */

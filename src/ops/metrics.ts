@@ -61,6 +61,9 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   counter(reg, 'lora_edge_batches_published_total', 'Batches published to the hub.', [], (c, s) => c.inc(s.forwarder.batchesPublished), snap);
   counter(reg, 'lora_edge_batches_acked_total', 'Batches acknowledged by the broker.', [], (c, s) => c.inc(s.forwarder.batchesAcked), snap);
   counter(reg, 'lora_edge_records_delivered_total', 'Records delivered (acknowledged) to the hub.', [], (c, s) => c.inc(s.forwarder.recordsAcked), snap);
+  gauge(reg, 'lora_edge_store_recovered', '1 for each store found damaged at start, per store and action (repaired, moved-aside).', ['store', 'action'], (g, s) => {
+    for (const r of s.storeRecoveries) g.set({ store: r.store, action: r.action }, 1);
+  }, snap);
   counter(reg, 'lora_edge_forwarder_seq_gaps_total', 'Seq gaps found by the forwarder that no delivery or counted drop explains (should stay 0).', [], (c, s) =>
     c.inc(s.forwarder.gapsDetected), snap);
   counter(reg, 'lora_edge_forwarder_stuck_batches_total', 'Batches unacknowledged too long while connected, then sent again.', [], (c, s) =>

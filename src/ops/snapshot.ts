@@ -3,6 +3,7 @@
 import type { OutboxStats } from '../outbox/outbox.js';
 import type { HubCounters } from '../mqtt/hub-client.js';
 import type { ForwarderCounters } from '../mqtt/batch-forwarder.js';
+import type { StoreRecovery } from '../store-recovery.js';
 import type { PipelineCounters } from '../app/uplink-pipeline.js';
 
 export interface SourceSnapshot {
@@ -39,6 +40,8 @@ export interface DaemonSnapshot {
   devices: DeviceLayerSnapshot | null;
   /** Records the outbox could not store that could not be sent live either. */
   unstoredDropped: number;
+  /** Damaged stores repaired or moved aside when the daemon started. */
+  storeRecoveries: StoreRecovery[];
   downlinks: {
     /** Transmissions handed to the radio, by the status it reported (or the scheduler's refusal). */
     byStatus: Record<string, number>;
@@ -77,6 +80,13 @@ export function healthOf(s: DaemonSnapshot): HealthStatus {
   }
   if (s.outbox.writeErrors > 0 && s.outbox.dropped.write_error + s.unstoredDropped > 0) {
     reasons.push(`outbox writes failed: ${s.outbox.dropped.write_error + s.unstoredDropped} records lost`);
+  }
+  for (const r of s.storeRecoveries) {
+    reasons.push(
+      r.action === 'repaired'
+        ? `the ${r.store} store was damaged and repaired at start (${r.reason})`
+        : `the ${r.store} store was damaged and moved aside to ${r.movedTo} at start (${r.reason}); a fresh one is in use`,
+    );
   }
   if (s.forwarder.gapsDetected > 0) reasons.push(`forwarder found ${s.forwarder.gapsDetected} seq gaps (records missing without a counted drop); see the error log`);
   if (s.outbox.dropped.overflow > 0) reasons.push(`outbox reached its bound: ${s.outbox.dropped.overflow} oldest records dropped`);

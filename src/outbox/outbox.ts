@@ -11,7 +11,8 @@ import { Episode } from './episode.js';
 import { SerialQueue } from './serial-queue.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
-import { OutboxArgumentError, OutboxClosedError, describeCause } from './errors.js';
+import { OutboxArgumentError, OutboxClosedError, OutboxLockedError, describeCause } from './errors.js';
+import { openRecovering, type StoreRecovery } from '../store-recovery.js';
 import {
   capturedAtOf,
   decodeEntry,
@@ -48,6 +49,8 @@ export interface OutboxOptions {
   compactAfterDeletes?: number;
   /** Newest flushed records kept in memory so live traffic is not read back from disk. Default 4 MiB. */
   recentCacheBytes?: number;
+  /** The daemon: repair a damaged store, or move it aside and start a fresh one, instead of failing. */
+  recoverDamaged?: boolean;
   /** Tests and benchmarks: wrap the batch writer to observe or fail writes. */
   wrapBatchWrite?: (write: BatchWriter) => BatchWriter;
 }
@@ -188,7 +191,26 @@ export class Outbox {
   static async open(options: OutboxOptions): Promise<Outbox> {
     const opts = resolveOptions(options);
     const log = options.logger ?? silentLogger();
-    const db = await openStore(opts.dir, { create: true });
+    if (!options.recoverDamaged) {
+      const opened = await Outbox.openState(opts.dir, log);
+      return new Outbox(opened.db, opts, options, log, opened.meta, opened.head, opened.tail, null);
+    }
+    const { value, recovery } = await openRecovering({
+      dir: opts.dir,
+      store: 'outbox',
+      open: () => Outbox.openState(opts.dir, log),
+      isLocked: (err) => err instanceof OutboxLockedError,
+      logger: log,
+    });
+    return new Outbox(value.db, opts, options, log, value.meta, value.head, value.tail, recovery);
+  }
+
+  /** Opens the store and reads its edges and meta: what must work for the store to be usable. */
+  private static async openState(
+    dir: string,
+    log: Logger,
+  ): Promise<{ db: OutboxDb; meta: OutboxMeta; head: StoredEntry | null; tail: StoredEntry | null }> {
+    const db = await openStore(dir, { create: true });
     try {
       const stored = await readMeta(db);
       const head = await readEdge(db, false);
@@ -199,12 +221,12 @@ export class Outbox {
       } else {
         // Only a store written without meta (or damaged) gets here; one streaming pass repairs it.
         if (stored !== null || head !== null) {
-          log.warn({ dir: opts.dir }, 'outbox meta missing or inconsistent: recounting the store');
+          log.warn({ dir }, 'outbox meta missing or inconsistent: recounting the store');
         }
         meta = await scanMeta(db, stored?.nextSeq ?? 1);
         await db.put(META_KEY, encodeMeta(meta));
       }
-      return new Outbox(db, opts, options, log, meta, head, tail);
+      return { db, meta, head, tail };
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;
@@ -219,6 +241,7 @@ export class Outbox {
     meta: OutboxMeta,
     head: StoredEntry | null,
     tail: StoredEntry | null,
+    readonly recovery: StoreRecovery | null,
   ) {
     this.db = db;
     this.opts = opts;

@@ -2,6 +2,10 @@
 // export. Both open the store without creating it and never modify it.
 import fs from 'node:fs';
 import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { Level } from 'level';
+import { OutboxNotFoundError, OutboxOpenError } from './errors.js';
 import { capturedAtOf, decodeEntry, iterateEntries, openStore, readEdge, readMeta, scanMeta } from './store.js';
 import type { OutboxDb } from './store.js';
 
@@ -35,6 +39,29 @@ async function withStore<T>(dir: string, use: (db: OutboxDb) => Promise<T>): Pro
   }
 }
 
+/**
+ * Opens the store read-only as it is; a damaged one (power cut, failing SD card, or one the daemon
+ * moved aside) is copied to a temporary directory, repaired there by LevelDB and read from the copy.
+ */
+async function withStoreOrSalvage<T extends object>(dir: string, use: (db: OutboxDb) => Promise<T>): Promise<T & { salvaged?: boolean }> {
+  try {
+    return await withStore(dir, use);
+  } catch (err) {
+    if (!(err instanceof OutboxOpenError) && !(err instanceof OutboxNotFoundError && fs.existsSync(dir) && fs.statSync(dir).isDirectory())) {
+      throw err;
+    }
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'lora-edge-salvage-'));
+    try {
+      fs.cpSync(dir, copy, { recursive: true });
+      fs.rmSync(path.join(copy, 'LOCK'), { force: true });
+      await (Level as unknown as { repair(dir: string): Promise<void> }).repair(copy);
+      return { ...(await withStore(copy, use)), salvaged: true };
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  }
+}
+
 export async function outboxStatsReport(dir: string, now: number = Date.now()): Promise<OutboxStatsReport> {
   return withStore(dir, async (db) => {
     const stored = await readMeta(db);
@@ -62,6 +89,8 @@ export async function outboxStatsReport(dir: string, now: number = Date.now()): 
 }
 
 export interface ExportResult {
+  /** The store could not be opened as it is: a repaired copy was read (the original is untouched). */
+  salvaged?: boolean;
   records: number;
   bytes: number;
   /** Undecodable values left out of the export. */
@@ -80,7 +109,7 @@ export async function exportOutbox(
   outFile: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ExportResult> {
-  return withStore(dir, async (db) => {
+  return withStoreOrSalvage(dir, async (db) => {
     const meta = (await readMeta(db)) ?? (await scanMeta(db));
     const total = meta.count;
     const partial = `${outFile}.partial`;

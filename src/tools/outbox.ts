@@ -1,4 +1,5 @@
 // `lora-edge outbox stats|export`: inspect the outbox while the daemon is stopped.
+import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { outboxStatsReport, exportOutbox, createProgressBar, OutboxError } from '../outbox/index.js';
 import { outboxDir } from '../app/storage-layout.js';
@@ -14,8 +15,9 @@ export async function outboxCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   if (sub !== 'stats' && sub !== 'export') throw new UsageError('use "outbox stats" or "outbox export --out FILE"');
-  // --dir is the storage directory (storage.dir), as in the configuration.
-  const dir = outboxDir(values.dir ?? loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH).config.storage.dir);
+  // --dir is the storage directory (storage.dir), as in the configuration, or an outbox store itself
+  // (such as an `outbox.damaged-<time>` directory the daemon moved aside).
+  const dir = values.dir !== undefined ? storeDirOf(values.dir) : outboxDir(loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH).config.storage.dir);
   try {
     if (sub === 'stats') {
       const r = await outboxStatsReport(dir);
@@ -39,7 +41,8 @@ export async function outboxCommand(args: string[]): Promise<number> {
     const result = await exportOutbox(dir, out, (done, total) => bar.update(done, total));
     bar.finish();
     process.stdout.write(`exported ${result.records} records (${formatBytes(result.bytes)}) to ${out}` +
-      (result.skippedCorrupt ? `; ${result.skippedCorrupt} corrupt records left out` : '') + '\n');
+      (result.skippedCorrupt ? `; ${result.skippedCorrupt} corrupt records left out` : '') +
+      (result.salvaged ? ' (the store was damaged: read from a repaired copy, the original is untouched)' : '') + '\n');
     return 0;
   } catch (err) {
     if (err instanceof OutboxError) {
@@ -48,4 +51,10 @@ export async function outboxCommand(args: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/** A storage directory holds `outbox/`; anything else given to --dir is taken as the store itself. */
+function storeDirOf(dir: string): string {
+  const nested = outboxDir(dir);
+  return existsSync(nested) ? nested : dir;
 }

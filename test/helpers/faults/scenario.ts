@@ -137,10 +137,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   }
   let lost = 0;
   let unflushedAtKill = 0;
+  const lostDetail: string[] = [];
   for (const f of acked) {
     if (delivered.has(f.id)) continue;
     if (killTimes.some((k) => f.ackedAt! <= k && k - f.ackedAt! <= UNFLUSHED_WINDOW_MS)) unflushedAtKill += 1;
-    else lost += 1;
+    else {
+      lost += 1;
+      const nearestKill = killTimes.map((k) => k - f.ackedAt!).sort((a, b) => Math.abs(a) - Math.abs(b))[0];
+      if (lostDetail.length < 10) lostDetail.push(`frame ${f.id} acked at +${f.ackedAt! - traffic.frames[0].sentAt} ms${nearestKill !== undefined ? `, ${nearestKill} ms before the nearest daemon kill` : ''}`);
+    }
   }
   const lastSeq = (finalStatus?.outbox.nextSeq ?? 1) - 1;
   const missingSeqs: number[] = [];
@@ -153,7 +158,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     // no log file: the daemon never started
   }
   if (!converged) problems.push('the outbox did not drain to the hub in time');
-  if (lost > 0) problems.push(`${lost} acknowledged frames never reached the hub`);
+  if (lost > 0) problems.push(`${lost} acknowledged frames never reached the hub: ${lostDetail.join('; ')}`);
   if (missingSeqs.length > countedDrops) problems.push(`${missingSeqs.length} seqs missing at the hub, ${countedDrops} counted drops`);
   if (hub.outOfOrder > 0) problems.push(`${hub.outOfOrder} seqs first arrived out of order`);
   if (gapLogLines > 0) problems.push(`the daemon logged ${gapLogLines} seq gap errors`);
