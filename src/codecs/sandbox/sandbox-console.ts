@@ -33,8 +33,10 @@ const CONSOLE_TEMPLATE = String.raw`(function () {
     return apply(stringSlice, apply(objectToString, value, []), [8, -1]);
   }
 
+  // Single quotes, as Node's inspect prints strings inside objects.
   function quote(text) {
-    return JSON_stringify(text);
+    var inner = JSON_stringify(text);
+    return "'" + apply(stringSlice, inner, [1, -1]).split('\\"').join('"').split("'").join("\\'") + "'";
   }
 
   // Never throws: getters, proxies and exotic objects inside a logged value must not turn a log

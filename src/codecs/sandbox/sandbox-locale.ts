@@ -18,7 +18,6 @@ export const LOCALE_SOURCE = String.raw`(function () {
   var local = [DateProto.getFullYear, DateProto.getMonth, DateProto.getDate, DateProto.getHours, DateProto.getMinutes, DateProto.getSeconds];
   var utc = [DateProto.getUTCFullYear, DateProto.getUTCMonth, DateProto.getUTCDate, DateProto.getUTCHours, DateProto.getUTCMinutes, DateProto.getUTCSeconds];
   var numberValueOf = NumberProto.valueOf;
-  var toFixed = NumberProto.toFixed;
   var toExponential = NumberProto.toExponential;
   var stringSlice = String.prototype.slice;
   var stringIndexOf = String.prototype.indexOf;
@@ -107,18 +106,39 @@ export const LOCALE_SOURCE = String.raw`(function () {
     return out;
   }
 
-  // Plain decimal text of a non-negative finite number with at most maxDigits fraction digits,
-  // rounded half away from zero on the exact binary value (what toFixed and ICU both do).
-  function fixed(abs, maxDigits) {
-    if (abs < 1e21) return apply(toFixed, abs, [maxDigits]);
-    // toFixed switches to exponent form here; ICU prints the shortest digits padded with zeros.
+  // [integer digits, fraction digits] of a non-negative finite number rounded to at most maxDigits
+  // fraction digits. Like ICU, this rounds the shortest decimal form of the number (what String()
+  // prints), half away from zero: 1.0005 gives 1.001, where toFixed, working on the binary value
+  // 1.000499..., gives 1.000.
+  function roundedParts(abs, maxDigits) {
     var exp = apply(toExponential, abs, []);
     var e = apply(stringIndexOf, exp, ['e']);
     var mantissa = apply(stringSlice, exp, [0, e]);
-    var power = +apply(stringSlice, exp, [e + 1]);
     var digits = mantissa[0] + apply(stringSlice, mantissa, [2]);
-    while (digits.length < power + 1) digits += '0';
-    return digits;
+    var point = +apply(stringSlice, exp, [e + 1]) + 1;
+    while (point < 0) { digits = '0' + digits; point++; }
+    while (digits.length < point) digits += '0';
+    var intText = apply(stringSlice, digits, [0, point]);
+    var fraction = apply(stringSlice, digits, [point]);
+    if (fraction.length > maxDigits) {
+      var up = fraction[maxDigits] >= '5';
+      fraction = apply(stringSlice, fraction, [0, maxDigits]);
+      if (up) {
+        var all = intText + fraction;
+        var out = '';
+        var carry = 1;
+        for (var i = all.length - 1; i >= 0; i--) {
+          var d = +all[i] + carry;
+          carry = d === 10 ? 1 : 0;
+          out = (d === 10 ? '0' : StringCtor(d)) + out;
+        }
+        if (carry === 1) out = '1' + out;
+        var intLength = out.length - fraction.length;
+        intText = apply(stringSlice, out, [0, intLength]);
+        fraction = apply(stringSlice, out, [intLength]);
+      }
+    }
+    return [intText === '' ? '0' : intText, fraction];
   }
 
   install(NumberProto, 'toLocaleString', function toLocaleString(locales, options) {
@@ -132,10 +152,9 @@ export const LOCALE_SOURCE = String.raw`(function () {
     var abs = negative ? -x : x;
     var sign = negative ? '-' : '';
     if (abs === Infinity) return sign + '\u221e';
-    var text = fixed(abs, maxDigits);
-    var dot = apply(stringIndexOf, text, ['.']);
-    var intText = dot < 0 ? text : apply(stringSlice, text, [0, dot]);
-    var fraction = dot < 0 ? '' : apply(stringSlice, text, [dot + 1]);
+    var parts = roundedParts(abs, maxDigits);
+    var intText = parts[0];
+    var fraction = parts[1];
     var keep = fraction.length;
     while (keep > minDigits && fraction[keep - 1] === '0') keep--;
     fraction = apply(stringSlice, fraction, [0, keep]);
