@@ -7,6 +7,8 @@
 import type { CodecOutcome, UplinkInput } from '../codecs/contract.js';
 import type { ConsoleLine } from '../codecs/sandbox/sandbox-console.js';
 import type { UserCodec } from '../codecs/sandbox/user-codec.js';
+import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { isCodecPath } from '../codecs/codec-ref.js';
 import { UsageError } from './usage.js';
 
@@ -41,12 +43,24 @@ async function openBuiltin(id: string): Promise<ToolCodec> {
   };
 }
 
+/**
+ * The sandbox modules, imported in one go: Node 20 reads ES modules through its thread pool, so
+ * each sequential import costs a round of file reads.
+ */
+async function sandboxModules() {
+  const [userCodec, errors, inline] = await Promise.all([
+    import('../codecs/sandbox/user-codec.js'),
+    import('../codecs/sandbox/errors.js'),
+    import('../codecs/sandbox/inline-engine.js'),
+  ]);
+  return { loadUserCodec: userCodec.loadUserCodec, CodecLoadError: errors.CodecLoadError, InlineEngine: inline.InlineEngine };
+}
+
 /** Throws CodecLoadError when the file does not load (reason `not-found` for a missing file). */
 async function openFile(file: string, options: ToolCodecOptions): Promise<ToolCodec> {
-  const { loadUserCodec } = await import('../codecs/sandbox/user-codec.js');
-  const { CodecLoadError } = await import('../codecs/sandbox/errors.js');
+  const { loadUserCodec, CodecLoadError, InlineEngine } = await sandboxModules();
   let lines: ConsoleLine[] = [];
-  const common = { quarantineAfter: 0, onConsole: (line: ConsoleLine) => lines.push(line) };
+  const common = { quarantineAfter: 0, readFileSync: true, onConsole: (line: ConsoleLine) => lines.push(line) };
   let worker: UserCodec | undefined;
   const openWorker = async (): Promise<UserCodec> => (worker ??= await loadUserCodec(file, common));
   if (options.worker) {
@@ -61,12 +75,11 @@ async function openFile(file: string, options: ToolCodecOptions): Promise<ToolCo
     };
   }
 
-  const { InlineEngine } = await import('../codecs/sandbox/inline-engine.js');
   // V8 compiles QuickJS's WebAssembly with its baseline compiler first and then recompiles the hot
   // functions optimised, on other threads; for a few calls that second compile is most of the CPU
   // time (measured: 0.29 s CPU per decode with it, 0.15 s without). Process-wide, and only ever set
   // by these one-shot tools, never by the daemon.
-  (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  setFlagsFromString('--liftoff-only');
   const engine = new InlineEngine();
   let inline: UserCodec | undefined;
   try {
@@ -103,11 +116,10 @@ async function openFile(file: string, options: ToolCodecOptions): Promise<ToolCo
  */
 export async function openToolCodec(codec: string, options: ToolCodecOptions = {}): Promise<ToolCodec> {
   if (!isCodecPath(codec)) return openBuiltin(codec);
-  const { resolve } = await import('node:path');
-  const { CodecLoadError } = await import('../codecs/sandbox/errors.js');
   try {
     return await openFile(resolve(codec), options);
   } catch (err) {
+    const { CodecLoadError } = await sandboxModules();
     if (err instanceof CodecLoadError && err.reason === 'not-found') throw new UsageError(err.message);
     throw err;
   }

@@ -2,6 +2,7 @@
 // with failure counting, quarantine and the codec's console lines. Calls are synchronous and never
 // throw.
 
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { CodecOutcome, UplinkInput } from '../contract.js';
@@ -60,6 +61,11 @@ export interface UserCodecOptions {
   onConsole?: (line: ConsoleLine) => void;
   /** The engine to run in; default the daemon's shared worker engine. */
   engine?: CodecEngine;
+  /**
+   * Read the codec file synchronously (loadUserCodec). For one-shot tools: the first asynchronous
+   * file access starts libuv's thread pool, a measurable part of a tool's start-up.
+   */
+  readFileSync?: boolean;
 }
 
 export interface UserCodec {
@@ -326,9 +332,10 @@ export async function loadUserCodecFromSource(source: string, name: string, opts
 export async function loadUserCodec(file: string, opts: UserCodecOptions = {}): Promise<UserCodec> {
   resolveOptions(opts);
   const name = basename(file);
+  const sync = opts.readFileSync === true;
   let size: number;
   try {
-    const info = await stat(file);
+    const info = sync ? statSync(file) : await stat(file);
     if (!info.isFile()) throw new CodecLoadError('unreadable', `codec path is not a file: ${file}`);
     size = info.size;
   } catch (err) {
@@ -342,7 +349,7 @@ export async function loadUserCodec(file: string, opts: UserCodecOptions = {}): 
   }
   let source: string;
   try {
-    source = await readFile(file, 'utf8');
+    source = sync ? readFileSync(file, 'utf8') : await readFile(file, 'utf8');
   } catch (err) {
     throw new CodecLoadError('unreadable', `codec file cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
