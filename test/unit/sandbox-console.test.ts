@@ -76,7 +76,7 @@ daemon('without onConsole: debug lines with the codec id, rate-limited, with the
     const consoleLines = logged.filter((l) => l.message === 'codec console');
     // The burst (20) passes, the rest is held back.
     assert.is(consoleLines.length, 20);
-    assert.equal(consoleLines[0].fields, { codec: 'console-logging', level: 'log', line: 'line 0' });
+    assert.equal(consoleLines[0].fields, { codec: 'console-logging', console: 'log', line: 'line 0' });
   } finally {
     codec.dispose();
   }

@@ -255,7 +255,8 @@ class SandboxedUserCodec implements UserCodec {
       }
       const held = this.consoleRate.admit();
       if (held === undefined) continue;
-      logger.debug({ codec: this.id, level: line.level, line: line.text, ...(held > 0 ? { suppressed: held } : {}) }, 'codec console');
+      // `console`, not `level`: pino's own level field must not be overwritten.
+      logger.debug({ codec: this.id, console: line.level, line: line.text, ...(held > 0 ? { suppressed: held } : {}) }, 'codec console');
     }
   }
 
