@@ -4,7 +4,8 @@
 // The command line only: parses argv, hands over to the daemon or a tool, maps errors to exit codes
 // (0 ok, 1 failure, 2 bad usage or bad configuration).
 import { UsageError } from './tools/usage.js';
-import { ConfigError } from './config/load.js';
+// ConfigError (config/load.ts) is recognised by name: importing it would load the configuration
+// schema (zod, yaml) for every command, a third of a one-shot tool's start-up time.
 
 const HELP = `lora-edge: LoRaWAN edge gateway daemon
 
@@ -72,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`lora-edge ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof Error && err.name === 'ConfigError') {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }

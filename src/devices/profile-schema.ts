@@ -37,6 +37,12 @@ export const profileSchema = z.strictObject({
   class: oneOf(DEVICE_CLASSES),
   region: oneOf(REGIONS),
   description: requiredText(),
+  /**
+   * Payloads with the output the codec must give (`description`, `input: {fPort, bytes}`,
+   * `output: {data, warnings, errors}`, as in a device-repository codec YAML). The daemon does not
+   * use them; `lora-edge profiles check` runs them (src/tools/codec-examples.ts checks their shape).
+   */
+  examples: z.array(z.unknown(), { error: 'must be a list of examples' }).optional(),
 });
 
 export type ProfileFields = z.output<typeof profileSchema>;

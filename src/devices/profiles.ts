@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
+import { isCodecPath } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
 import { packagePath } from '../paths.js';
 import { profileSchema, type ProfileFields } from './profile-schema.js';
@@ -40,10 +41,7 @@ export function shippedProfilesDir(): string {
   return packagePath('device-profiles');
 }
 
-/** A codec string names a file when it looks like a path; otherwise it is a built-in codec id. */
-export function isCodecPath(codec: string): boolean {
-  return /[/\\]/.test(codec) || /\.[cm]?js$/i.test(codec);
-}
+export { isCodecPath };
 
 export function builtinCodecIds(): string[] {
   return builtinCodecs.map((c) => c.id).sort();

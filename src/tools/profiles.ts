@@ -1,7 +1,10 @@
 // `lora-edge profiles check [DIR]` and `lora-edge profiles list [--dir DIR]`: validate device
-// profiles (shipped plus a local directory) and the codecs they name, or show them as a table.
+// profiles (shipped plus a local directory), the codecs they name and the examples they list, or
+// show them as a table.
 import { loadUserCodec } from '../codecs/sandbox/index.js';
 import { formatProfileProblem, loadProfiles, type DeviceProfile } from '../devices/profiles.js';
+import { parseExamples, runExamples } from './codec-examples.js';
+import { openToolCodec } from './tool-codec.js';
 import { UsageError, parseCommandArgs } from './usage.js';
 
 const USAGE = 'lora-edge profiles check [DIR] | lora-edge profiles list [--dir DIR]';
@@ -35,6 +38,32 @@ async function checkCodecFiles(profiles: Iterable<DeviceProfile>): Promise<Array
   return problems;
 }
 
+/** Runs the examples of each usable profile that lists some; one problem line per failing example. */
+async function checkExamples(profiles: readonly DeviceProfile[]): Promise<{ problems: string[]; passed: number }> {
+  const problems: string[] = [];
+  let passed = 0;
+  for (const p of profiles) {
+    if (p.examples === undefined || p.examples.length === 0) continue;
+    const parsed = parseExamples(p.examples, 'examples');
+    problems.push(...parsed.problems.map((line) => `${p.file}: ${line}`));
+    if (parsed.examples.length === 0) continue;
+    const codec = await openToolCodec(p.codecRef.kind === 'file' ? p.codecRef.path : p.codecRef.id);
+    try {
+      for (const run of await runExamples(codec, parsed.examples)) {
+        if (run.differences.length === 0) {
+          passed += 1;
+          continue;
+        }
+        const title = run.example.description ? ` "${run.example.description}"` : '';
+        problems.push(`${p.file}: example ${run.number}${title} fails: ${run.differences.join('; ')}`);
+      }
+    } finally {
+      codec.close();
+    }
+  }
+  return { problems, passed };
+}
+
 async function checkProfiles(args: string[]): Promise<number> {
   const { positionals } = parseCommandArgs(args, {}, true);
   if (positionals.length > 1) throw new UsageError(`give at most one directory: ${USAGE}`);
@@ -45,12 +74,15 @@ async function checkProfiles(args: string[]): Promise<number> {
   problems.push(...codecProblems.map((c) => c.line));
   const failing = new Set(codecProblems.map((c) => c.profile));
   const usable = [...set.profiles.values()].filter((p) => !failing.has(p));
+  const examples = await checkExamples(usable);
+  problems.push(...examples.problems);
   const local = usable.filter((p) => p.origin === 'local').length;
   const out = process.stdout;
   for (const line of problems) out.write(`${line}\n`);
   const summary = `${usable.length} profiles usable (${usable.length - local} shipped, ${local} from ${dir ?? 'no local directory'})`;
   if (problems.length === 0) {
-    out.write(`ok: ${summary}, every codec loads\n`);
+    const passedText = examples.passed > 0 ? `, ${examples.passed} example${examples.passed === 1 ? '' : 's'} pass` : '';
+    out.write(`ok: ${summary}, every codec loads${passedText}\n`);
     return 0;
   }
   out.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}; ${summary}\n`);

@@ -172,12 +172,13 @@ run('success keeps data; errors null the data; always three keys', () => {
   assert.equal(runBuiltinDecode(ws558, input([0x05, 0x81], 85)), {
     data: null,
     warnings: [],
-    errors: ['payload too short for fPort 85: need 3 bytes, got 2 (channel 05 81 at offset 0)'],
+    errors: ['frame ends inside channel 05 81 at offset 0 (needs 3 bytes, 2 left); it was not decoded'],
   });
-  // A codec that returned partial data together with an error: data is dropped.
+  // A codec that returned partial data together with an error (a sensor entry running past its
+  // block): data is dropped.
   const nas = findBuiltinCodec('nasys-ul20xx')!;
-  const out = runBuiltinDecode(nas, input([0x01, 0x00, 0x00, 0x00, 0x60, 0, 0, 0, 0, 0, 0, 2, 0x21, 0], 23));
-  assert.equal(out, { data: null, warnings: [], errors: ['unsupported_sensor_source'] });
+  const out = runBuiltinDecode(nas, input([0x01, 0x00, 0x00, 0x00, 0x60, 0, 0, 0, 0, 0, 0, 1, 0x02, 0, 0], 23));
+  assert.equal(out, { data: null, warnings: [], errors: ['error_decoding_sensor_source: an entry runs past the declared block length'] });
 });
 
 run('misbehaving codecs are contained', () => {

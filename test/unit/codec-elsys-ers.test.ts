@@ -70,8 +70,11 @@ test('repeated external temperature 2 becomes a list; grid-EYE is 64 pixels abov
 });
 
 test('unknown type, truncated value and wrong fPort are errors', () => {
-  assert.equal(decode([0x02, 40, 0x3d, 0, 0, 0, 0]), { warnings: [], errors: ['unknown Elsys type 0x3d at offset 2'] });
-  assert.equal(decode([0x06, 0x01]).errors, ['payload too short for fPort 5: need 3 bytes, got 2 (Elsys type 0x06 at offset 0)']);
+  assert.equal(decode([0x3d, 0, 0, 0, 0]), {
+    warnings: [],
+    errors: ['unknown Elsys type 0x3d at offset 0: its length is unknown, so the last 5 bytes were not decoded'],
+  });
+  assert.equal(decode([0x06, 0x01]).errors, ['frame ends inside Elsys type 0x06 at offset 0 (needs 3 bytes, 2 left); it was not decoded']);
   assert.equal(decode([0x02, 40], 6).errors, ['unknown fPort 6 for elsys-ers (expected 1, 5)']);
   assert.equal(decode([]), { data: {}, warnings: [], errors: [] });
 });

@@ -68,9 +68,11 @@ am307('vendor README example', () => {
   });
 });
 
-am307('unknown channel, truncated value and wrong fPort are errors', () => {
-  assert.equal(d307([0x01, 0x75, 50, 0x20, 0xce, 1]).errors, ['unknown channel 20 ce at offset 3 on fPort 85']);
-  assert.equal(d307([0x07, 0x7d, 1]).errors, ['payload too short for fPort 85: need 4 bytes, got 3 (channel 07 7d at offset 0)']);
+am307('a frame of nothing but an unknown or truncated channel, and a wrong fPort, are errors', () => {
+  assert.equal(d307([0x20, 0xce, 1]).errors, [
+    'unknown channel 20 ce at offset 0 on fPort 85: its length is unknown, so the last 3 bytes were not decoded',
+  ]);
+  assert.equal(d307([0x07, 0x7d, 1]).errors, ['frame ends inside channel 07 7d at offset 0 (needs 4 bytes, 3 left); it was not decoded']);
   assert.equal(d307([0x01, 0x75, 50], 2).errors, ['unknown fPort 2 for milesight-am307 (expected 85)']);
 });
 
@@ -87,8 +89,12 @@ am319('a repeated channel overwrites the earlier value, as in the reference deco
   assert.equal(d319([0x07, 0x7d, ...le16(400), 0x07, 0x7d, ...le16(410)]).data, { co2: 410 });
 });
 
-am319('unknown channel is an error', () => {
-  assert.equal(d319([0x0f, 0x7d, 1, 0]), { warnings: [], errors: ['unknown channel 0f 7d at offset 0 on fPort 85'] });
+am319('an unknown channel of a known type is skipped with a warning', () => {
+  assert.equal(d319([0x0f, 0x7d, 1, 0]), {
+    data: {},
+    warnings: ['skipped unknown channel 0f 7d at offset 0 (2-byte value, newer firmware?)'],
+    errors: [],
+  });
 });
 
 am319.run();

@@ -75,11 +75,22 @@ test('empty payload decodes to an empty object', () => {
   assert.equal(decode([]), { data: {}, warnings: [], errors: [] });
 });
 
-test('unknown channel, truncated value, lone channel byte and wrong fPort are errors', () => {
-  assert.equal(decode([0x05, 0x81, 50, 0x09, 0x99, 1]), { warnings: [], errors: ['unknown channel 09 99 at offset 3 on fPort 85'] });
-  assert.equal(decode([0x04, 0x80, 1, 2, 3]).errors, ['payload too short for fPort 85: need 6 bytes, got 5 (channel 04 80 at offset 0)']);
-  assert.equal(decode([0x05, 0x81, 50, 0x03]).errors, ['payload too short for fPort 85: need 5 bytes, got 4 (channel header at offset 3)']);
-  assert.equal(decode([0xff, 0x16, 1, 2]).errors, ['payload too short for fPort 85: need 10 bytes, got 4 (channel ff 16 at offset 0)']);
+test('after a decoded channel, an unknown channel or a lone header byte stops decoding with a warning', () => {
+  assert.equal(decode([0x05, 0x81, 50, 0x09, 0x99, 1]), {
+    data: { power_factor: 50 },
+    warnings: ['unknown channel 09 99 at offset 3 on fPort 85: its length is unknown, so the last 3 bytes were not decoded'],
+    errors: [],
+  });
+  assert.equal(decode([0x05, 0x81, 50, 0x03]), {
+    data: { power_factor: 50 },
+    warnings: ['frame ends inside a channel header at offset 3 (needs 2 bytes, 1 left); it was not decoded'],
+    errors: [],
+  });
+});
+
+test('a frame that decodes nothing (truncated first channel) and a wrong fPort are errors', () => {
+  assert.equal(decode([0x04, 0x80, 1, 2, 3]).errors, ['frame ends inside channel 04 80 at offset 0 (needs 6 bytes, 5 left); it was not decoded']);
+  assert.equal(decode([0xff, 0x16, 1, 2]).errors, ['frame ends inside channel ff 16 at offset 0 (needs 10 bytes, 4 left); it was not decoded']);
   assert.equal(decode([0x05, 0x81, 50], 1).errors, ['unknown fPort 1 for milesight-ws558 (expected 85)']);
 });
 

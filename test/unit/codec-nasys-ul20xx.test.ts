@@ -205,9 +205,10 @@ status('sensor sources: lux decimals by magnitude, 0xFFFF unavailable, bit 15 ig
   assert.equal(sensors(head01([2, 0x08, 0xff])), { tilt_sensor__deg: null });
 });
 
-status('unknown sensor source type: error, rest of the block skipped, dimming sources still decoded', () => {
+status('unknown sensor source type: warning, rest of the block skipped, dimming sources still decoded', () => {
   const r = decode(23, head01([4, 0x01, 9, 0x21, 0x00], [0xfe, 0x51, 25, 0x00]));
-  assert.equal(r.errors, ['unsupported_sensor_source']);
+  assert.equal(r.errors, []);
+  assert.equal(r.warnings, ['unsupported_sensor_source 0x21: the rest of the sensor source block was skipped']);
   const data = r.data as Record<string, unknown>;
   assert.equal(data.sensor_source, { ldr_input: 9 });
   assert.equal(data.dimming_source, [source('dali_broadcast', 'calendar_dusk_step_1', 25)]);

@@ -168,12 +168,13 @@ loading('a syntax error names the file and line', async () => {
   assert.match(err.message, /^syntax error in syntax-error\.js line 4: /);
 });
 
-loading('a file without decodeUplink or Decode is refused', async () => {
+loading('a file without decodeUplink, Decode or Decoder is refused', async () => {
   const err = await loadError(loadUserCodec(codecFixture('no-entry-point.js')));
   assert.is(err.reason, 'no-entry-point');
   assert.is(
     err.message,
-    'no-entry-point.js defines neither decodeUplink(input) (TS013) nor Decode(fPort, bytes, variables) (ChirpStack v3)',
+    'no-entry-point.js defines none of decodeUplink(input) (TS013), Decode(fPort, bytes, variables) (ChirpStack v3) ' +
+      'or Decoder(bytes, port) (TTN v2)',
   );
 });
 

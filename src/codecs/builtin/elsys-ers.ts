@@ -1,7 +1,7 @@
 // ELSYS ERS family (ERS, ERS CO2, ERS Lite, ERS Sound, ERS VOC, ERS Eye): the generic Elsys
 // sensor payload, a sequence of `type, value` with big-endian values.
 import { defineCodec, type DecodeContext } from './define-codec.js';
-import { PayloadError, hexByte, i16be, i32be, i8, tooShort, u16be, u24be, u32be } from './fields.js';
+import { hexByte, i16be, i32be, i8, stopWalk, u16be, u24be, u32be } from './fields.js';
 
 type ValueWriter = (b: number[], i: number, out: Record<string, unknown>) => void;
 
@@ -61,16 +61,27 @@ def(0x1a, 1, (b, i, o) => { o.digital2 = b[i]; });
 def(0x1b, 4, (b, i, o) => { o.analogUv = i32be(b, i); });
 def(0x1c, 2, (b, i, o) => { o.tvoc = u16be(b, i); });
 
+// Elsys gives no length per record, so at a type this codec does not know (newer firmware, another
+// ERS model) the rest of the frame cannot be split: decoding stops there with a warning and the
+// readings before it are kept (stopWalk in fields.ts), as for a record the frame cuts short.
 function decode(b: number[], ctx: DecodeContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const len = b.length;
   let i = 0;
+  let decoded = 0;
   while (i < len) {
     const spec = TYPES[b[i]];
-    if (spec === undefined) throw new PayloadError(`unknown Elsys type ${hexByte(b[i])} at offset ${i}`);
+    if (spec === undefined) {
+      stopWalk(ctx, decoded, `unknown Elsys type ${hexByte(b[i])} at offset ${i}: its length is unknown, so the last ${len - i} bytes were not decoded`);
+      return out;
+    }
     const end = i + 1 + spec.size;
-    if (end > len) throw tooShort(ctx.fPort, end, len, `Elsys type ${hexByte(b[i])} at offset ${i}`);
+    if (end > len) {
+      stopWalk(ctx, decoded, `frame ends inside Elsys type ${hexByte(b[i])} at offset ${i} (needs ${1 + spec.size} bytes, ${len - i} left); it was not decoded`);
+      return out;
+    }
     spec.write(b, i + 1, out);
+    decoded += 1;
     i = end;
   }
   return out;

@@ -105,6 +105,17 @@ export class ByteReader {
   }
 }
 
+/**
+ * Where a record-by-record walker (Milesight channels, Elsys types) has to stop early: at a record
+ * whose length it cannot know, or one the frame cuts short. Newer firmware adds records, and a
+ * sensor must not go dark at the hub for it, so what was decoded before the stop is kept and the
+ * stop becomes a warning. Only when nothing at all was decoded is the frame an error.
+ */
+export function stopWalk(ctx: { warnings: string[] }, decodedRecords: number, message: string): void {
+  if (decodedRecords === 0) throw new PayloadError(message);
+  ctx.warnings.push(message);
+}
+
 /** Error for bytes left over after a complete message. */
 export function tooLong(fPort: number, extra: number): PayloadError {
   return new PayloadError(`payload too long for fPort ${fPort}: ${extra} unexpected trailing byte${extra === 1 ? '' : 's'}`);

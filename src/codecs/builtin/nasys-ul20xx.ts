@@ -100,8 +100,10 @@ function sensorSources(r: ByteReader, ctx: DecodeContext): Record<string, unknow
         break;
       }
       default:
-        // Later firmware may add types; skip the rest of the block so dimming sources still parse.
-        ctx.errors.push('unsupported_sensor_source');
+        // Later firmware adds types. The block's length is known, so its rest is skipped and the
+        // dimming sources after it still parse; a warning (the reference decoder's word for it,
+        // plus the type) keeps the street light's status reaching the hub.
+        ctx.warnings.push(`unsupported_sensor_source ${hexByte(type)}: the rest of the sensor source block was skipped`);
         r.skip(end - r.pos, 'sensor source block');
     }
   }

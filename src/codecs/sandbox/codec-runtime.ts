@@ -16,6 +16,8 @@ import {
   type LoadedCodecInfo,
 } from './protocol.js';
 import { ENTRY_LOOKUP_FILE_NAME, ENTRY_LOOKUP_SOURCE, ENTRY_SLOT, PRELUDE_FILE_NAME, PRELUDE_SOURCE } from './sandbox-prelude.js';
+import { CONSOLE_FILE_NAME, CONSOLE_SOURCE, parseConsoleLines, type ConsoleLine } from './sandbox-console.js';
+import { LOCALE_FILE_NAME, LOCALE_SOURCE } from './sandbox-locale.js';
 import { classifyThrown, describeThrown } from './thrown.js';
 import { MAX_OUTPUT_BYTES, QUICKJS_STACK_BYTES } from './limits.js';
 
@@ -23,12 +25,13 @@ import { MAX_OUTPUT_BYTES, QUICKJS_STACK_BYTES } from './limits.js';
 export type ModuleFactory = (limitBytes: number) => Promise<QuickJSWASMModule>;
 
 export type LoadResult = { ok: true; info: LoadedCodecInfo } | { ok: false; failure: FailurePayload };
-export type RunResult = { ok: true; json: string } | { ok: false; failure: FailurePayload };
+export type RunResult = { ok: true; json: string; console?: ConsoleLine[] } | { ok: false; failure: FailurePayload };
 
 interface LiveContext {
   rt: QuickJSRuntime;
   ctx: QuickJSContext;
   runner: QuickJSHandle;
+  takeConsole: QuickJSHandle;
 }
 
 function disposeAll(handles: readonly (QuickJSHandle | undefined)[]): void {
@@ -107,7 +110,7 @@ export class CodecRuntime {
         return { ok: false, failure: this.restartFailure(rebuilt.failure) };
       }
     }
-    const { rt, ctx, runner } = this.live as LiveContext;
+    const { rt, ctx, runner, takeConsole } = this.live as LiveContext;
     const entryArg = ctx.newNumber(ENTRY_INDEX[entry]);
     const inputArg = ctx.newString(inputJson);
     this.deadline = performance.now() + this.request.timeLimitMs;
@@ -116,6 +119,8 @@ export class CodecRuntime {
     if (result.error) {
       const failure = this.failureFrom(ctx, result.error, this.request.timeLimitMs);
       result.error.dispose();
+      const logged = this.consoleAfterThrow(ctx, takeConsole, failure.reason);
+      if (logged.length > 0) failure.console = logged;
       this.afterFailure(failure);
       return { ok: false, failure };
     }
@@ -132,9 +137,31 @@ export class CodecRuntime {
     return { reason, message: `codec could not be restarted: ${failure.message}` };
   }
 
-  private interpret(text: string): RunResult {
+  /** What the codec logged before it threw; not attempted when the context is out of time or memory. */
+  private consoleAfterThrow(ctx: QuickJSContext, takeConsole: QuickJSHandle, reason: string): ConsoleLine[] {
+    if (reason !== 'exception') return [];
+    this.deadline = performance.now() + this.request.timeLimitMs;
+    const taken = ctx.callFunction(takeConsole, ctx.undefined);
+    this.deadline = Number.POSITIVE_INFINITY;
+    if (taken.error) {
+      taken.error.dispose();
+      return [];
+    }
+    const text = ctx.typeof(taken.value) === 'string' ? ctx.getString(taken.value) : '';
+    taken.value.dispose();
+    return parseConsoleLines(text);
+  }
+
+  private interpret(output: string): RunResult {
+    let text = output;
+    let logged: ConsoleLine[] = [];
+    if (text.charAt(0) === '~') {
+      const newline = text.indexOf('\n');
+      logged = parseConsoleLines(newline < 0 ? '' : text.slice(1, newline));
+      text = newline < 0 ? '' : text.slice(newline + 1);
+    }
     const tag = text.charAt(0);
-    if (tag === '=') return { ok: true, json: text.slice(1) };
+    if (tag === '=') return logged.length > 0 ? { ok: true, json: text.slice(1), console: logged } : { ok: true, json: text.slice(1) };
     let failure: FailurePayload;
     if (tag === '!') {
       failure = { reason: 'invalid-output', message: `codec returned invalid output: ${text.slice(1)}` };
@@ -146,6 +173,7 @@ export class CodecRuntime {
     } else {
       failure = { reason: 'engine', message: 'sandbox runner returned an unexpected value' };
     }
+    if (logged.length > 0) failure.console = logged;
     this.afterFailure(failure);
     return { ok: false, failure };
   }
@@ -162,6 +190,7 @@ export class CodecRuntime {
     this.deadline = Number.POSITIVE_INFINITY;
     if (!live) return;
     live.runner.dispose();
+    live.takeConsole.dispose();
     live.ctx.dispose();
     live.rt.dispose();
   }
@@ -182,8 +211,10 @@ export class CodecRuntime {
     rt.setInterruptHandler(() => performance.now() > this.deadline);
     const ctx = rt.newContext();
     const handles: QuickJSHandle[] = [];
+    let takeConsole: QuickJSHandle | undefined;
     const fail = (failure: FailurePayload): LoadResult => {
       disposeAll(handles);
+      if (takeConsole?.alive) takeConsole.dispose();
       ctx.dispose();
       rt.dispose();
       this.deadline = Number.POSITIVE_INFINITY;
@@ -197,6 +228,12 @@ export class CodecRuntime {
     };
 
     this.deadline = performance.now() + loadTimeLimitMs;
+    const locale = ctx.evalCode(LOCALE_SOURCE, LOCALE_FILE_NAME);
+    if (locale.error) return fail(thrown(locale.error, 'to start the sandbox'));
+    locale.value.dispose();
+    const consoleSetup = ctx.evalCode(CONSOLE_SOURCE, CONSOLE_FILE_NAME);
+    if (consoleSetup.error) return fail(thrown(consoleSetup.error, 'to start the sandbox'));
+    takeConsole = consoleSetup.value;
     const prelude = ctx.evalCode(PRELUDE_SOURCE, PRELUDE_FILE_NAME);
     if (prelude.error) return fail(thrown(prelude.error, 'to start the sandbox'));
     const makeRunner = prelude.value;
@@ -228,23 +265,32 @@ export class CodecRuntime {
       h.dispose();
       return isFunction;
     };
-    const ts013 = has(ENTRY_SLOT.decodeUplink);
-    if (!ts013 && !has(ENTRY_SLOT.Decode)) {
+    // Precedence when a file defines several forms: TS013, then ChirpStack v3, then TTN v2.
+    const form: CodecForm | undefined = has(ENTRY_SLOT.decodeUplink)
+      ? 'ts013'
+      : has(ENTRY_SLOT.Decode)
+        ? 'chirpstack-v3'
+        : has(ENTRY_SLOT.Decoder)
+          ? 'ttn-v2'
+          : undefined;
+    if (form === undefined) {
       return fail({
         reason: 'no-entry-point',
-        message: `${name} defines neither decodeUplink(input) (TS013) nor Decode(fPort, bytes, variables) (ChirpStack v3)`,
+        message:
+          `${name} defines none of decodeUplink(input) (TS013), Decode(fPort, bytes, variables) (ChirpStack v3) ` +
+          'or Decoder(bytes, port) (TTN v2)',
       });
     }
-    const form: CodecForm = ts013 ? 'ts013' : 'chirpstack-v3';
+    // The runner uses the first encoder it finds in the same order.
     const info: LoadedCodecInfo = {
       form,
-      hasEncodeDownlink: has(ENTRY_SLOT.encodeDownlink) || has(ENTRY_SLOT.Encode),
+      hasEncodeDownlink: has(ENTRY_SLOT.encodeDownlink) || has(ENTRY_SLOT.Encode) || has(ENTRY_SLOT.Encoder),
       hasDecodeDownlink: has(ENTRY_SLOT.decodeDownlink),
     };
-    const made = ctx.callFunction(makeRunner, ctx.undefined, entries);
+    const made = ctx.callFunction(makeRunner, ctx.undefined, entries, takeConsole);
     if (made.error) return fail(thrown(made.error, 'to start the sandbox'));
     disposeAll(handles);
-    this.live = { rt, ctx, runner: made.value };
+    this.live = { rt, ctx, runner: made.value, takeConsole };
     this.deadline = Number.POSITIVE_INFINITY;
     return { ok: true, info };
   }

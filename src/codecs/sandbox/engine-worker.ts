@@ -7,7 +7,8 @@ import { workerData } from 'node:worker_threads';
 import { ChannelServer } from './sync-channel.js';
 import { CodecRuntime } from './codec-runtime.js';
 import { createModuleFactory } from './quickjs-instances.js';
-import { decodeRequest, encodeResponse, type EngineStats, type Request } from './protocol.js';
+import { decodeRequest, encodeResponse } from './protocol.js';
+import { RuntimeTable } from './runtime-table.js';
 import { WASM_PAGE_BYTES } from './limits.js';
 
 export interface EngineWorkerData {
@@ -15,7 +16,7 @@ export interface EngineWorkerData {
 }
 
 const newModule = createModuleFactory();
-const runtimes = new Map<number, CodecRuntime>();
+const table = new RuntimeTable(newModule);
 
 /**
  * V8 compiles WebAssembly functions lazily on first use; running a small script once before the
@@ -38,51 +39,9 @@ async function warmUp(): Promise<void> {
   runtime.dispose();
 }
 
-async function load(request: Extract<Request, { op: 'load' }>): Promise<string> {
-  const { load: req } = request;
-  runtimes.get(req.handle)?.dispose();
-  runtimes.delete(req.handle);
-  const runtime = new CodecRuntime(req, newModule);
-  const loaded = await runtime.load();
-  if (!loaded.ok) {
-    runtime.dispose();
-    return encodeResponse({ kind: 'failure', failure: loaded.failure });
-  }
-  runtimes.set(req.handle, runtime);
-  return encodeResponse({ kind: 'ok', payload: JSON.stringify(loaded.info) });
-}
-
-function reply(runtime: CodecRuntime, request: Extract<Request, { op: 'call' }>): string {
-  const result = runtime.run(request.entry, request.inputJson);
-  return result.ok
-    ? encodeResponse({ kind: 'ok', payload: result.json })
-    : encodeResponse({ kind: 'failure', failure: result.failure });
-}
-
 function handle(text: string): string | Promise<string> {
-  const request = decodeRequest(text);
-  switch (request.op) {
-    case 'load':
-      return load(request);
-    case 'call': {
-      const runtime = runtimes.get(request.handle);
-      if (!runtime) {
-        return encodeResponse({ kind: 'failure', failure: { reason: 'engine', message: 'codec is not loaded in the sandbox' } });
-      }
-      // Fast path stays synchronous; a dropped instance is recreated first.
-      return runtime.isReady ? reply(runtime, request) : runtime.prepare().then(() => reply(runtime, request));
-    }
-    case 'unload':
-      runtimes.get(request.handle)?.dispose();
-      runtimes.delete(request.handle);
-      return encodeResponse({ kind: 'ok', payload: '' });
-    case 'stats': {
-      let live = 0;
-      for (const runtime of runtimes.values()) if (runtime.isLive) live += 1;
-      const stats: EngineStats = { codecs: runtimes.size, liveContexts: live };
-      return encodeResponse({ kind: 'ok', payload: JSON.stringify(stats) });
-    }
-  }
+  const answer = table.handle(decodeRequest(text));
+  return answer instanceof Promise ? answer.then(encodeResponse) : encodeResponse(answer);
 }
 
 function crashReply(err: unknown): string {

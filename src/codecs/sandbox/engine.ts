@@ -9,8 +9,10 @@ import { ChannelClient, ChannelOverflowError, createChannelBuffer } from './sync
 import { decodeResponse, encodeRequest, type EngineStats, type Request, type Response } from './protocol.js';
 import { WORKER_HEAP_MB, WORKER_STACK_MB, WORKER_START_TIMEOUT_MS } from './limits.js';
 import type { EngineWorkerData } from './engine-worker.js';
+import type { CodecEngine, EngineReply } from './codec-engine.js';
+import type { LoadRequest } from './protocol.js';
 
-export type EngineReply = Response | { kind: 'timeout' };
+export type { EngineReply };
 
 export interface EngineInfo {
   running: boolean;
@@ -43,7 +45,7 @@ interface RunningWorker {
   died?: string;
 }
 
-export class SandboxEngine {
+export class SandboxEngine implements CodecEngine {
   private current: RunningWorker | undefined;
   private users = 0;
   private handles = 0;
@@ -110,6 +112,11 @@ export class SandboxEngine {
       if (this.current === running) this.discard();
       throw new Error(`codec sandbox worker failed to start: ${why}`);
     }
+  }
+
+  /** Loads a codec; the worker runs its top-level code while this thread waits (synchronously). */
+  async load(request: LoadRequest, timeoutMs: number): Promise<EngineReply> {
+    return this.request({ op: 'load', load: request }, timeoutMs);
   }
 
   /**

@@ -18,8 +18,10 @@ export const MAX_SOURCE_BYTES = 256 * 1024;
 export const MAX_OUTPUT_BYTES = 64 * 1024;
 /** Deepest nesting of objects/arrays accepted in a codec result. */
 export const MAX_OUTPUT_DEPTH = 32;
-/** Longest error/warning text kept from a codec (characters). */
+/** Longest error/warning text kept from a codec (characters); also the longest console line. */
 export const MAX_MESSAGE_CHARS = 500;
+/** Console lines kept from one call; the rest are counted and reported as dropped. */
+export const MAX_CONSOLE_LINES_PER_CALL = 20;
 
 /**
  * QuickJS stack limit. QuickJS measures only its own (linear-memory) stack; the WebAssembly frames

@@ -63,6 +63,7 @@ function messages(value: unknown, name: string): string[] | string {
   return value as string[];
 }
 
+/** A result with errors carries `data: null`, as built-in codecs' results do (docs/adding-a-device.md). */
 export function checkDecodeOutput(json: string): Checked<CodecOutcome> {
   const parsed = parseSized(json);
   if (!parsed.ok) return parsed;
@@ -72,7 +73,8 @@ export function checkDecodeOutput(json: string): Checked<CodecOutcome> {
   if (typeof warningList === 'string') return invalid(warningList);
   const errorList = messages(errors, 'errors');
   if (typeof errorList === 'string') return invalid(errorList);
-  return { ok: true, value: { data: isPlainObject(data) ? data : null, warnings: warningList, errors: errorList } };
+  const kept = errorList.length === 0 && isPlainObject(data) ? data : null;
+  return { ok: true, value: { data: kept, warnings: warningList, errors: errorList } };
 }
 
 /** `requestedFPort` is used when the codec does not return one (ChirpStack does the same). */

@@ -1,7 +1,9 @@
 // Messages between the host and the sandbox worker. Plain strings: one leading tag character,
 // then a payload, so a call's input and result JSON cross the channel without double escaping.
 
-export type CodecForm = 'ts013' | 'chirpstack-v3';
+import type { ConsoleLine } from './sandbox-console.js';
+
+export type CodecForm = 'ts013' | 'chirpstack-v3' | 'ttn-v2';
 export type CodecEntry = 'decodeUplink' | 'encodeDownlink' | 'decodeDownlink';
 
 /** Position of each entry in the in-sandbox runner (see sandbox-prelude.ts). */
@@ -45,10 +47,13 @@ export interface FailurePayload {
   reason: string;
   message: string;
   line?: number;
+  /** What the codec logged before it failed. */
+  console?: ConsoleLine[];
 }
 
 export type Response =
-  | { kind: 'ok'; payload: string }
+  /** `console`: lines the codec logged during the call. */
+  | { kind: 'ok'; payload: string; console?: ConsoleLine[] }
   | { kind: 'failure'; failure: FailurePayload }
   /** The engine itself broke (WebAssembly abort, host stack); the host must restart the worker. */
   | { kind: 'fatal'; message: string };
@@ -109,7 +114,8 @@ export function decodeRequest(text: string): Request {
 export function encodeResponse(res: Response): string {
   switch (res.kind) {
     case 'ok':
-      return 'R' + res.payload;
+      // JSON text never holds a raw newline, so the first one ends the console lines.
+      return res.console !== undefined && res.console.length > 0 ? `C${JSON.stringify(res.console)}\n${res.payload}` : 'R' + res.payload;
     case 'failure':
       return 'F' + JSON.stringify(res.failure);
     case 'fatal':
@@ -123,6 +129,13 @@ export function decodeResponse(text: string): Response {
   switch (tag) {
     case 'R':
       return { kind: 'ok', payload: body };
+    case 'C': {
+      const newline = body.indexOf('\n');
+      if (newline < 0) throw new ProtocolError('console response without payload');
+      const lines = JSON.parse(body.slice(0, newline)) as ConsoleLine[];
+      if (!Array.isArray(lines)) throw new ProtocolError('console response without a list of lines');
+      return { kind: 'ok', payload: body.slice(newline + 1), console: lines };
+    }
     case 'F': {
       const failure = JSON.parse(body) as FailurePayload;
       if (typeof failure?.reason !== 'string' || typeof failure.message !== 'string') {

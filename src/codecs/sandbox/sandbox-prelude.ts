@@ -4,10 +4,12 @@
 // codec that tampers with built-in prototypes can at most garble its own result, which the host
 // checks again (outcome.ts) because nothing produced inside the sandbox is trusted.
 //
-// The prelude evaluates to makeRunner(entries) -> run(entryIndex, inputJson) -> string, where the
-// string is '=' + result JSON, '!' + a description of why the result is not valid output, or
-// '>' + the serialized length when it is over the output limit (not copied out of the sandbox).
-// Exceptions thrown by the codec propagate unchanged.
+// The prelude evaluates to makeRunner(entries, takeConsole) -> run(entryIndex, inputJson) -> string,
+// where the string is '=' + result JSON, '!' + a description of why the result is not valid
+// output, or '>' + the serialized length when it is over the output limit (not copied out of the
+// sandbox). When the codec logged, '~' + console JSON + newline comes first (JSON text never holds
+// a raw newline). Exceptions thrown by the codec propagate unchanged; the host then asks
+// takeConsole itself for what was logged before the throw.
 
 import { MAX_MESSAGE_CHARS, MAX_OUTPUT_BYTES, MAX_OUTPUT_DEPTH } from './limits.js';
 
@@ -193,13 +195,38 @@ const PRELUDE_TEMPLATE = String.raw`(function () {
     return out;
   }
 
-  function shapeLegacyDecode(raw) {
-    requireObject(raw, 'Decode');
+  // ChirpStack v3 stores null, without an error, when Decode returns nothing (codecs do this for
+  // status frames and ports they ignore); TTN v2 Decoder returns are treated the same way.
+  function shapeLegacyDecode(raw, fnName) {
     var out = objectCreate(null);
-    out.data = toPlain(raw, ['data'], []);
+    if (raw === undefined || raw === null) {
+      out.data = null;
+    } else {
+      requireObject(raw, fnName);
+      out.data = toPlain(raw, ['data'], []);
+    }
     out.warnings = [];
     out.errors = [];
     return out;
+  }
+
+  // TTN v2: Decoder(bytes, port), then Converter(decoded, port) and Validator(converted, port) when
+  // the file defines them. A Validator that returns false rejects the uplink (TTN v2 dropped it).
+  function runTtnV2(decoder, converter, validator, bytes, fPort) {
+    var decoded = apply(decoder, undefined, [bytes, fPort]);
+    var step = 'Decoder';
+    if (converter) {
+      decoded = apply(converter, undefined, [decoded, fPort]);
+      step = 'Converter';
+    }
+    if (validator && !apply(validator, undefined, [decoded, fPort])) {
+      var rejected = objectCreate(null);
+      rejected.data = null;
+      rejected.warnings = [];
+      rejected.errors = ['Validator rejected the payload'];
+      return rejected;
+    }
+    return shapeLegacyDecode(decoded, step);
   }
 
   function shapeEncode(raw) {
@@ -226,36 +253,45 @@ const PRELUDE_TEMPLATE = String.raw`(function () {
     return out;
   }
 
-  return function makeRunner(entries) {
-    var decodeUplink = entries[0];
-    var encodeDownlink = entries[1];
-    var decodeDownlink = entries[2];
-    var legacyDecode = entries[3];
-    var legacyEncode = entries[4];
+  function decodeUplinkWith(entries, input) {
+    if (entries[0]) return shapeDecode(apply(entries[0], undefined, [input]), 'decodeUplink');
+    if (entries[3]) return shapeLegacyDecode(apply(entries[3], undefined, [input.fPort, input.bytes, input.variables]), 'Decode');
+    return runTtnV2(entries[5], entries[6], entries[7], input.bytes, input.fPort);
+  }
+
+  function encodeDownlinkWith(entries, input) {
+    if (entries[1]) return shapeEncode(apply(entries[1], undefined, [input]));
+    if (entries[4]) return shapeLegacyEncode(apply(entries[4], undefined, [input.fPort, input.data, input.variables]), input.fPort);
+    return shapeLegacyEncode(apply(entries[8], undefined, [input.data, input.fPort]), input.fPort);
+  }
+
+  return function makeRunner(entries, takeConsole) {
+    // A copy, so the array the lookup built cannot be changed afterwards.
+    var fns = [];
+    for (var i = 0; i < 9; i++) fns[i] = entries[i];
     return function run(entry, inputJson) {
       var input = JSON_parse(inputJson);
-      var shaped;
+      var result;
       try {
+        var shaped;
         if (entry === 0) {
           input.recvTime = new DateCtor(input.recvTime);
-          shaped = decodeUplink
-            ? shapeDecode(apply(decodeUplink, undefined, [input]), 'decodeUplink')
-            : shapeLegacyDecode(apply(legacyDecode, undefined, [input.fPort, input.bytes, input.variables]));
+          shaped = decodeUplinkWith(fns, input);
         } else if (entry === 1) {
-          shaped = encodeDownlink
-            ? shapeEncode(apply(encodeDownlink, undefined, [input]))
-            : shapeLegacyEncode(apply(legacyEncode, undefined, [input.fPort, input.data, input.variables]), input.fPort);
+          shaped = encodeDownlinkWith(fns, input);
         } else {
           if (input.recvTime !== undefined) input.recvTime = new DateCtor(input.recvTime);
-          shaped = shapeDecode(apply(decodeDownlink, undefined, [input]), 'decodeDownlink');
+          shaped = shapeDecode(apply(fns[2], undefined, [input]), 'decodeDownlink');
         }
         var json = JSON_stringify(shaped);
         // UTF-8 never has fewer bytes than UTF-16 units, so this only rejects what the host would.
-        return json.length > MAX_OUTPUT ? '>' + json.length + ' characters' : '=' + json;
+        result = json.length > MAX_OUTPUT ? '>' + json.length + ' characters' : '=' + json;
       } catch (e) {
-        if (e instanceof Problem) return '!' + e.message;
-        throw e;
+        if (!(e instanceof Problem)) throw e;
+        result = '!' + e.message;
       }
+      var logged = takeConsole();
+      return logged === '' ? result : '~' + logged + '\n' + result;
     };
   };
 })()`;
@@ -269,9 +305,19 @@ export const PRELUDE_SOURCE = PRELUDE_TEMPLATE.replace('__MAX_DEPTH__', String(M
  * Evaluated after the codec: the entry points in runner order. `typeof` keeps an undeclared name
  * from throwing, and also sees `const`/`let` declarations, which are not globalThis properties.
  */
-export const ENTRY_LOOKUP_SOURCE = `[${['decodeUplink', 'encodeDownlink', 'decodeDownlink', 'Decode', 'Encode']
-  .map((name) => `typeof ${name} === 'function' ? ${name} : undefined`)
-  .join(', ')}]`;
+const ENTRY_NAMES = ['decodeUplink', 'encodeDownlink', 'decodeDownlink', 'Decode', 'Encode', 'Decoder', 'Converter', 'Validator', 'Encoder'];
 
-/** Indexes into the ENTRY_LOOKUP_SOURCE array. */
-export const ENTRY_SLOT = { decodeUplink: 0, encodeDownlink: 1, decodeDownlink: 2, Decode: 3, Encode: 4 } as const;
+export const ENTRY_LOOKUP_SOURCE = `[${ENTRY_NAMES.map((name) => `typeof ${name} === 'function' ? ${name} : undefined`).join(', ')}]`;
+
+/** Indexes into the ENTRY_LOOKUP_SOURCE array (the runner reads the same positions). */
+export const ENTRY_SLOT = {
+  decodeUplink: 0,
+  encodeDownlink: 1,
+  decodeDownlink: 2,
+  Decode: 3,
+  Encode: 4,
+  Decoder: 5,
+  Converter: 6,
+  Validator: 7,
+  Encoder: 8,
+} as const;

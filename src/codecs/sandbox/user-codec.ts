@@ -1,13 +1,17 @@
-// A user JavaScript codec (TS013 or ChirpStack v3 form) running in the QuickJS sandbox, with
-// failure counting and quarantine. Calls are synchronous and never throw.
+// A user JavaScript codec (TS013, ChirpStack v3 or TTN v2 form) running in the QuickJS sandbox,
+// with failure counting, quarantine and the codec's console lines. Calls are synchronous and never
+// throw.
 
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { CodecOutcome, UplinkInput } from '../contract.js';
-import { silentLogger, type Logger } from '../../log.js';
 import { CodecLoadError, isCodecFailureReason, type CodecFailureReason, type CodecLoadFailure } from './errors.js';
 import { FailureTracker } from './failure-tracker.js';
-import { sharedSandboxEngine, type SandboxEngine } from './engine.js';
+import { sharedSandboxEngine } from './engine.js';
+import type { CodecEngine } from './codec-engine.js';
+import { ConsoleRateLimit } from './console-rate-limit.js';
+import type { ConsoleLine } from './sandbox-console.js';
 import {
   downlinkBytesInputJson,
   downlinkInputJson,
@@ -34,6 +38,14 @@ import {
   watchdogMs,
 } from './limits.js';
 
+/** The part of the daemon's (pino) logger the sandbox uses; kept narrow so tools need not load pino. */
+export interface CodecLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const SILENT_LOGGER: CodecLogger = { debug: () => undefined, warn: () => undefined };
+
 export interface UserCodecOptions {
   /** Per-call time limit (default 50 ms). */
   timeLimitMs?: number;
@@ -41,7 +53,19 @@ export interface UserCodecOptions {
   memoryLimitBytes?: number;
   /** Consecutive failed calls before the codec is quarantined (default 5; 0 = never). */
   quarantineAfter?: number;
-  logger?: Logger;
+  logger?: CodecLogger;
+  /**
+   * Receives every console line the codec logs (tools print them). Without it, lines go to the
+   * logger at debug, at most 20 at once and 30 a minute per codec.
+   */
+  onConsole?: (line: ConsoleLine) => void;
+  /** The engine to run in; default the daemon's shared worker engine. */
+  engine?: CodecEngine;
+  /**
+   * Read the codec file synchronously (loadUserCodec). For one-shot tools: the first asynchronous
+   * file access starts libuv's thread pool, a measurable part of a tool's start-up.
+   */
+  readFileSync?: boolean;
 }
 
 export interface UserCodec {
@@ -68,7 +92,8 @@ interface ResolvedOptions {
   timeLimitMs: number;
   memoryLimitBytes: number;
   quarantineAfter: number;
-  logger: Logger;
+  logger: CodecLogger;
+  onConsole?: (line: ConsoleLine) => void;
 }
 
 function resolveOptions(opts: UserCodecOptions): ResolvedOptions {
@@ -84,7 +109,13 @@ function resolveOptions(opts: UserCodecOptions): ResolvedOptions {
   if (!(Number.isInteger(quarantineAfter) || quarantineAfter === Number.POSITIVE_INFINITY) || quarantineAfter < 0) {
     throw new RangeError(`quarantineAfter must be a non-negative integer, got ${quarantineAfter}`);
   }
-  return { timeLimitMs, memoryLimitBytes, quarantineAfter, logger: opts.logger ?? silentLogger() };
+  return {
+    timeLimitMs,
+    memoryLimitBytes,
+    quarantineAfter,
+    logger: opts.logger ?? SILENT_LOGGER,
+    ...(opts.onConsole ? { onConsole: opts.onConsole } : {}),
+  };
 }
 
 type Invoked = { ok: true; payload: string } | { ok: false; message: string };
@@ -95,11 +126,12 @@ class SandboxedUserCodec implements UserCodec {
   readonly encodeDownlink?: (input: SandboxDownlinkInput) => EncodeOutcome;
   readonly decodeDownlink?: (input: DownlinkBytesInput) => CodecOutcome;
   private readonly tracker: FailureTracker;
+  private readonly consoleRate = new ConsoleRateLimit();
   private disposed = false;
 
   constructor(
     readonly id: string,
-    private readonly engine: SandboxEngine,
+    private readonly engine: CodecEngine,
     private readonly request: LoadRequest,
     private readonly info: LoadedCodecInfo,
     private loadedGeneration: number,
@@ -179,6 +211,8 @@ class SandboxedUserCodec implements UserCodec {
       { op: 'call', handle: this.request.handle, entry, inputJson },
       watchdogMs(this.options.timeLimitMs),
     );
+    if (reply.kind === 'ok' && reply.console) this.report(reply.console);
+    if (reply.kind === 'failure' && reply.failure.console) this.report(reply.failure.console);
     switch (reply.kind) {
       case 'ok':
         return { ok: true, payload: reply.payload };
@@ -210,6 +244,22 @@ class SandboxedUserCodec implements UserCodec {
     return this.fail('engine', `codec could not be reloaded after a sandbox restart: ${why}`);
   }
 
+  /** Console lines come from inside the sandbox: only strings are passed on. */
+  private report(lines: readonly ConsoleLine[]): void {
+    const { onConsole, logger } = this.options;
+    for (const line of lines) {
+      if (typeof line?.text !== 'string' || typeof line.level !== 'string') continue;
+      if (onConsole) {
+        onConsole({ level: line.level, text: line.text });
+        continue;
+      }
+      const held = this.consoleRate.admit();
+      if (held === undefined) continue;
+      // `console`, not `level`: pino's own level field must not be overwritten.
+      logger.debug({ codec: this.id, console: line.level, line: line.text, ...(held > 0 ? { suppressed: held } : {}) }, 'codec console');
+    }
+  }
+
   private fail(reason: CodecFailureReason, message: string): { ok: false; message: string } {
     const { logger } = this.options;
     logger.debug({ codec: this.id, reason, error: message }, 'codec call failed');
@@ -236,7 +286,7 @@ export async function loadUserCodecFromSource(source: string, name: string, opts
   if (size > MAX_SOURCE_BYTES) {
     throw new CodecLoadError('too-large', `codec ${fileName} is ${size} bytes; the limit is ${MAX_SOURCE_BYTES} bytes (256 KiB)`);
   }
-  const engine = sharedSandboxEngine();
+  const engine = opts.engine ?? sharedSandboxEngine();
   engine.acquire();
   try {
     await engine.ready();
@@ -248,7 +298,7 @@ export async function loadUserCodecFromSource(source: string, name: string, opts
       loadTimeLimitMs: loadTimeLimitMs(options.timeLimitMs),
       memoryLimitBytes: options.memoryLimitBytes,
     };
-    const reply = engine.request({ op: 'load', load: request }, watchdogMs(request.loadTimeLimitMs));
+    const reply = await engine.load(request, watchdogMs(request.loadTimeLimitMs));
     switch (reply.kind) {
       case 'ok': {
         const info = JSON.parse(reply.payload) as LoadedCodecInfo;
@@ -276,13 +326,17 @@ export async function loadUserCodecFromSource(source: string, name: string, opts
   }
 }
 
-/** Loads a codec file (TS013 `decodeUplink(input)` or ChirpStack v3 `Decode(fPort, bytes, variables)`). */
+/**
+ * Loads a codec file: TS013 `decodeUplink(input)`, ChirpStack v3 `Decode(fPort, bytes, variables)`
+ * or TTN v2 `Decoder(bytes, port)` (with `Converter`/`Validator` when defined).
+ */
 export async function loadUserCodec(file: string, opts: UserCodecOptions = {}): Promise<UserCodec> {
   resolveOptions(opts);
   const name = basename(file);
+  const sync = opts.readFileSync === true;
   let size: number;
   try {
-    const info = await stat(file);
+    const info = sync ? statSync(file) : await stat(file);
     if (!info.isFile()) throw new CodecLoadError('unreadable', `codec path is not a file: ${file}`);
     size = info.size;
   } catch (err) {
@@ -296,7 +350,7 @@ export async function loadUserCodec(file: string, opts: UserCodecOptions = {}): 
   }
   let source: string;
   try {
-    source = await readFile(file, 'utf8');
+    source = sync ? readFileSync(file, 'utf8') : await readFile(file, 'utf8');
   } catch (err) {
     throw new CodecLoadError('unreadable', `codec file cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
