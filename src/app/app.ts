@@ -17,7 +17,7 @@ import { DownlinkScheduler } from '../downlink/scheduler.js';
 import { NetworkServerDownlinks } from '../downlink/ns-downlinks.js';
 import { Scheduler } from '../ops/scheduler.js';
 import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';
-import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
+import { RateMeter, RECONNECT_LOOP_WINDOW_MS, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
 import { DeviceDirectory } from '../devices/index.js';
@@ -104,6 +104,7 @@ export class App {
         publishTimeoutMs: c.mqtt.publishTimeout,
         reconnectMinMs: c.mqtt.reconnectMin,
         reconnectMaxMs: c.mqtt.reconnectMax,
+        maxPacketSize: c.mqtt.maxPacketSize,
         logger: this.log.child({ part: 'mqtt' }),
         onCommand: (name, payload) => this.handleCommand(name, payload),
       });
@@ -118,6 +119,7 @@ export class App {
         maxBytes: c.batch.maxBytes,
         inflight: c.batch.inflight,
         compression: c.batch.compression,
+        maxPacketSize: c.mqtt.maxPacketSize,
         logger: this.log.child({ part: 'forwarder' }),
       });
       this.forwarder = forwarder;
@@ -362,7 +364,7 @@ export class App {
         lastFrameAt: lastFrameAt[src.id] ?? null,
         counters: src.counters(),
       })),
-      mqtt: { state: this.hub!.state(), connected: this.hub!.online, ...this.hub!.stats },
+      mqtt: { state: this.hub!.state(), connected: this.hub!.online, ...this.hub!.stats, closesRecent: this.hub!.closesWithin(RECONNECT_LOOP_WINDOW_MS, now) },
       outbox: { ...outbox, oldestAgeMs: outbox.oldestCapturedAt ? now - Date.parse(outbox.oldestCapturedAt) : null },
       forwarder: { ...this.forwarder!.stats, drainRatePerS: this.drainMeter.perSecond(), drain: this.drain },
       pipeline,

@@ -4,7 +4,8 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from '../outbox/record.js';
-import { buildHubBatch } from './hub-batch.js';
+import { fitHubBatch, rawBudget, type FittedBatch } from './batch-fit.js';
+import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -18,6 +19,8 @@ export interface BatchSource {
 export interface BatchSink {
   readonly online: boolean;
   readonly onlineSince: number;
+  /** The packet limit in force (HubClient: mqtt.maxPacketSize or the broker's smaller one). */
+  readonly maxPacketSize?: number;
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface BatchForwarderOptions {
   maxBytes: number;
   inflight: number;
   compression: 'none' | 'gzip';
+  /** Used when the sink does not say; default 128 KiB. */
+  maxPacketSize?: number;
   logger: Logger;
   now?: () => number;
   /** Called after each acknowledged batch (metrics, latency probes). */
@@ -41,6 +46,10 @@ export interface ForwarderCounters {
   batchErrors: number;
   inflight: number;
   lastAckedSeq: number;
+  /** Records sent without their decoded data because alone they exceeded the packet limit. */
+  recordsShortened: number;
+  /** Records given up (acknowledged unsent) because even shortened they exceed the packet limit. */
+  recordsTooLarge: number;
 }
 
 interface InFlight {
@@ -59,6 +68,7 @@ export class BatchForwarder {
   private readonly now: () => number;
   readonly stats: ForwarderCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
+    recordsShortened: 0, recordsTooLarge: 0,
   };
 
   constructor(
@@ -90,8 +100,10 @@ export class BatchForwarder {
           // A failed batch rewound the cursor while we read: read again from there.
           if (this.cursor !== readFrom) continue;
           if (records.length === 0 || this.stopped) break;
-          this.cursor = records[records.length - 1].seq;
-          void this.send(records);
+          // Cut to the packet limit here, before the cursor moves: the rest is read again next round.
+          const fitted = this.fit(records);
+          this.cursor = records[fitted.count - 1].seq;
+          void this.send(records.slice(0, fitted.count), fitted);
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (err) {
@@ -102,21 +114,37 @@ export class BatchForwarder {
     }
   }
 
-  private async send(records: OutboxRecord[]): Promise<void> {
+  private fit(records: OutboxRecord[]): FittedBatch {
+    const limit = this.sink.maxPacketSize ?? this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    const budget = rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
+    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget);
+  }
+
+  private async send(records: OutboxRecord[], fitted: FittedBatch): Promise<void> {
     const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq };
     this.inflight.add(entry);
     this.stats.inflight = this.inflight.size;
     try {
-      const batch = buildHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince);
-      let payload = Buffer.from(JSON.stringify(batch));
-      if (this.opts.compression === 'gzip') payload = await gzipAsync(payload);
-      this.stats.batchesPublished += 1;
-      await this.sink.publish(this.opts.topic, payload, 1);
+      if (fitted.kind === 'too_large') {
+        this.stats.recordsTooLarge += 1;
+        this.opts.logger.error({ seq: entry.from, bytes: fitted.bytes }, 'record too large for the MQTT packet limit even without its decoded data: dropped');
+      } else {
+        if (fitted.shortened) {
+          this.stats.recordsShortened += fitted.shortened;
+          this.opts.logger.warn({ seq: entry.from }, 'record too large for the MQTT packet limit: sent without its decoded data');
+        }
+        let payload = fitted.json;
+        if (this.opts.compression === 'gzip') payload = await gzipAsync(payload);
+        this.stats.batchesPublished += 1;
+        await this.sink.publish(this.opts.topic, payload, 1);
+      }
       await this.source.ack({ from: entry.from, to: entry.to });
-      this.stats.batchesAcked += 1;
-      this.stats.recordsAcked += records.length;
       this.stats.lastAckedSeq = Math.max(this.stats.lastAckedSeq, entry.to);
-      this.opts.onAcked?.(records.length, entry.from, entry.to);
+      if (fitted.kind === 'batch') {
+        this.stats.batchesAcked += 1;
+        this.stats.recordsAcked += records.length;
+        this.opts.onAcked?.(records.length, entry.from, entry.to);
+      }
     } catch (err) {
       // Not delivered: read these records again (the outbox still has them).
       this.stats.batchErrors += 1;

@@ -10,6 +10,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log.js';
 import { Topics } from './topics.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
+import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';
 
 /** Bytes queued on the socket above which live (QoS 0) copies are skipped. */
 const LIVE_BACKLOG_LIMIT = 1024 * 1024;
@@ -34,7 +35,12 @@ export interface HubClientOptions {
   onCommand?: (name: string, payload: Buffer) => void;
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
+  /** Largest packet published (mqtt.maxPacketSize); an MQTT 5 broker's own smaller limit wins. */
+  maxPacketSize?: number;
 }
+
+/** Connection closes remembered for the reconnect-loop check (see closesWithin). */
+const CLOSES_KEPT = 64;
 
 export interface HubCounters {
   connects: number;
@@ -45,6 +51,12 @@ export interface HubCounters {
   acked: number;
   publishErrors: number;
   liveSkipped: number;
+  /** Every attempt to open a connection, the first included: a loop that never connects shows here. */
+  connectAttempts: number;
+  /** Every closed connection or attempt, whether or not it had come up. */
+  closes: number;
+  /** Publishes refused because the packet would exceed the size limit (never sent, never retried). */
+  oversizeRefused: number;
 }
 
 export class HubClient {
@@ -60,7 +72,11 @@ export class HubClient {
   private onlineSinceMs = 0;
   readonly stats: HubCounters = {
     connects: 0, reconnects: 0, disconnects: 0, publishTimeouts: 0, published: 0, acked: 0, publishErrors: 0, liveSkipped: 0,
+    connectAttempts: 0, closes: 0, oversizeRefused: 0,
   };
+  private readonly closeTimes: number[] = [];
+  private brokerMaxPacketSize: number | undefined;
+  private readonly oversizeLogged = new Set<string>();
 
   constructor(private readonly opts: HubClientOptions) {
     this.topics = new Topics(opts.topicPrefix, opts.gatewayId);
@@ -79,6 +95,19 @@ export class HubClient {
   state(): string {
     if (this.isOnline) return 'connected';
     return this.lastError ? `disconnected (${this.lastError})` : 'connecting';
+  }
+
+  /** The packet limit in force: ours, or the broker's when it announced a smaller one (MQTT 5). */
+  get maxPacketSize(): number {
+    const own = this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    return this.brokerMaxPacketSize === undefined ? own : Math.min(own, this.brokerMaxPacketSize);
+  }
+
+  /** Connections closed within the last `windowMs` (a reconnect loop shows as many). */
+  closesWithin(windowMs: number, now = Date.now()): number {
+    let n = 0;
+    for (let i = this.closeTimes.length - 1; i >= 0 && now - this.closeTimes[i] <= windowMs; i--) n++;
+    return n;
   }
 
   onOnline(listener: () => void): void {
@@ -113,6 +142,8 @@ export class HubClient {
         retain: true,
       },
     };
+    // MQTT 5: the broker must not send us more than we publish at most (it drops such messages).
+    if (options.protocolVersion === 5) options.properties = { maximumPacketSize: this.maxPacketSize };
     if (o.url.startsWith('mqtts://')) {
       if (o.ca) options.ca = readFileSync(o.ca);
       if (o.cert) options.cert = readFileSync(o.cert);
@@ -120,6 +151,15 @@ export class HubClient {
     }
     const client = mqtt.connect(o.url, options);
     this.client = client;
+    this.stats.connectAttempts += 1;
+    client.on('reconnect', () => {
+      this.stats.connectAttempts += 1;
+    });
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'connack') return;
+      const brokerLimit = packet.properties?.maximumPacketSize;
+      this.brokerMaxPacketSize = typeof brokerLimit === 'number' && brokerLimit > 0 ? brokerLimit : undefined;
+    });
 
     client.on('connect', () => {
       this.stats.connects += 1;
@@ -155,6 +195,9 @@ export class HubClient {
       this.lastError = msg;
     });
     client.on('close', () => {
+      this.stats.closes += 1;
+      this.closeTimes.push(Date.now());
+      if (this.closeTimes.length > CLOSES_KEPT) this.closeTimes.shift();
       this.setOnline(false);
       if (!this.stopping) {
         // Exponential back-off between attempts, reset by a successful connect.
@@ -210,6 +253,8 @@ export class HubClient {
 
   private publishRaw(topic: string, payload: Buffer | string, qos: 0 | 1, retain: boolean): Promise<void> {
     const client = this.client!;
+    const packetBytes = publishPacketSize(topic, Buffer.byteLength(payload), qos, this.opts.protocolVersion ?? 4);
+    if (packetBytes > this.maxPacketSize) return Promise.reject(this.refuseOversize(topic, packetBytes));
     this.stats.published += 1;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -239,6 +284,20 @@ export class HubClient {
         }
       });
     });
+  }
+
+  /**
+   * An oversized packet is refused here, before mqtt.js stores it: the broker would close the
+   * connection and mqtt.js would send it again after every reconnect. Logged once per topic.
+   */
+  private refuseOversize(topic: string, packetBytes: number): PacketTooLargeError {
+    this.stats.oversizeRefused += 1;
+    const err = new PacketTooLargeError(topic, packetBytes, this.maxPacketSize);
+    if (!this.oversizeLogged.has(topic)) {
+      this.oversizeLogged.add(topic);
+      this.log.error({ topic, bytes: packetBytes, limit: this.maxPacketSize }, 'message too large for the broker: not published (further ones on this topic are counted, not logged)');
+    }
+    return err;
   }
 
   /** Publishes OFFLINE (retained) when connected, then disconnects. Bounded by `timeoutMs`. */

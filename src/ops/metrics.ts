@@ -63,6 +63,16 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   counter(reg, 'lora_edge_records_delivered_total', 'Records delivered (acknowledged) to the hub.', [], (c, s) => c.inc(s.forwarder.recordsAcked), snap);
   gauge(reg, 'lora_edge_mqtt_connected', '1 while connected to the MQTT broker.', [], (g, s) => g.set(s.mqtt.connected ? 1 : 0), snap);
   counter(reg, 'lora_edge_mqtt_reconnects_total', 'Reconnections to the MQTT broker.', [], (c, s) => c.inc(s.mqtt.reconnects), snap);
+  counter(reg, 'lora_edge_mqtt_connection_attempts_total', 'Attempts to open the MQTT connection (a loop that never connects shows here, not in reconnects).', [], (c, s) =>
+    c.inc(s.mqtt.connectAttempts), snap);
+  counter(reg, 'lora_edge_mqtt_connection_closes_total', 'MQTT connections (or attempts) closed.', [], (c, s) => c.inc(s.mqtt.closes), snap);
+  gauge(reg, 'lora_edge_mqtt_recent_closes', 'MQTT connections closed in the last 5 minutes.', [], (g, s) => g.set(s.mqtt.closesRecent), snap);
+  counter(reg, 'lora_edge_mqtt_oversize_refused_total', 'Messages not published because they exceed the MQTT packet limit.', [], (c, s) =>
+    c.inc(s.mqtt.oversizeRefused), snap);
+  counter(reg, 'lora_edge_records_oversize_total', 'Records too large for one MQTT packet: shortened (decoded data left out) or dropped.', ['outcome'], (c, s) => {
+    c.inc({ outcome: 'shortened' }, s.forwarder.recordsShortened);
+    c.inc({ outcome: 'dropped' }, s.forwarder.recordsTooLarge);
+  }, snap);
   counter(reg, 'lora_edge_mqtt_publish_timeouts_total', 'Publishes not acknowledged in time (each forces a reconnect).', [], (c, s) =>
     c.inc(s.mqtt.publishTimeouts), snap);
   counter(reg, 'lora_edge_live_skipped_total', 'Frames not sent on the live event/up stream (offline, too old, back-pressure).', [], (c, s) =>
