@@ -2,6 +2,7 @@
 // twice and the hot path pays nothing for metrics.
 import { Registry, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { DaemonSnapshot } from './snapshot.js';
+import { IMPLAUSIBLE_COUNTER_PREFIX } from '../radio/plausibility.js';
 
 type Snap = () => DaemonSnapshot;
 
@@ -38,6 +39,13 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   };
   counter(reg, 'lora_edge_frames_received_total', 'Radio frames received, per source and CRC status.', ['source', 'crc'], (c, s) => {
     for (const src of s.sources) for (const crc of ['ok', 'bad', 'none'] as const) c.inc({ source: src.id, crc }, src.frames[crc]);
+  }, snap);
+  counter(reg, 'lora_edge_frames_implausible_total', 'Frames refused by their source for impossible radio metadata, per source and reason.', ['source', 'reason'], (c, s) => {
+    for (const src of s.sources) {
+      for (const [key, n] of Object.entries(src.counters)) {
+        if (key.startsWith(IMPLAUSIBLE_COUNTER_PREFIX)) c.inc({ source: src.id, reason: key.slice(IMPLAUSIBLE_COUNTER_PREFIX.length) }, n);
+      }
+    }
   }, snap);
   counter(reg, 'lora_edge_frames_forwarded_total', 'Frames stored in the outbox for delivery.', [], (c, s) => c.inc(s.pipeline.forwarded), snap);
   counter(reg, 'lora_edge_frames_duplicate_total', 'Frames ignored as copies of one just received.', [], (c, s) => c.inc(s.pipeline.duplicates), snap);

@@ -20,6 +20,8 @@ import {
 } from './datagram.js';
 import type { ProtocolVersion } from './gwmp.js';
 import { RXPK_FAILURE_REASONS, rxpkToRadioFrame } from './rxpk.js';
+import { IMPLAUSIBLE_COUNTER_PREFIX, IMPLAUSIBLE_REASONS, checkRadioFrame, type RadioBand } from '../plausibility.js';
+import { shorten } from '../../bounded-text.js';
 import type { GatewayStat } from './stat.js';
 import { TxAckWaiters } from './tx-ack-waiters.js';
 import { buildTxpk, txStatusFromTxAck } from './txpk.js';
@@ -73,6 +75,8 @@ export interface UdpSourceOptions {
    * TX_ACK arrives anyway and says otherwise. Default 100 ms.
    */
   v1TxAckWaitMs?: number;
+  /** Bands the forwarders' frames may come from; others are refused as implausible. Default EU868. */
+  bands?: readonly RadioBand[];
 }
 
 export type UdpSourceErrorCode = 'bind_failed' | 'bad_bind_address' | 'not_started' | 'no_downlink_target';
@@ -148,6 +152,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     }
     for (const reason of DATAGRAM_FAILURE_REASONS) this.counts[`malformed_${reason}`] = 0;
     for (const reason of RXPK_FAILURE_REASONS) this.counts[`rxpk_invalid_${reason}`] = 0;
+    for (const reason of IMPLAUSIBLE_REASONS) this.counts[`${IMPLAUSIBLE_COUNTER_PREFIX}${reason}`] = 0;
   }
 
   async start(): Promise<void> {
@@ -358,7 +363,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
       this.count('datagrams_malformed');
       this.count(`malformed_${parsed.reason}`);
       this.log.debug(
-        { from: formatHostPort(rinfo.address, rinfo.port), bytes: msg.length, reason: parsed.reason, detail: parsed.detail },
+        { from: formatHostPort(rinfo.address, rinfo.port), bytes: msg.length, reason: parsed.reason, detail: shorten(parsed.detail, 256) },
         'malformed datagram',
       );
       return;
@@ -387,7 +392,14 @@ export class UdpSource implements RadioSource, DownlinkCapable {
       if (!result.ok) {
         this.count('rxpk_invalid');
         this.count(`rxpk_invalid_${result.reason}`);
-        this.log.debug({ gatewayEui: packet.gatewayEui, reason: result.reason, detail: result.detail }, 'invalid rxpk');
+        this.log.debug({ gatewayEui: packet.gatewayEui, reason: result.reason, detail: shorten(result.detail, 256) }, 'invalid rxpk');
+        continue;
+      }
+      const implausible = checkRadioFrame(result.frame, this.opts.bands ?? ['eu868']);
+      if (implausible) {
+        this.count('rxpk_invalid');
+        this.count(`${IMPLAUSIBLE_COUNTER_PREFIX}${implausible.reason}`);
+        this.log.debug({ gatewayEui: packet.gatewayEui, reason: implausible.reason, detail: implausible.detail }, 'rxpk with impossible radio metadata refused');
         continue;
       }
       this.count('rx_frames');
@@ -398,7 +410,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     if (packet.stat) {
       if (!packet.stat.ok) {
         this.count('stat_invalid');
-        this.log.debug({ gatewayEui: packet.gatewayEui, detail: packet.stat.detail }, 'invalid stat');
+        this.log.debug({ gatewayEui: packet.gatewayEui, detail: shorten(packet.stat.detail, 256) }, 'invalid stat');
         return;
       }
       this.count('stat_received');
