@@ -22,6 +22,7 @@ import type { ProtocolVersion } from './gwmp.js';
 import { RXPK_FAILURE_REASONS, rxpkToRadioFrame } from './rxpk.js';
 import { IMPLAUSIBLE_COUNTER_PREFIX, IMPLAUSIBLE_REASONS, checkRadioFrame, type RadioBand } from '../plausibility.js';
 import { shorten } from '../../bounded-text.js';
+import { BoundedMap } from '../../bounded-map.js';
 import type { GatewayStat } from './stat.js';
 import { TxAckWaiters } from './tx-ack-waiters.js';
 import { buildTxpk, txStatusFromTxAck } from './txpk.js';
@@ -77,6 +78,8 @@ export interface UdpSourceOptions {
   v1TxAckWaitMs?: number;
   /** Bands the forwarders' frames may come from; others are refused as implausible. Default EU868. */
   bands?: readonly RadioBand[];
+  /** Bound on remembered gateways (default GATEWAYS_KEPT). */
+  maxGateways?: number;
 }
 
 export type UdpSourceErrorCode = 'bind_failed' | 'bad_bind_address' | 'not_started' | 'no_downlink_target';
@@ -98,6 +101,13 @@ const CRC_COUNTER: Record<CrcStatus, string> = { ok: 'rx_crc_ok', bad: 'rx_crc_b
 
 /** Recent uplink tmst values and the gateway that reported each, so a delayed downlink goes back to it. */
 const TMST_OWNERS_KEPT = 1024;
+/**
+ * Gateways remembered (downlink address, latest stat). Anyone can send PULL_DATA with any EUI, so
+ * the tables are bounded: a real site has a handful of forwarders, which pull every few seconds.
+ */
+export const GATEWAYS_KEPT = 1024;
+/** A forwarder silent for this long is forgotten (it pulls every 5-10 s; ChirpStack's bridge waits 1 min). */
+export const GATEWAY_TTL_MS = 5 * 60_000;
 
 export class UdpSource implements RadioSource, DownlinkCapable {
   readonly id: string;
@@ -107,9 +117,9 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   private socket: dgram.Socket | undefined;
   private currentState: State = 'idle';
   private readonly counts: Record<string, number> = {};
-  private readonly targets = new Map<string, DownlinkTarget>();
+  private readonly targets: BoundedMap<string, DownlinkTarget>;
   private latestTarget: DownlinkTarget | undefined;
-  private readonly stats = new Map<string, StatReport>();
+  private readonly stats: BoundedMap<string, StatReport>;
   private latestStat: StatReport | undefined;
   private nextToken = randomInt(0, 0x10000);
   private readonly txAckWaiters = new TxAckWaiters();
@@ -124,6 +134,9 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     this.now = opts.now ?? Date.now;
     this.txAckTimeoutMs = opts.txAckTimeoutMs ?? 2000;
     this.v1TxAckWaitMs = opts.v1TxAckWaitMs ?? 100;
+    const tables = { maxEntries: opts.maxGateways ?? GATEWAYS_KEPT, ttlMs: GATEWAY_TTL_MS, now: this.now };
+    this.targets = new BoundedMap(tables);
+    this.stats = new BoundedMap(tables);
     for (const name of [
       'datagrams_received',
       'datagrams_malformed',
@@ -214,7 +227,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   }
 
   counters(): Record<string, number> {
-    return { ...this.counts };
+    return { ...this.counts, gateways_evicted: this.targets.evicted + this.stats.evicted };
   }
 
   /** The bound address, useful after binding port 0. */
@@ -224,6 +237,11 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     }
     const { address, port } = this.socket.address();
     return { address, port };
+  }
+
+  /** Entries held per peer-keyed table: bounded whatever the peers send (tests, status). */
+  tableSizes(): { targets: number; stats: number; tmstOwners: number; txAckWaiters: number } {
+    return { targets: this.targets.size, stats: this.stats.size, tmstOwners: this.tmstOwners.size, txAckWaiters: this.txAckWaiters.size };
   }
 
   /** Where PULL_RESP for this gateway goes; without an EUI, the gateway that pulled most recently. */
