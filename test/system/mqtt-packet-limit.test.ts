@@ -11,6 +11,8 @@ import { startTestDaemon, TEST_GATEWAY_ID, type TestDaemon } from '../helpers/da
 import { PacketForwarderSim, makeRxpk } from '../../src/testing/packet-forwarder.js';
 import type { HubBatch } from '../../src/mqtt/hub-batch.js';
 import { assertValidBatch } from '../helpers/spine-scenarios.js';
+import { HubClient } from '../../src/mqtt/hub-client.js';
+import { silentLogger } from '../../src/log.js';
 
 const BROKER_LIMIT = 128 * 1024;
 const base = `eu868/gateway/${TEST_GATEWAY_ID}`;
@@ -126,6 +128,27 @@ run('a message over the limit is refused before it reaches the broker, counted o
   await hub.publish(`${base}/event/device-ack`, '{"small":true}', 1);
   await collector.waitFor(() => collector.on('/event/device-ack').length === 1, 'the small message');
   assert.is(hub.stats.closes, 0, 'the connection never closed');
+});
+
+run('MQTT 5: the broker\'s smaller maximum packet size (CONNACK) wins over ours', async (ctx) => {
+  assert.ok(tier.available, 'mosquitto is required for the system tier (apt-get install mosquitto)');
+  const broker = await startMosquitto({ extraConfig: ['max_packet_size 65536'] });
+  ctx.broker = broker;
+  const hub = new HubClient({
+    url: broker.url, gatewayId: TEST_GATEWAY_ID, topicPrefix: 'eu868', marshaler: 'json', keepaliveMs: 30_000, publishTimeoutMs: 5000,
+    reconnectMinMs: 100, reconnectMaxMs: 500, logger: silentLogger(), protocolVersion: 5, maxPacketSize: 128 * 1024,
+  });
+  hub.start();
+  try {
+    await waitUntil(() => hub.online, 'the MQTT 5 connection');
+    assert.is(hub.maxPacketSize, 65536);
+    const err = await hub.publish(`${base}/event/batch`, Buffer.alloc(70_000), 1).then(() => undefined, (e: Error) => e);
+    assert.match(String(err?.message), /exceeds the MQTT packet limit of 65536/);
+    await hub.publish(`${base}/event/batch`, Buffer.alloc(60_000), 1);
+    assert.is(hub.stats.closes, 0);
+  } finally {
+    await hub.stop();
+  }
 });
 
 it.run();
