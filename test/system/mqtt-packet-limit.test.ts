@@ -13,6 +13,7 @@ import type { HubBatch } from '../../src/mqtt/hub-batch.js';
 import { assertValidBatch } from '../helpers/spine-scenarios.js';
 import { HubClient } from '../../src/mqtt/hub-client.js';
 import { silentLogger } from '../../src/log.js';
+import { healthOf } from '../../src/ops/snapshot.js';
 
 const BROKER_LIMIT = 128 * 1024;
 const base = `eu868/gateway/${TEST_GATEWAY_ID}`;
@@ -128,6 +129,42 @@ run('a message over the limit is refused before it reaches the broker, counted o
   await hub.publish(`${base}/event/device-ack`, '{"small":true}', 1);
   await collector.waitFor(() => collector.on('/event/device-ack').length === 1, 'the small message');
   assert.is(hub.stats.closes, 0, 'the connection never closed');
+});
+
+run('broker limit below ours (MQTT 3.1.1, nothing announced): the re-send loop is detected, broken, and batches shrink to fit', async (ctx) => {
+  assert.ok(tier.available, 'mosquitto is required for the system tier (apt-get install mosquitto)');
+  const brokerLimit = 16 * 1024;
+  const broker = await startMosquitto({ extraConfig: [`max_packet_size ${brokerLimit}`] });
+  ctx.broker = broker;
+  await broker.stop();
+  // Misconfigured on purpose: we believe the broker takes 128 KiB.
+  const daemon = await startTestDaemon(broker.url, { mqtt: { maxPacketSize: 128 * 1024 } });
+  ctx.daemon = daemon;
+  const sim = new PacketForwarderSim({ target: daemon.udpTarget, gatewayEui: 'aa555a0000000101' });
+  ctx.sim = sim;
+  const FRAMES = 200;
+  for (let i = 0; i < FRAMES; i += 20) {
+    const rxpks = [];
+    for (let j = i; j < i + 20; j++) rxpks.push(makeRxpk({ payload: Buffer.alloc(200, j & 0xff), tmst: j }));
+    await sim.pushRxpk(rxpks);
+  }
+  await waitUntil(() => daemon.app.outbox!.stats().depth === FRAMES, 'the backlog in the outbox');
+  const closesBefore = daemon.app.hub!.stats.closes;
+  await broker.restart();
+  const collector = await Collector.connect(broker.url, [`${base}/event/batch`]);
+  ctx.collector = collector;
+  const records = () => collector.on('/event/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
+  await collector.waitFor(() => new Set(records().map((r) => r.seq)).size >= FRAMES, `${FRAMES} records`, 30_000);
+  const snap = daemon.app.snapshot();
+  assert.ok(snap.mqtt.closes - closesBefore >= 3, `the loop was seen: ${JSON.stringify(snap.mqtt)}`);
+  assert.ok(snap.mqtt.connectAttempts > snap.mqtt.connects, 'attempts that never connected are counted');
+  assert.ok(daemon.app.hub!.maxPacketSize < brokerLimit, `learnt limit ${daemon.app.hub!.maxPacketSize}`);
+  assert.ok(snap.mqtt.oversizeRefused >= 1);
+  for (const b of collector.on('/event/batch')) assert.ok(b.payload.length < brokerLimit);
+  if (snap.mqtt.closesRecent >= 5) assert.ok(healthOf(snap).reasons.some((r) => /keeps dropping/.test(r)));
+  // The link is healthy again: a new uplink arrives.
+  await sim.pushRxpk([makeRxpk({ payload: Buffer.from('after the loop') })]);
+  await collector.waitFor(() => records().some((r) => Buffer.from(r.phyPayload, 'base64').toString() === 'after the loop'), 'the uplink after the loop');
 });
 
 run('MQTT 5: the broker\'s smaller maximum packet size (CONNACK) wins over ours', async (ctx) => {
