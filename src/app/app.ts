@@ -9,7 +9,8 @@ import { Outbox } from '../outbox/outbox.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import { HubClient } from '../mqtt/hub-client.js';
 import { BatchForwarder } from '../mqtt/batch-forwarder.js';
-import { buildHubBatch } from '../mqtt/hub-batch.js';
+import { fitHubBatch } from '../mqtt/batch-fit.js';
+import { maxPayloadBytes } from '../mqtt/packet-size.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
 import { wrapContext } from '../radio/source-context.js';
@@ -288,11 +289,22 @@ export class App {
       this.log.error({ records: records.length, err: err.message }, 'outbox write failed while offline: records dropped');
       return;
     }
-    const batch = buildHubBatch(this.config.gateway.id, records, Date.now(), hub.onlineSince);
-    hub.publish(hub.topics.event('batch'), Buffer.from(JSON.stringify(batch)), 1).catch((e: Error) => {
-      this.unstoredDropped += records.length;
-      this.log.error({ records: records.length, err: e.message }, 'records the outbox could not store were not delivered either');
-    });
+    // Cut to the packet limit like the forwarder's batches.
+    const topic = hub.topics.event('batch');
+    const budget = maxPayloadBytes(topic, hub.maxPacketSize);
+    for (let rest = records; rest.length > 0; ) {
+      const fitted = fitHubBatch(this.config.gateway.id, rest, Date.now(), hub.onlineSince, budget);
+      const count = fitted.count;
+      rest = rest.slice(count);
+      if (fitted.kind === 'too_large') {
+        this.unstoredDropped += count;
+        continue;
+      }
+      hub.publish(topic, fitted.json, 1).catch((e: Error) => {
+        this.unstoredDropped += count;
+        this.log.error({ records: count, err: e.message }, 'records the outbox could not store were not delivered either');
+      });
+    }
   }
 
   private lastFlushes = -1;
