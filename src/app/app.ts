@@ -10,7 +10,8 @@ import type { StoreRecovery } from '../store-recovery.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import { HubClient } from '../mqtt/hub-client.js';
 import { BatchForwarder } from '../mqtt/batch-forwarder.js';
-import { buildHubBatch } from '../mqtt/hub-batch.js';
+import { fitHubBatch } from '../mqtt/batch-fit.js';
+import { maxPayloadBytes } from '../mqtt/packet-size.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
 import { wrapContext } from '../radio/source-context.js';
@@ -18,7 +19,7 @@ import { DownlinkScheduler } from '../downlink/scheduler.js';
 import { NetworkServerDownlinks } from '../downlink/ns-downlinks.js';
 import { Scheduler } from '../ops/scheduler.js';
 import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';
-import { RateMeter, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
+import { RateMeter, RECONNECT_LOOP_WINDOW_MS, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
 import { DeviceDirectory } from '../devices/index.js';
@@ -109,6 +110,7 @@ export class App {
         publishTimeoutMs: c.mqtt.publishTimeout,
         reconnectMinMs: c.mqtt.reconnectMin,
         reconnectMaxMs: c.mqtt.reconnectMax,
+        maxPacketSize: c.mqtt.maxPacketSize,
         logger: this.log.child({ part: 'mqtt' }),
         onCommand: (name, payload) => this.handleCommand(name, payload),
       });
@@ -125,6 +127,7 @@ export class App {
         compression: c.batch.compression,
         // Long enough for a slow broker under a backlog; short enough that a lost PUBACK cannot stall delivery.
         stuckAfterMs: Math.max(60_000, 4 * c.mqtt.publishTimeout),
+        maxPacketSize: c.mqtt.maxPacketSize,
         logger: this.log.child({ part: 'forwarder' }),
       });
       this.forwarder = forwarder;
@@ -295,11 +298,22 @@ export class App {
       this.log.error({ records: records.length, err: err.message }, 'outbox write failed while offline: records dropped');
       return;
     }
-    const batch = buildHubBatch(this.config.gateway.id, records, Date.now(), hub.onlineSince);
-    hub.publish(hub.topics.event('batch'), Buffer.from(JSON.stringify(batch)), 1).catch((e: Error) => {
-      this.unstoredDropped += records.length;
-      this.log.error({ records: records.length, err: e.message }, 'records the outbox could not store were not delivered either');
-    });
+    // Cut to the packet limit like the forwarder's batches.
+    const topic = hub.topics.event('batch');
+    const budget = maxPayloadBytes(topic, hub.maxPacketSize);
+    for (let rest = records; rest.length > 0; ) {
+      const fitted = fitHubBatch(this.config.gateway.id, rest, Date.now(), hub.onlineSince, budget);
+      const count = fitted.count;
+      rest = rest.slice(count);
+      if (fitted.kind === 'too_large') {
+        this.unstoredDropped += count;
+        continue;
+      }
+      hub.publish(topic, fitted.json, 1).catch((e: Error) => {
+        this.unstoredDropped += count;
+        this.log.error({ records: count, err: e.message }, 'records the outbox could not store were not delivered either');
+      });
+    }
   }
 
   private lastFlushes = -1;
@@ -371,7 +385,7 @@ export class App {
         lastFrameAt: lastFrameAt[src.id] ?? null,
         counters: src.counters(),
       })),
-      mqtt: { state: this.hub!.state(), connected: this.hub!.online, ...this.hub!.stats },
+      mqtt: { state: this.hub!.state(), connected: this.hub!.online, ...this.hub!.stats, closesRecent: this.hub!.closesWithin(RECONNECT_LOOP_WINDOW_MS, now) },
       outbox: { ...outbox, oldestAgeMs: outbox.oldestCapturedAt ? now - Date.parse(outbox.oldestCapturedAt) : null },
       forwarder: { ...this.forwarder!.stats, drainRatePerS: this.drainMeter.perSecond(), drain: this.drain },
       pipeline,

@@ -6,6 +6,7 @@ import type { OutboxRecord, RecordLorawan, RecordRadio, RecordDevice, RecordDeco
 import { parsePhyPayload, type PhyPayload } from '../lorawan/phy-payload.js';
 import { DedupCache } from '../lorawan/dedup.js';
 import { LoRaWANError } from '../lorawan/errors.js';
+import { checkRadioFrame } from '../radio/plausibility.js';
 
 /** What the device layer adds to a frame it can attribute. */
 export interface DeviceOutcome {
@@ -109,6 +110,9 @@ export class UplinkPipeline {
   private process(frame: RadioFrame): void {
     const s = this.stats;
     s.received += 1;
+    // Sources refuse these already (each knows its band); this guard keeps any source honest.
+    const implausible = checkRadioFrame(frame, ['eu868', 'ism2400']);
+    if (implausible) return this.drop(`implausible_${implausible.reason}`, `frame refused: ${implausible.detail}`);
     (s.perSource[frame.source] ??= { ok: 0, bad: 0, none: 0 })[frame.crc] += 1;
     s.lastFrameAt[frame.source] = frame.receivedAt;
     if (frame.crc === 'ok') s.crcOk += 1;

@@ -123,6 +123,14 @@ export const configSchema = z.strictObject({
       reconnectMax: duration('30s'),
       /** Frames older than this are not sent on the live ChirpStack `event/up` stream; batches carry them. */
       liveMaxAge: duration('30s'),
+      /**
+       * Largest MQTT packet the daemon publishes (header and topic included); batches are cut to fit
+       * and texts shortened. A broker closes the connection on a bigger one. 128 KiB is what AWS IoT
+       * Core allows (Azure IoT Hub 256 KiB, mosquitto 256 MiB by default), so it works everywhere.
+       */
+      maxPacketSize: size('128KiB').pipe(
+        z.number().int().min(4096, 'must be at least 4KiB').max(268_435_455, 'must be at most 268435455 bytes (the MQTT limit)'),
+      ),
     })
     .prefault({}),
   storage: z

@@ -53,6 +53,10 @@ mqtt:
   # Frames older than this are kept off the live ChirpStack event/up stream (ChirpStack itself
   # distrusts gateway times more than 30 s old); the batch stream still carries them.
   liveMaxAge: 30s
+  # Largest MQTT packet published (topic included). Batches are cut to fit and texts shortened: a
+  # broker closes the connection on a bigger packet. 128KiB suits every cloud broker (AWS IoT Core
+  # allows 128 KB); raise it for your own mosquitto (256MB by default) if batches should be larger.
+  maxPacketSize: 128KiB
 
 storage:
   # The outbox (LevelDB) lives here. Every uplink is stored before it is sent.
@@ -71,6 +75,7 @@ storage:
 batch:
   # Records go to <topicPrefix>/gateway/<id>/event/batch in batches of at most:
   maxRecords: 500
+  # Stored record bytes per batch; the encoded batch is also kept under mqtt.maxPacketSize.
   maxBytes: 256KiB
   # Batches published and not yet acknowledged by the broker.
   inflight: 8

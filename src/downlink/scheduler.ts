@@ -5,7 +5,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from '../log.js';
 import { canTransmit, type DownlinkCapable, type TxRequest, type TxStatus } from '../radio/downlink.js';
 import type { RadioSource } from '../radio/radio-frame.js';
-import { DutyCycleLedger, airtimeMs, fskAirtimeMs, maxEirpDbm } from '../lorawan/region-eu868.js';
+import { DutyCycleLedger, airtimeMs, channelHalfWidth, fskAirtimeMs, subBandOfChannel, transmittedLoraPreamble } from '../lorawan/region-eu868.js';
 
 export interface DownlinkSchedulerOptions {
   sources: readonly RadioSource[];
@@ -131,11 +131,14 @@ export class DownlinkScheduler {
       return 'INTERNAL_ERROR';
     }
     const { frequency, power } = request;
-    if (!Number.isFinite(frequency) || frequency < BAND_LOW_HZ || frequency >= BAND_HIGH_HZ || maxEirpDbm(frequency) === -Infinity) {
-      this.logger.warn({ source: source.id, frequency }, 'downlink refused: frequency outside the usable EU868 sub-bands');
+    // The whole channel (centre ± half its bandwidth) must lie inside one sub-band, not only its centre.
+    const halfWidth = channelHalfWidth(request) ?? 0;
+    const subBand = Number.isFinite(frequency) && frequency >= BAND_LOW_HZ && frequency < BAND_HIGH_HZ ? subBandOfChannel(frequency, halfWidth) : undefined;
+    if (subBand === undefined) {
+      this.logger.warn({ source: source.id, frequency, halfWidth }, 'downlink refused: the channel is not inside one usable EU868 sub-band');
       return 'TX_FREQ';
     }
-    const powerLimit = Math.min(this.maxTxPower, maxEirpDbm(frequency));
+    const powerLimit = Math.min(this.maxTxPower, subBand.maxEirpDbm);
     if (!Number.isFinite(power) || power > powerLimit) {
       this.logger.warn({ source: source.id, frequency, power, powerLimit }, 'downlink refused: power above the limit');
       return 'TX_POWER';
@@ -181,7 +184,8 @@ export function requestAirtimeMs(request: TxRequest): number | string {
       }
       // Counted with the payload CRC: LoRaWAN downlinks need none, but the Semtech forwarder keeps it
       // on unless told otherwise, and over-counting never breaks the law where under-counting could.
-      return airtimeMs(request.payload.length, request.spreadingFactor, request.bandwidth, request.codeRate ?? '4/5', request.preamble ?? 8);
+      // The forwarder pads a short preamble to 6 symbols: count what goes on air, not what was asked.
+      return airtimeMs(request.payload.length, request.spreadingFactor, request.bandwidth, request.codeRate ?? '4/5', transmittedLoraPreamble(request.preamble));
     }
     if (request.modulation === 'FSK') {
       if (request.fskDatarate === undefined) return 'FSK downlink without a data rate';

@@ -1,6 +1,8 @@
 // The events edge mode publishes on `<prefix>/gateway/<id>/event/device-ack`, one per step of a
 // command: queued, sent, acked (confirmed downlinks), failed (with a reason).
 
+import { shorten } from '../bounded-text.js';
+
 export type DeviceAckStatus = 'queued' | 'sent' | 'acked' | 'failed';
 
 export interface DeviceAckEvent {
@@ -27,7 +29,8 @@ export function deviceAckEvent(
   now: number,
 ): DeviceAckEvent {
   const event: DeviceAckEvent = { id: fields.id, devEui: fields.devEui, status: fields.status, at: new Date(now).toISOString() };
-  if (fields.reason !== undefined) event.reason = fields.reason;
+  // Reasons may quote the command or a codec: bounded, so the event always fits one MQTT packet.
+  if (fields.reason !== undefined) event.reason = shorten(fields.reason);
   if (fields.fCntDown !== undefined) event.fCntDown = fields.fCntDown;
   if (fields.fPort !== undefined) event.fPort = fields.fPort;
   if (fields.window !== undefined) event.window = fields.window;

@@ -19,6 +19,8 @@ export type CommandParse =
   /** id / devEui are whatever could be read, so the failure can still be attributed. */
   | { ok: false; id: string | null; devEui: string | null; reason: string };
 
+import { listSome, quote, shorten } from '../bounded-text.js';
+
 const KNOWN_KEYS = new Set(['id', 'devEui', 'fPort', 'confirmed', 'data', 'bytes']);
 const MAX_ID_LENGTH = 128;
 
@@ -37,7 +39,7 @@ export function parseDeviceCommand(payload: Buffer | string): CommandParse {
   try {
     raw = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
   } catch (err) {
-    return { ok: false, id: null, devEui: null, reason: `not valid JSON: ${(err as Error).message}` };
+    return { ok: false, id: null, devEui: null, reason: shorten(`not valid JSON: ${(err as Error).message}`, 256) };
   }
   if (!isPlainObject(raw)) return { ok: false, id: null, devEui: null, reason: 'command must be a JSON object' };
   const id = readId(raw.id);
@@ -46,7 +48,8 @@ export function parseDeviceCommand(payload: Buffer | string): CommandParse {
   if (id === null) return fail(`id must be a non-empty string of at most ${MAX_ID_LENGTH} characters (or an integer)`);
   if (devEui === null) return fail('devEui must be 16 hex digits');
   const unknown = Object.keys(raw).filter((k) => !KNOWN_KEYS.has(k));
-  if (unknown.length > 0) return fail(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  // A hostile command may carry thousands of keys: name a few, count the rest.
+  if (unknown.length > 0) return fail(`unknown key${unknown.length > 1 ? 's' : ''} ${listSome(unknown.map((k) => quote(k, 40)))}`);
   const command: DeviceCommand = { id, devEui, confirmed: false };
   if (raw.fPort !== undefined) {
     if (typeof raw.fPort !== 'number' || !Number.isInteger(raw.fPort) || raw.fPort < 1 || raw.fPort > 223) {

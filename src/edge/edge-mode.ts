@@ -16,6 +16,7 @@ import type { DownlinkScheduler } from '../downlink/scheduler.js';
 import { allocateDevAddr, parseDevAddrRange, type DevAddrRange } from './devaddr-pool.js';
 import { deviceAckEvent, type DeviceAckEvent } from './device-ack.js';
 import { parseDeviceCommand } from './device-command.js';
+import { listSome } from '../bounded-text.js';
 import { EdgeStore } from './edge-store.js';
 import type { DeviceEdgeState, EdgeSession, QueuedCommand } from './edge-state.js';
 import { makeJoinAccept, nextJoinNonce } from './join-accept.js';
@@ -402,7 +403,8 @@ export class EdgeMode {
     if (cmd.data !== undefined) {
       const encoded = device.codec.encode({ data: cmd.data, fPort: cmd.fPort, variables: { ...device.variables } });
       if (encoded.errors.length > 0 || encoded.bytes === undefined) {
-        return refuse(`codec ${device.codec.name}: ${encoded.errors.join('; ') || 'no bytes'}`);
+        // Codec errors often quote the offending value: a few, each cut short.
+        return refuse(`codec ${device.codec.name}: ${encoded.errors.length > 0 ? listSome(encoded.errors.map(String), 4, 200) : 'no bytes'}`);
       }
       bytes = Buffer.from(encoded.bytes);
       fPort = encoded.fPort ?? fPort;

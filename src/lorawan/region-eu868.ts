@@ -120,6 +120,43 @@ export function subBandAt(frequency: number): SubBand | undefined {
   return EU868_SUB_BANDS.find((b) => frequency >= b.low && frequency < b.high);
 }
 
+/** FSK frequency deviation LoRaWAN uses for DR7 (RP002: 25 kHz). */
+export const FSK_DEVIATION_HZ = 25_000;
+
+/**
+ * Half the bandwidth a transmission occupies around its centre, Hz. LoRa: half the channel
+ * bandwidth. FSK: Carson's rule, deviation + bit rate / 2 (DR7: 25 + 25 = 50 kHz).
+ */
+export function channelHalfWidth(
+  channel: { modulation: 'LORA' | 'FSK'; bandwidth?: number; fskDatarate?: number },
+): number | undefined {
+  if (channel.modulation === 'LORA') {
+    return channel.bandwidth !== undefined && Number.isFinite(channel.bandwidth) && channel.bandwidth > 0 ? channel.bandwidth / 2 : undefined;
+  }
+  const rate = channel.fskDatarate;
+  return rate !== undefined && Number.isFinite(rate) && rate > 0 ? FSK_DEVIATION_HZ + rate / 2 : undefined;
+}
+
+/**
+ * The sub-band that holds the whole channel, centre ± halfWidth (edges inclusive); undefined when
+ * it spills over a sub-band edge. A 125 kHz channel at 868.59 MHz reaches 868.6525 MHz, into the
+ * alarm gap after g1, so it may not be used even though its centre lies in g1.
+ */
+export function subBandOfChannel(frequency: number, halfWidth: number): SubBand | undefined {
+  if (!Number.isFinite(frequency) || !Number.isFinite(halfWidth) || halfWidth < 0) return undefined;
+  return EU868_SUB_BANDS.find((b) => frequency - halfWidth >= b.low && frequency + halfWidth <= b.high);
+}
+
+/** lora_pkt_fwd and the Semtech HALs send 8 preamble symbols when none is given and pad shorter ones to 6. */
+export const LORA_STD_PREAMBLE = 8;
+export const LORA_MIN_PREAMBLE = 6;
+
+/** The preamble a Semtech forwarder really transmits for a requested one (0 or absent: the standard 8). */
+export function transmittedLoraPreamble(requested: number | undefined): number {
+  if (requested === undefined || requested === 0) return LORA_STD_PREAMBLE;
+  return Math.max(LORA_MIN_PREAMBLE, requested);
+}
+
 /** Legal EIRP limit at this frequency; -Infinity when the frequency is outside every usable sub-band. */
 export function maxEirpDbm(frequency: number): number {
   return subBandAt(frequency)?.maxEirpDbm ?? Number.NEGATIVE_INFINITY;

@@ -14,7 +14,8 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from '../outbox/record.js';
-import { buildHubBatch } from './hub-batch.js';
+import { fitHubBatch, rawBudget, type FittedBatch } from './batch-fit.js';
+import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -33,6 +34,8 @@ export interface BatchSource {
 export interface BatchSink {
   readonly online: boolean;
   readonly onlineSince: number;
+  /** The packet limit in force (HubClient: mqtt.maxPacketSize or the broker's smaller one). */
+  readonly maxPacketSize?: number;
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
@@ -49,6 +52,8 @@ export interface BatchForwarderOptions {
   stuckAfterMs?: number;
   /** How often connected waiting time is counted (tests shorten it). */
   stuckCheckMs?: number;
+  /** Used when the sink does not say; default 128 KiB. */
+  maxPacketSize?: number;
   /** Called after each acknowledged batch (metrics, latency probes). */
   onAcked?: (records: number, firstSeq: number, lastSeq: number) => void;
 }
@@ -66,6 +71,10 @@ export interface ForwarderCounters {
   skippedRepaired: number;
   /** Batches given up after stuckAfterMs without an acknowledgement (then re-sent). */
   stuckBatches: number;
+  /** Records sent without their decoded data because alone they exceeded the packet limit. */
+  recordsShortened: number;
+  /** Records given up (acknowledged unsent) because even shortened they exceed the packet limit. */
+  recordsTooLarge: number;
 }
 
 interface InFlight {
@@ -92,7 +101,7 @@ export class BatchForwarder {
   private readonly stuckCheckMs: number;
   readonly stats: ForwarderCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
-    gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0,
+    gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0,
   };
 
   constructor(
@@ -132,9 +141,12 @@ export class BatchForwarder {
             this.checkNothingBehindCursor();
             break;
           }
-          this.checkHoles(readFrom, records);
-          this.cursor = records[records.length - 1].seq;
-          void this.send(records);
+          // Cut to the packet limit here, before the cursor moves: the rest is read again next round.
+          const fitted = this.fit(records);
+          const batch = records.slice(0, fitted.count);
+          this.checkHoles(readFrom, batch);
+          this.cursor = batch[batch.length - 1].seq;
+          void this.send(batch, fitted);
         }
       } while (this.pumpAgain && !this.stopped);
     } catch (err) {
@@ -181,23 +193,36 @@ export class BatchForwarder {
     this.pumpAgain = true;
   }
 
-  private encode(records: OutboxRecord[]): Promise<Buffer> {
-    const batch = buildHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince);
-    const json = Buffer.from(JSON.stringify(batch));
-    return this.opts.compression === 'gzip' ? gzipAsync(json) : Promise.resolve(json);
+  private fit(records: OutboxRecord[]): FittedBatch {
+    const limit = this.sink.maxPacketSize ?? this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    const budget = rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
+    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget);
   }
 
-  private async send(records: OutboxRecord[]): Promise<void> {
+  private encode(fitted: FittedBatch & { kind: 'batch' }): Promise<Buffer> {
+    return this.opts.compression === 'gzip' ? gzipAsync(fitted.json) : Promise.resolve(fitted.json);
+  }
+
+  private async send(records: OutboxRecord[], fitted: FittedBatch): Promise<void> {
     const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq, waitedMs: 0, abandoned: false };
     this.inflight.add(entry);
     this.stats.inflight = this.activeCount();
-    const encoded = this.encode(records);
+    const encoded = fitted.kind === 'batch' ? this.encode(fitted) : undefined;
     let acked: Promise<void> | undefined;
     const handOff = this.lastHandOff.then(async () => {
+      if (!encoded) return;
       const payload = await encoded;
+      if (fitted.kind === 'batch' && fitted.shortened) {
+        this.stats.recordsShortened += fitted.shortened;
+        this.opts.logger.warn({ seq: entry.from }, 'record too large for the MQTT packet limit: sent without its decoded data');
+      }
       this.stats.batchesPublished += 1;
       acked = this.sink.publish(this.opts.topic, payload, 1);
     });
+    if (fitted.kind === 'too_large') {
+      this.stats.recordsTooLarge += 1;
+      this.opts.logger.error({ seq: entry.from, bytes: fitted.bytes }, 'record too large for the MQTT packet limit even without its decoded data: dropped');
+    }
     this.lastHandOff = handOff.catch(() => undefined);
     try {
       await handOff;
@@ -205,10 +230,12 @@ export class BatchForwarder {
       // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
       const contiguous = entry.to - entry.from + 1 === records.length;
       await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : records.map((r) => r.seq));
-      this.stats.batchesAcked += 1;
-      this.stats.recordsAcked += records.length;
       this.stats.lastAckedSeq = Math.max(this.stats.lastAckedSeq, entry.to);
-      this.opts.onAcked?.(records.length, entry.from, entry.to);
+      if (fitted.kind === 'batch') {
+        this.stats.batchesAcked += 1;
+        this.stats.recordsAcked += records.length;
+        this.opts.onAcked?.(records.length, entry.from, entry.to);
+      }
     } catch (err) {
       // Not delivered: read these records again (the outbox still has them).
       this.stats.batchErrors += 1;

@@ -2,6 +2,7 @@
 // they wait in a bounded queue and go out, in order, when the link returns; only beyond the bound
 // are the oldest dropped, counted and logged.
 import type { Logger } from '../log.js';
+import { isPacketTooLarge } from './packet-size.js';
 
 interface Publisher {
   readonly online: boolean;
@@ -11,6 +12,8 @@ interface Publisher {
 export class DeviceAckQueue {
   private readonly waiting: string[] = [];
   dropped = 0;
+  /** Events refused as larger than the MQTT packet limit (logged by the hub client); never retried. */
+  tooLarge = 0;
 
   constructor(
     private readonly hub: Publisher,
@@ -34,7 +37,11 @@ export class DeviceAckQueue {
   }
 
   private send(text: string): void {
-    this.hub.publish(this.topic, text, 1).catch(() => this.enqueue(text));
+    this.hub.publish(this.topic, text, 1).catch((err: unknown) => {
+      // Too large for the broker: sending it again would fail again (and, sent, would cut the link).
+      if (isPacketTooLarge(err)) this.tooLarge += 1;
+      else this.enqueue(text);
+    });
   }
 
   /** Sends what waited (called when the broker connection comes back). */

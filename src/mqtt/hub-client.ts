@@ -10,6 +10,8 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log.js';
 import { Topics } from './topics.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
+import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';
+import { ReplayLoopGuard, SUSPECT_MIN_BYTES, type TrackedPublish } from './replay-loop-guard.js';
 
 /** Bytes queued on the socket above which live (QoS 0) copies are skipped. */
 const LIVE_BACKLOG_LIMIT = 1024 * 1024;
@@ -34,7 +36,12 @@ export interface HubClientOptions {
   onCommand?: (name: string, payload: Buffer) => void;
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
+  /** Largest packet published (mqtt.maxPacketSize); an MQTT 5 broker's own smaller limit wins. */
+  maxPacketSize?: number;
 }
+
+/** Connection closes remembered for the reconnect-loop check (see closesWithin). */
+const CLOSES_KEPT = 64;
 
 export interface HubCounters {
   connects: number;
@@ -45,6 +52,12 @@ export interface HubCounters {
   acked: number;
   publishErrors: number;
   liveSkipped: number;
+  /** Every attempt to open a connection, the first included: a loop that never connects shows here. */
+  connectAttempts: number;
+  /** Every closed connection or attempt, whether or not it had come up. */
+  closes: number;
+  /** Publishes refused because the packet would exceed the size limit (never sent, never retried). */
+  oversizeRefused: number;
 }
 
 export class HubClient {
@@ -60,7 +73,15 @@ export class HubClient {
   private onlineSinceMs = 0;
   readonly stats: HubCounters = {
     connects: 0, reconnects: 0, disconnects: 0, publishTimeouts: 0, published: 0, acked: 0, publishErrors: 0, liveSkipped: 0,
+    connectAttempts: 0, closes: 0, oversizeRefused: 0,
   };
+  private readonly closeTimes: number[] = [];
+  private brokerMaxPacketSize: number | undefined;
+  /** Learnt from a message the broker kept closing the connection on (see ReplayLoopGuard). */
+  private learnedMaxPacketSize: number | undefined;
+  private readonly replayGuard = new ReplayLoopGuard();
+  private readonly culprits = new Set<TrackedPublish>();
+  private readonly oversizeLogged = new Set<string>();
 
   constructor(private readonly opts: HubClientOptions) {
     this.topics = new Topics(opts.topicPrefix, opts.gatewayId);
@@ -68,7 +89,8 @@ export class HubClient {
   }
 
   get online(): boolean {
-    return this.isOnline;
+    // mqtt.js may have seen the socket close a moment before its 'close' event reaches us.
+    return this.isOnline && this.client?.connected === true;
   }
 
   /** When the current connection came up (ms), 0 while offline. */
@@ -79,6 +101,19 @@ export class HubClient {
   state(): string {
     if (this.isOnline) return 'connected';
     return this.lastError ? `disconnected (${this.lastError})` : 'connecting';
+  }
+
+  /** The packet limit in force: ours, or the broker's when it announced a smaller one (MQTT 5). */
+  get maxPacketSize(): number {
+    const own = this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    return Math.min(own, this.brokerMaxPacketSize ?? own, this.learnedMaxPacketSize ?? own);
+  }
+
+  /** Connections closed within the last `windowMs` (a reconnect loop shows as many). */
+  closesWithin(windowMs: number, now = Date.now()): number {
+    let n = 0;
+    for (let i = this.closeTimes.length - 1; i >= 0 && now - this.closeTimes[i] <= windowMs; i--) n++;
+    return n;
   }
 
   onOnline(listener: () => void): void {
@@ -113,6 +148,8 @@ export class HubClient {
         retain: true,
       },
     };
+    // MQTT 5: the broker must not send us more than we publish at most (it drops such messages).
+    if (options.protocolVersion === 5) options.properties = { maximumPacketSize: this.maxPacketSize };
     if (o.url.startsWith('mqtts://')) {
       if (o.ca) options.ca = readFileSync(o.ca);
       if (o.cert) options.cert = readFileSync(o.cert);
@@ -120,9 +157,21 @@ export class HubClient {
     }
     const client = mqtt.connect(o.url, options);
     this.client = client;
+    this.stats.connectAttempts += 1;
+    client.on('reconnect', () => {
+      this.stats.connectAttempts += 1;
+    });
+    client.on('packetsend', (packet) => this.replayGuard.packetSent(packet as { cmd: string; messageId?: number; topic?: string; payload?: unknown }));
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'connack') return;
+      this.replayGuard.connack();
+      const brokerLimit = packet.properties?.maximumPacketSize;
+      this.brokerMaxPacketSize = typeof brokerLimit === 'number' && brokerLimit > 0 ? brokerLimit : undefined;
+    });
 
     client.on('connect', () => {
       this.stats.connects += 1;
+      this.replayGuard.connected();
       if (this.everConnected) this.stats.reconnects += 1;
       this.everConnected = true;
       this.lastError = '';
@@ -155,7 +204,13 @@ export class HubClient {
       this.lastError = msg;
     });
     client.on('close', () => {
+      this.stats.closes += 1;
+      this.closeTimes.push(Date.now());
+      if (this.closeTimes.length > CLOSES_KEPT) this.closeTimes.shift();
+      // Offline first: callers woken by a dropped message must not publish into a closed connection.
       this.setOnline(false);
+      const culprit = this.replayGuard.closed();
+      if (culprit?.messageId !== undefined) this.dropCulprit(client, culprit);
       if (!this.stopping) {
         // Exponential back-off between attempts, reset by a successful connect.
         const next = Math.min(o.reconnectMaxMs, Math.max(o.reconnectMinMs, (client.options.reconnectPeriod ?? o.reconnectMinMs) * 2));
@@ -188,7 +243,9 @@ export class HubClient {
    * the promise then stays pending until the message, re-sent after the reconnect, is acknowledged.
    */
   publish(topic: string, payload: Buffer | string, qos: 0 | 1 = 1, retain = false): Promise<void> {
-    if (!this.isOnline || !this.client) return Promise.reject(new Error('not connected to the MQTT broker'));
+    // mqtt.js may already know the socket is gone before its 'close' reaches us: it would keep (a
+    // copy of) the message in its store, which is exactly what must not happen.
+    if (!this.online) return Promise.reject(new Error('not connected to the MQTT broker'));
     return this.publishRaw(topic, payload, qos, retain);
   }
 
@@ -210,7 +267,10 @@ export class HubClient {
 
   private publishRaw(topic: string, payload: Buffer | string, qos: 0 | 1, retain: boolean): Promise<void> {
     const client = this.client!;
+    const packetBytes = publishPacketSize(topic, Buffer.byteLength(payload), qos, this.opts.protocolVersion ?? 4);
+    if (packetBytes > this.maxPacketSize) return Promise.reject(this.refuseOversize(topic, packetBytes));
     this.stats.published += 1;
+    const tracked = qos === 1 ? this.replayGuard.track(topic, payload, packetBytes) : undefined;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       // The watchdog keeps watching until the PUBACK comes: while offline it only waits (mqtt.js
@@ -230,7 +290,10 @@ export class HubClient {
       if (qos === 1) watch();
       client.publish(topic, payload, { qos, retain }, (err) => {
         if (timer) clearTimeout(timer);
-        if (err) {
+        if (tracked) this.replayGuard.settled(tracked);
+        if (tracked && this.culprits.delete(tracked)) {
+          reject(new PacketTooLargeError(topic, packetBytes, this.maxPacketSize));
+        } else if (err) {
           this.stats.publishErrors += 1;
           reject(err);
         } else {
@@ -239,6 +302,41 @@ export class HubClient {
         }
       });
     });
+  }
+
+  /**
+   * An oversized packet is refused here, before mqtt.js stores it: the broker would close the
+   * connection and mqtt.js would send it again after every reconnect. Logged once per topic.
+   */
+  private refuseOversize(topic: string, packetBytes: number): PacketTooLargeError {
+    this.stats.oversizeRefused += 1;
+    const err = new PacketTooLargeError(topic, packetBytes, this.maxPacketSize);
+    if (!this.oversizeLogged.has(topic)) {
+      this.oversizeLogged.add(topic);
+      this.log.error({ topic, bytes: packetBytes, limit: this.maxPacketSize }, 'message too large for the broker: not published (further ones on this topic are counted, not logged)');
+    }
+    return err;
+  }
+
+  /**
+   * The broker closed the connection every time mqtt.js re-sent this message: take it (and every
+   * message in flight above the new limit) out of mqtt.js's store, their publishes fail with
+   * PacketTooLargeError, and stay at half its size from now on.
+   */
+  private dropCulprit(client: MqttClient, culprit: TrackedPublish): void {
+    // Halve rather than creep below it: batches are all of similar size, and each wrong guess costs
+    // `threshold` more dropped connections. Never below the smallest configurable limit.
+    this.learnedMaxPacketSize = Math.max(SUSPECT_MIN_BYTES, Math.min(this.learnedMaxPacketSize ?? Infinity, Math.floor(culprit.packetBytes / 2)));
+    this.log.error(
+      { bytes: culprit.packetBytes, limitNow: this.maxPacketSize },
+      'the broker closes the connection whenever a message of this size is re-sent: dropping it and keeping messages below that size (lower mqtt.maxPacketSize to the broker\'s max_packet_size)',
+    );
+    // Everything else in flight that large would be re-sent and fail the same way.
+    for (const t of this.replayGuard.sentAtLeast(this.maxPacketSize + 1)) {
+      this.stats.oversizeRefused += 1;
+      this.culprits.add(t);
+      client.removeOutgoingMessage(t.messageId!);
+    }
   }
 
   /** Publishes OFFLINE (retained) when connected, then disconnects. Bounded by `timeoutMs`. */

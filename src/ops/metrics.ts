@@ -2,6 +2,7 @@
 // twice and the hot path pays nothing for metrics.
 import { Registry, Counter, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { DaemonSnapshot } from './snapshot.js';
+import { IMPLAUSIBLE_COUNTER_PREFIX } from '../radio/plausibility.js';
 
 type Snap = () => DaemonSnapshot;
 
@@ -39,6 +40,13 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   counter(reg, 'lora_edge_frames_received_total', 'Radio frames received, per source and CRC status.', ['source', 'crc'], (c, s) => {
     for (const src of s.sources) for (const crc of ['ok', 'bad', 'none'] as const) c.inc({ source: src.id, crc }, src.frames[crc]);
   }, snap);
+  counter(reg, 'lora_edge_frames_implausible_total', 'Frames refused by their source for impossible radio metadata, per source and reason.', ['source', 'reason'], (c, s) => {
+    for (const src of s.sources) {
+      for (const [key, n] of Object.entries(src.counters)) {
+        if (key.startsWith(IMPLAUSIBLE_COUNTER_PREFIX)) c.inc({ source: src.id, reason: key.slice(IMPLAUSIBLE_COUNTER_PREFIX.length) }, n);
+      }
+    }
+  }, snap);
   counter(reg, 'lora_edge_frames_forwarded_total', 'Frames stored in the outbox for delivery.', [], (c, s) => c.inc(s.pipeline.forwarded), snap);
   counter(reg, 'lora_edge_frames_duplicate_total', 'Frames ignored as copies of one just received.', [], (c, s) => c.inc(s.pipeline.duplicates), snap);
   counter(reg, 'lora_edge_frames_invalid_lorawan_total', 'Frames that are not valid LoRaWAN (forwarded raw).', [], (c, s) => c.inc(s.pipeline.invalidLorawan), snap);
@@ -70,6 +78,16 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
     c.inc(s.forwarder.stuckBatches), snap);
   gauge(reg, 'lora_edge_mqtt_connected', '1 while connected to the MQTT broker.', [], (g, s) => g.set(s.mqtt.connected ? 1 : 0), snap);
   counter(reg, 'lora_edge_mqtt_reconnects_total', 'Reconnections to the MQTT broker.', [], (c, s) => c.inc(s.mqtt.reconnects), snap);
+  counter(reg, 'lora_edge_mqtt_connection_attempts_total', 'Attempts to open the MQTT connection (a loop that never connects shows here, not in reconnects).', [], (c, s) =>
+    c.inc(s.mqtt.connectAttempts), snap);
+  counter(reg, 'lora_edge_mqtt_connection_closes_total', 'MQTT connections (or attempts) closed.', [], (c, s) => c.inc(s.mqtt.closes), snap);
+  gauge(reg, 'lora_edge_mqtt_recent_closes', 'MQTT connections closed in the last 5 minutes.', [], (g, s) => g.set(s.mqtt.closesRecent), snap);
+  counter(reg, 'lora_edge_mqtt_oversize_refused_total', 'Messages not published because they exceed the MQTT packet limit.', [], (c, s) =>
+    c.inc(s.mqtt.oversizeRefused), snap);
+  counter(reg, 'lora_edge_records_oversize_total', 'Records too large for one MQTT packet: shortened (decoded data left out) or dropped.', ['outcome'], (c, s) => {
+    c.inc({ outcome: 'shortened' }, s.forwarder.recordsShortened);
+    c.inc({ outcome: 'dropped' }, s.forwarder.recordsTooLarge);
+  }, snap);
   counter(reg, 'lora_edge_mqtt_publish_timeouts_total', 'Publishes not acknowledged in time (each forces a reconnect).', [], (c, s) =>
     c.inc(s.mqtt.publishTimeouts), snap);
   counter(reg, 'lora_edge_live_skipped_total', 'Frames not sent on the live event/up stream (offline, too old, back-pressure).', [], (c, s) =>

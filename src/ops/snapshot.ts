@@ -28,7 +28,8 @@ export interface DaemonSnapshot {
   now: number;
   uptimeMs: number;
   sources: SourceSnapshot[];
-  mqtt: { state: string; connected: boolean } & HubCounters;
+  /** closesRecent: connections closed within RECONNECT_LOOP_WINDOW_MS. */
+  mqtt: { state: string; connected: boolean; closesRecent: number } & HubCounters;
   outbox: OutboxStats & { oldestAgeMs: number | null };
   forwarder: ForwarderCounters & {
     drainRatePerS: number;
@@ -69,12 +70,22 @@ export class RateMeter {
   }
 }
 
+/** A connection that closed this often within the window is looping (refused message, flapping link). */
+export const RECONNECT_LOOP_WINDOW_MS = 5 * 60_000;
+export const RECONNECT_LOOP_CLOSES = 5;
+
 export type HealthStatus = { status: 'ok' | 'degraded'; reasons: string[] };
 
 /** Ok, or degraded with every reason a technician should look at. */
 export function healthOf(s: DaemonSnapshot): HealthStatus {
   const reasons: string[] = [];
   if (!s.mqtt.connected) reasons.push(`MQTT broker not connected (${s.mqtt.state}); uplinks are kept in the outbox`);
+  if (s.mqtt.closesRecent >= RECONNECT_LOOP_CLOSES) {
+    reasons.push(
+      `MQTT connection keeps dropping: ${s.mqtt.closesRecent} closes in the last ${RECONNECT_LOOP_WINDOW_MS / 60_000} min ` +
+        `(${s.mqtt.connectAttempts} connection attempts, ${s.mqtt.connects} completed); check the broker's log and limits such as max_packet_size`,
+    );
+  }
   for (const src of s.sources) {
     if (!/^(listening|receiving|open)/.test(src.state)) reasons.push(`radio source ${src.id} is ${src.state}`);
   }

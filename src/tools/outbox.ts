@@ -1,5 +1,5 @@
 // `lora-edge outbox stats|export`: inspect the outbox while the daemon is stopped.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { outboxStatsReport, exportOutbox, createProgressBar, OutboxError } from '../outbox/index.js';
 import { outboxDir } from '../app/storage-layout.js';
@@ -53,8 +53,15 @@ export async function outboxCommand(args: string[]): Promise<number> {
   }
 }
 
-/** A storage directory holds `outbox/`; anything else given to --dir is taken as the store itself. */
+/** A storage directory holds `outbox/`; a directory holding LevelDB files is taken as the store itself. */
 function storeDirOf(dir: string): string {
   const nested = outboxDir(dir);
-  return existsSync(nested) ? nested : dir;
+  if (existsSync(nested)) return nested;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return nested;
+  }
+  return names.some((n) => n === 'CURRENT' || n.startsWith('MANIFEST-') || /\.(ldb|log)$/.test(n)) ? dir : nested;
 }

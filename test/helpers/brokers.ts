@@ -72,7 +72,8 @@ export async function waitForPort(port: number, timeoutMs: number, alive: () => 
   }
 }
 
-export async function startMosquitto(): Promise<TestBroker> {
+/** `extraConfig`: more mosquitto.conf lines, for example `max_packet_size 131072`. */
+export async function startMosquitto(opts: { extraConfig?: string[] } = {}): Promise<TestBroker> {
   const bin = mosquittoPath();
   if (!bin) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
   const dir = mkdtempSync(join(tmpdir(), 'lora-edge-mosq-'));
@@ -81,7 +82,7 @@ export async function startMosquitto(): Promise<TestBroker> {
   writeFileSync(
     conf,
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000',
-      'max_inflight_messages 0', 'log_dest none', ''].join('\n'),
+      'max_inflight_messages 0', 'log_dest none', ...(opts.extraConfig ?? []), ''].join('\n'),
   );
   let child: ChildProcess | undefined;
   const launch = async () => {

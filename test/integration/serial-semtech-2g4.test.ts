@@ -128,4 +128,17 @@ ptyTest(test, 'missing at start: the source retries, then works when the device 
   assert.is(src.counters().reopens, 0);
 });
 
+ptyTest(test, 'impossible RSSI (a calibration offset typo of +250 dB) is refused and counted per reason, never passed on', async () => {
+  await simulator();
+  const frames: RadioFrame[] = [];
+  const log = captureLogger();
+  const channels = [{ frequency: 2_403_000_000, rssiOffset: 250 }, { frequency: 2_425_000_000 }, { frequency: 2_479_000_000 }];
+  const src = source(frames, { logger: log.logger, channels });
+  await src.start();
+  await until(() => (src.counters().implausible_rssi ?? 0) >= 2 && frames.length >= 2, 'refused and accepted frames', 8000);
+  assert.ok(frames.every((frame) => frame.channel !== 0 && frame.rssi <= 20), 'no frame of the miscalibrated radio got through');
+  const warnings = log.records().filter((record) => /impossible radio metadata/.test(String(record.msg)));
+  assert.is(warnings.length, 1, 'logged once, then counted');
+});
+
 test.run();

@@ -5,6 +5,7 @@ import type { DownlinkFrame, DownlinkTxAck } from '@chirpstack/chirpstack-api/gw
 import durPb from 'google-protobuf/google/protobuf/duration_pb.js';
 import type { TxStatus } from '../../radio/downlink.js';
 import { CODE_RATES, type Marshaler } from './enums.js';
+import { quote, shorten } from '../../bounded-text.js';
 
 // --- Downlinks: gw.DownlinkFrame in, gw.DownlinkTxAck out -------------------------------------
 // A received DownlinkFrame becomes a plain DownlinkFrameSpec whether it came as protobuf or as the
@@ -70,6 +71,12 @@ const CODE_RATE_BY_ENUM_NAME: Record<string, string> = Object.fromEntries(
 class DownlinkParseError extends Error {}
 
 /**
+ * ChirpStack sends one item per receive window (RX1, RX2); more are refused so that the
+ * DownlinkTxAck, one status per item, stays small whatever the command holds.
+ */
+export const MAX_DOWNLINK_ITEMS = 8;
+
+/**
  * Decodes a `command/down` payload. JSON when the first non-blank byte is `{` (the same sniffing
  * ChirpStack does), protobuf otherwise. Never throws.
  */
@@ -78,10 +85,13 @@ export function parseDownlinkFrame(payload: Buffer): DownlinkFrameParse {
   const format: Marshaler = first === 0x7b ? 'json' : 'protobuf';
   try {
     const frame = format === 'json' ? downlinkFromJson(payload) : downlinkFromProtobuf(payload);
+    if (frame.items.length > MAX_DOWNLINK_ITEMS) {
+      throw new DownlinkParseError(`${frame.items.length} items; at most ${MAX_DOWNLINK_ITEMS} are accepted (one per receive window)`);
+    }
     return { ok: true, frame, format };
   } catch (err) {
     const reason = err instanceof DownlinkParseError ? err.message : `not a gw.DownlinkFrame (${(err as Error).message})`;
-    return { ok: false, format, reason };
+    return { ok: false, format, reason: shorten(reason) };
   }
 }
 
@@ -221,7 +231,7 @@ function codeRateField(obj: JsonObject, where: string): string | undefined {
     return typeof legacy === 'string' && legacy ? legacy : undefined;
   }
   const text = typeof v === 'number' ? CODE_RATE_TEXT[v] : typeof v === 'string' ? CODE_RATE_BY_ENUM_NAME[v] : undefined;
-  if (!text) throw new DownlinkParseError(`${where}.codeRate ${JSON.stringify(v)} is not a gw.CodeRate`);
+  if (!text) throw new DownlinkParseError(`${where}.codeRate ${quote(v)} is not a gw.CodeRate`);
   return text;
 }
 

@@ -11,6 +11,7 @@ import { type Semtech2g4ChannelConfig, resolveChannels } from './semtech-2g4/cha
 import { semtech2g4Driver } from './semtech-2g4/driver.js';
 import { type DriverSession, type DriverSessionFactory, type SerialCounters, type SessionState, emptyCounters } from './session.js';
 import { SerialTransport } from './transport.js';
+import { IMPLAUSIBLE_COUNTER_PREFIX, checkRadioFrame, type RadioBand } from '../plausibility.js';
 
 export type SerialDriverName = 'semtech-2g4' | AtDriverName;
 export const SERIAL_DRIVERS: readonly SerialDriverName[] = ['semtech-2g4', 'lora-e5', 'rak3172', 'rn2483'];
@@ -97,6 +98,9 @@ export class SerialSource implements RadioSource, DownlinkCapable {
   private sessionState: SessionState = 'configuring';
   private failure: string | undefined;
   private lifecycle: 'idle' | 'running' | 'stopped' = 'idle';
+  /** Frames refused for impossible radio metadata, by reason (a confused MCU or modem firmware). */
+  private readonly implausible: Record<string, number> = {};
+  private readonly bands: readonly RadioBand[];
 
   /** @throws SerialConfigError when the settings cannot work. */
   constructor(private readonly options: SerialSourceOptions) {
@@ -111,6 +115,7 @@ export class SerialSource implements RadioSource, DownlinkCapable {
     this.id = options.id;
     this.logger = options.logger.child({ source: options.id, driver: options.driver });
     this.createSession = buildDriver(options, baudRate);
+    this.bands = options.driver === 'semtech-2g4' ? ['ism2400'] : ['eu868'];
     this.transport = new SerialTransport({
       path: options.path,
       baudRate,
@@ -138,7 +143,7 @@ export class SerialSource implements RadioSource, DownlinkCapable {
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, reopens: this.transport.reopens, openFailures: this.transport.openFailures };
+    return { ...this.stats, reopens: this.transport.reopens, openFailures: this.transport.openFailures, ...this.implausible };
   }
 
   /**
@@ -201,6 +206,14 @@ export class SerialSource implements RadioSource, DownlinkCapable {
   }
 
   private deliver(frame: RadioFrame): void {
+    const implausible = checkRadioFrame(frame, this.bands);
+    if (implausible) {
+      const key = `${IMPLAUSIBLE_COUNTER_PREFIX}${implausible.reason}`;
+      if ((this.implausible[key] = (this.implausible[key] ?? 0) + 1) === 1) {
+        this.logger.warn({ reason: implausible.reason, detail: implausible.detail }, 'frame with impossible radio metadata refused (further ones are counted)');
+      }
+      return;
+    }
     try {
       this.options.onFrame(frame);
     } catch (error) {

@@ -18,6 +18,7 @@ import {
   packetTypeName,
   type ProtocolVersion,
 } from './gwmp.js';
+import { quote } from '../../bounded-text.js';
 import { parseGatewayStat, type StatParseResult } from './stat.js';
 
 export type DatagramFailureReason =
@@ -121,7 +122,7 @@ function parseTxAck(base: GatewayPacketBase, body: Buffer): DatagramParseResult 
   if (ack === undefined) return { ok: true, packet };
   if (!isPlainObject(ack)) return fail('bad_txpk_ack', `TX_ACK: txpk_ack is ${describeJsonType(ack)}, expected an object`);
   if (ack.error !== undefined) {
-    if (typeof ack.error !== 'string') return fail('bad_txpk_ack', `TX_ACK: error must be a string, got ${JSON.stringify(ack.error)}`);
+    if (typeof ack.error !== 'string') return fail('bad_txpk_ack', `TX_ACK: error must be a string, got ${quote(ack.error)}`);
     if (ack.error !== 'NONE' && ack.error !== '') packet.error = ack.error;
   }
   if (typeof ack.warn === 'string') packet.warn = ack.warn;

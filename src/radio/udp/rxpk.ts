@@ -7,6 +7,7 @@
 import type { CrcStatus, RadioFrame } from '../radio-frame.js';
 import { parseLoraDatr } from './datr.js';
 import { describeJsonType, isPlainObject } from './gwmp.js';
+import { quote } from '../../bounded-text.js';
 
 export type RxpkFailureReason = 'missing_field' | 'bad_base64' | 'size_mismatch' | 'bad_datr' | 'bad_field';
 export const RXPK_FAILURE_REASONS: readonly RxpkFailureReason[] = [
@@ -57,7 +58,7 @@ function buildFrame(rxpk: Record<string, unknown>, source: string, receivedAt: n
   if (freqMHz <= 0) throw new RxpkProblem('bad_field', `freq must be positive MHz, got ${freqMHz}`);
 
   const crc = CRC_BY_STAT.get(requireField(rxpk, 'stat'));
-  if (crc === undefined) throw new RxpkProblem('bad_field', `stat must be 1, -1 or 0, got ${JSON.stringify(rxpk.stat)}`);
+  if (crc === undefined) throw new RxpkProblem('bad_field', `stat must be 1, -1 or 0, got ${quote(rxpk.stat)}`);
 
   const payload = decodeData(rxpk);
 
@@ -74,9 +75,9 @@ function buildFrame(rxpk: Record<string, unknown>, source: string, receivedAt: n
   const modu = requireField(rxpk, 'modu');
   const datr = requireField(rxpk, 'datr');
   if (modu === 'LORA') {
-    if (typeof datr !== 'string') throw new RxpkProblem('bad_datr', `LoRa datr must be a string like "SF7BW125", got ${JSON.stringify(datr)}`);
+    if (typeof datr !== 'string') throw new RxpkProblem('bad_datr', `LoRa datr must be a string like "SF7BW125", got ${quote(datr)}`);
     const rate = parseLoraDatr(datr);
-    if (!rate) throw new RxpkProblem('bad_datr', `unrecognised LoRa datr "${datr}"`);
+    if (!rate) throw new RxpkProblem('bad_datr', `unrecognised LoRa datr ${quote(datr)}`);
     frame.spreadingFactor = rate.spreadingFactor;
     frame.bandwidth = rate.bandwidth;
     const codr = optionalString(rxpk, 'codr');
@@ -86,11 +87,11 @@ function buildFrame(rxpk: Record<string, unknown>, source: string, receivedAt: n
   } else if (modu === 'FSK') {
     frame.modulation = 'FSK';
     if (typeof datr !== 'number' || !Number.isInteger(datr) || datr <= 0) {
-      throw new RxpkProblem('bad_datr', `FSK datr must be a positive integer bit rate, got ${JSON.stringify(datr)}`);
+      throw new RxpkProblem('bad_datr', `FSK datr must be a positive integer bit rate, got ${quote(datr)}`);
     }
     frame.fskDatarate = datr;
   } else {
-    throw new RxpkProblem('bad_field', `modu must be "LORA" or "FSK", got ${JSON.stringify(modu)}`);
+    throw new RxpkProblem('bad_field', `modu must be "LORA" or "FSK", got ${quote(modu)}`);
   }
 
   const tmst = optionalInteger(rxpk, 'tmst', 0, U32_MAX);
@@ -105,7 +106,7 @@ function buildFrame(rxpk: Record<string, unknown>, source: string, receivedAt: n
   if (tmms !== undefined) frame.gpsTimeMs = tmms;
   const time = optionalString(rxpk, 'time');
   if (time !== undefined) {
-    if (Number.isNaN(Date.parse(time))) throw new RxpkProblem('bad_field', `time is not an ISO 8601 date: "${time}"`);
+    if (Number.isNaN(Date.parse(time))) throw new RxpkProblem('bad_field', `time is not an ISO 8601 date: ${quote(time)}`);
     frame.gwTime = time;
   }
   const chan = optionalInteger(rxpk, 'chan', 0, 255);
@@ -124,7 +125,7 @@ function requireField(rxpk: Record<string, unknown>, field: string): unknown {
 function requireNumber(rxpk: Record<string, unknown>, field: string): number {
   const v = requireField(rxpk, field);
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new RxpkProblem('bad_field', `${field} must be a number, got ${JSON.stringify(v)}`);
+    throw new RxpkProblem('bad_field', `${field} must be a number, got ${quote(v)}`);
   }
   return v;
 }
@@ -144,7 +145,7 @@ function optionalInteger(rxpk: Record<string, unknown>, field: string, min: numb
 function optionalString(rxpk: Record<string, unknown>, field: string): string | undefined {
   const v = rxpk[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new RxpkProblem('bad_field', `${field} must be a string, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string') throw new RxpkProblem('bad_field', `${field} must be a string, got ${quote(v)}`);
   return v;
 }
 

@@ -20,6 +20,9 @@ import {
 } from './datagram.js';
 import type { ProtocolVersion } from './gwmp.js';
 import { RXPK_FAILURE_REASONS, rxpkToRadioFrame } from './rxpk.js';
+import { IMPLAUSIBLE_COUNTER_PREFIX, IMPLAUSIBLE_REASONS, checkRadioFrame, type RadioBand } from '../plausibility.js';
+import { shorten } from '../../bounded-text.js';
+import { BoundedMap } from '../../bounded-map.js';
 import type { GatewayStat } from './stat.js';
 import { TxAckWaiters } from './tx-ack-waiters.js';
 import { buildTxpk, txStatusFromTxAck } from './txpk.js';
@@ -73,6 +76,10 @@ export interface UdpSourceOptions {
    * TX_ACK arrives anyway and says otherwise. Default 100 ms.
    */
   v1TxAckWaitMs?: number;
+  /** Bands the forwarders' frames may come from; others are refused as implausible. Default EU868. */
+  bands?: readonly RadioBand[];
+  /** Bound on remembered gateways (default GATEWAYS_KEPT). */
+  maxGateways?: number;
 }
 
 export type UdpSourceErrorCode = 'bind_failed' | 'bad_bind_address' | 'not_started' | 'no_downlink_target';
@@ -94,6 +101,13 @@ const CRC_COUNTER: Record<CrcStatus, string> = { ok: 'rx_crc_ok', bad: 'rx_crc_b
 
 /** Recent uplink tmst values and the gateway that reported each, so a delayed downlink goes back to it. */
 const TMST_OWNERS_KEPT = 1024;
+/**
+ * Gateways remembered (downlink address, latest stat). Anyone can send PULL_DATA with any EUI, so
+ * the tables are bounded: a real site has a handful of forwarders, which pull every few seconds.
+ */
+export const GATEWAYS_KEPT = 1024;
+/** A forwarder silent for this long is forgotten (it pulls every 5-10 s; ChirpStack's bridge waits 1 min). */
+export const GATEWAY_TTL_MS = 5 * 60_000;
 
 export class UdpSource implements RadioSource, DownlinkCapable {
   readonly id: string;
@@ -103,9 +117,9 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   private socket: dgram.Socket | undefined;
   private currentState: State = 'idle';
   private readonly counts: Record<string, number> = {};
-  private readonly targets = new Map<string, DownlinkTarget>();
+  private readonly targets: BoundedMap<string, DownlinkTarget>;
   private latestTarget: DownlinkTarget | undefined;
-  private readonly stats = new Map<string, StatReport>();
+  private readonly stats: BoundedMap<string, StatReport>;
   private latestStat: StatReport | undefined;
   private nextToken = randomInt(0, 0x10000);
   private readonly txAckWaiters = new TxAckWaiters();
@@ -120,6 +134,9 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     this.now = opts.now ?? Date.now;
     this.txAckTimeoutMs = opts.txAckTimeoutMs ?? 2000;
     this.v1TxAckWaitMs = opts.v1TxAckWaitMs ?? 100;
+    const tables = { maxEntries: opts.maxGateways ?? GATEWAYS_KEPT, ttlMs: GATEWAY_TTL_MS, now: this.now };
+    this.targets = new BoundedMap(tables);
+    this.stats = new BoundedMap(tables);
     for (const name of [
       'datagrams_received',
       'datagrams_malformed',
@@ -148,6 +165,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     }
     for (const reason of DATAGRAM_FAILURE_REASONS) this.counts[`malformed_${reason}`] = 0;
     for (const reason of RXPK_FAILURE_REASONS) this.counts[`rxpk_invalid_${reason}`] = 0;
+    for (const reason of IMPLAUSIBLE_REASONS) this.counts[`${IMPLAUSIBLE_COUNTER_PREFIX}${reason}`] = 0;
   }
 
   async start(): Promise<void> {
@@ -209,7 +227,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   }
 
   counters(): Record<string, number> {
-    return { ...this.counts };
+    return { ...this.counts, gateways_evicted: this.targets.evicted + this.stats.evicted };
   }
 
   /** The bound address, useful after binding port 0. */
@@ -219,6 +237,11 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     }
     const { address, port } = this.socket.address();
     return { address, port };
+  }
+
+  /** Entries held per peer-keyed table: bounded whatever the peers send (tests, status). */
+  tableSizes(): { targets: number; stats: number; tmstOwners: number; txAckWaiters: number } {
+    return { targets: this.targets.size, stats: this.stats.size, tmstOwners: this.tmstOwners.size, txAckWaiters: this.txAckWaiters.size };
   }
 
   /** Where PULL_RESP for this gateway goes; without an EUI, the gateway that pulled most recently. */
@@ -358,7 +381,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
       this.count('datagrams_malformed');
       this.count(`malformed_${parsed.reason}`);
       this.log.debug(
-        { from: formatHostPort(rinfo.address, rinfo.port), bytes: msg.length, reason: parsed.reason, detail: parsed.detail },
+        { from: formatHostPort(rinfo.address, rinfo.port), bytes: msg.length, reason: parsed.reason, detail: shorten(parsed.detail, 256) },
         'malformed datagram',
       );
       return;
@@ -387,7 +410,14 @@ export class UdpSource implements RadioSource, DownlinkCapable {
       if (!result.ok) {
         this.count('rxpk_invalid');
         this.count(`rxpk_invalid_${result.reason}`);
-        this.log.debug({ gatewayEui: packet.gatewayEui, reason: result.reason, detail: result.detail }, 'invalid rxpk');
+        this.log.debug({ gatewayEui: packet.gatewayEui, reason: result.reason, detail: shorten(result.detail, 256) }, 'invalid rxpk');
+        continue;
+      }
+      const implausible = checkRadioFrame(result.frame, this.opts.bands ?? ['eu868']);
+      if (implausible) {
+        this.count('rxpk_invalid');
+        this.count(`${IMPLAUSIBLE_COUNTER_PREFIX}${implausible.reason}`);
+        this.log.debug({ gatewayEui: packet.gatewayEui, reason: implausible.reason, detail: implausible.detail }, 'rxpk with impossible radio metadata refused');
         continue;
       }
       this.count('rx_frames');
@@ -398,7 +428,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     if (packet.stat) {
       if (!packet.stat.ok) {
         this.count('stat_invalid');
-        this.log.debug({ gatewayEui: packet.gatewayEui, detail: packet.stat.detail }, 'invalid stat');
+        this.log.debug({ gatewayEui: packet.gatewayEui, detail: shorten(packet.stat.detail, 256) }, 'invalid stat');
         return;
       }
       this.count('stat_received');
