@@ -10,6 +10,7 @@ import type { StoreRecovery } from '../store-recovery.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import { HubClient } from '../mqtt/hub-client.js';
 import { BatchForwarder } from '../mqtt/batch-forwarder.js';
+import { Topics } from '../mqtt/topics.js';
 import { fitHubBatch } from '../mqtt/batch-fit.js';
 import { maxPayloadBytes } from '../mqtt/packet-size.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
@@ -111,6 +112,8 @@ export class App {
         reconnectMinMs: c.mqtt.reconnectMin,
         reconnectMaxMs: c.mqtt.reconnectMax,
         maxPacketSize: c.mqtt.maxPacketSize,
+        protocolVersion: c.mqtt.protocolVersion,
+        subscriberRequiredTopics: [new Topics(c.mqtt.topicPrefix, c.gateway.id).event('batch')],
         logger: this.log.child({ part: 'mqtt' }),
         onCommand: (name, payload) => this.handleCommand(name, payload),
       });

@@ -57,6 +57,9 @@ mqtt:
   # broker closes the connection on a bigger packet. 128KiB suits every cloud broker (AWS IoT Core
   # allows 128 KB); raise it for your own mosquitto (256MB by default) if batches should be larger.
   maxPacketSize: 128KiB
+  # MQTT 5 lets the broker tell a batch nobody subscribed to (it lost the hub's session) from a
+  # delivered one: such records stay in the outbox. Brokers that only speak 3.1.1 are detected.
+  protocolVersion: 5
 
 storage:
   # The outbox (LevelDB) lives here. Every uplink is stored before it is sent.

@@ -16,6 +16,11 @@ import type { Logger } from '../log.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import { fitHubBatch, rawBudget, type FittedBatch } from './batch-fit.js';
 import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
+import { NoSubscribersError } from './no-subscribers.js';
+
+/** Back-off after batches fail while connected (broker refusing them, nobody subscribed): 0.5 s doubling to 30 s. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
 
 const gzipAsync = promisify(gzip);
 
@@ -75,6 +80,8 @@ export interface ForwarderCounters {
   recordsShortened: number;
   /** Records given up (acknowledged unsent) because even shortened they exceed the packet limit. */
   recordsTooLarge: number;
+  /** Batches the broker took with nobody subscribed (MQTT 5 reason 0x10): kept and sent again later. */
+  heldNoSubscriber: number;
 }
 
 interface InFlight {
@@ -101,8 +108,14 @@ export class BatchForwarder {
   private readonly stuckCheckMs: number;
   readonly stats: ForwarderCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
-    gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0,
+    gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0,
   };
+  /** Failures while connected since the last success: they set the back-off. */
+  private failuresWhileOnline = 0;
+  /** No new batch before this time (back-off after failures while connected). */
+  private holdUntil = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private noSubscriberEpisode = false;
 
   constructor(
     private readonly source: BatchSource,
@@ -123,6 +136,16 @@ export class BatchForwarder {
   }
 
   private async pump(): Promise<void> {
+    const hold = this.holdUntil - Date.now();
+    if (hold > 0) {
+      if (!this.holdTimer) {
+        this.holdTimer = setTimeout(() => {
+          this.holdTimer = undefined;
+          this.wake();
+        }, hold);
+      }
+      return;
+    }
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -231,6 +254,11 @@ export class BatchForwarder {
       const contiguous = entry.to - entry.from + 1 === records.length;
       await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : records.map((r) => r.seq));
       this.stats.lastAckedSeq = Math.max(this.stats.lastAckedSeq, entry.to);
+      this.failuresWhileOnline = 0;
+      if (this.noSubscriberEpisode) {
+        this.noSubscriberEpisode = false;
+        this.opts.logger.info('the hub subscribes again: delivering the records kept meanwhile');
+      }
       if (fitted.kind === 'batch') {
         this.stats.batchesAcked += 1;
         this.stats.recordsAcked += records.length;
@@ -241,7 +269,24 @@ export class BatchForwarder {
       this.stats.batchErrors += 1;
       if (!entry.abandoned) this.rewind(entry.from - 1);
       if (!this.stopped) {
-        this.opts.logger.warn({ err: (err as Error).message, from: entry.from, to: entry.to }, 'batch not delivered; it will be sent again');
+        if (err instanceof NoSubscribersError) {
+          this.stats.heldNoSubscriber += 1;
+          if (!this.noSubscriberEpisode) {
+            this.noSubscriberEpisode = true;
+            this.opts.logger.warn(
+              { topic: err.topic, from: entry.from },
+              'nobody is subscribed to the batch topic (the broker lost the hub\'s session?): records stay in the outbox and are sent again with back-off',
+            );
+          }
+        } else {
+          this.opts.logger.warn({ err: (err as Error).message, from: entry.from, to: entry.to }, 'batch not delivered; it will be sent again');
+        }
+        // A failure while connected is the broker's answer, not a dropped link: back off before
+        // trying again. After a dropped link the reconnect wakes us at once.
+        if (this.sink.online) {
+          this.failuresWhileOnline += 1;
+          this.holdUntil = Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failuresWhileOnline - 1));
+        }
         this.scheduleRetry();
       }
     } finally {
@@ -290,6 +335,8 @@ export class BatchForwarder {
   stop(): void {
     this.stopped = true;
     clearInterval(this.stuckTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log.js';
 import { Topics } from './topics.js';
+import { NO_MATCHING_SUBSCRIBERS, NoSubscribersError } from './no-subscribers.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
 import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';
 import { ReplayLoopGuard, SUSPECT_MIN_BYTES, type TrackedPublish } from './replay-loop-guard.js';
@@ -36,6 +37,11 @@ export interface HubClientOptions {
   onCommand?: (name: string, payload: Buffer) => void;
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
+  /**
+   * Topics whose messages count as delivered only when the broker has a subscriber for them (MQTT 5
+   * PUBACK reason 0x10 otherwise): the hub's batches. Ignored with MQTT 3.1.1, which cannot tell.
+   */
+  subscriberRequiredTopics?: string[];
   /** Largest packet published (mqtt.maxPacketSize); an MQTT 5 broker's own smaller limit wins. */
   maxPacketSize?: number;
 }
@@ -58,6 +64,8 @@ export interface HubCounters {
   closes: number;
   /** Publishes refused because the packet would exceed the size limit (never sent, never retried). */
   oversizeRefused: number;
+  /** Batches the broker acknowledged with "no matching subscribers" (MQTT 5): kept and sent again. */
+  noSubscriber: number;
 }
 
 export class HubClient {
@@ -73,8 +81,13 @@ export class HubClient {
   private onlineSinceMs = 0;
   readonly stats: HubCounters = {
     connects: 0, reconnects: 0, disconnects: 0, publishTimeouts: 0, published: 0, acked: 0, publishErrors: 0, liveSkipped: 0,
-    connectAttempts: 0, closes: 0, oversizeRefused: 0,
+    connectAttempts: 0, closes: 0, oversizeRefused: 0, noSubscriber: 0,
   };
+  /** MQTT version in use: 5 unless configured otherwise or the broker refused it. */
+  private protocol: 4 | 5;
+  /** Message ids the broker acknowledged with "no matching subscribers" (read by the publish callback). */
+  private readonly unsubscribedAcks = new Set<number>();
+  private readonly subscriberRequired: Set<string>;
   private readonly closeTimes: number[] = [];
   private brokerMaxPacketSize: number | undefined;
   /** Learnt from a message the broker kept closing the connection on (see ReplayLoopGuard). */
@@ -86,6 +99,13 @@ export class HubClient {
   constructor(private readonly opts: HubClientOptions) {
     this.topics = new Topics(opts.topicPrefix, opts.gatewayId);
     this.log = opts.logger;
+    this.protocol = opts.protocolVersion ?? 4;
+    this.subscriberRequired = new Set(opts.subscriberRequiredTopics ?? []);
+  }
+
+  /** The MQTT version in use (5 falls back to 3.1.1 with a broker that refuses it). */
+  get protocolVersion(): 4 | 5 {
+    return this.protocol;
   }
 
   get online(): boolean {
@@ -130,7 +150,7 @@ export class HubClient {
     const options: IClientOptions = {
       clientId: o.clientId ?? o.gatewayId,
       clean: false,
-      protocolVersion: o.protocolVersion ?? 4,
+      protocolVersion: this.protocol,
       keepalive: Math.max(1, Math.round(o.keepaliveMs / 1000)),
       reconnectPeriod: o.reconnectMinMs,
       connectTimeout: 10_000,
@@ -149,7 +169,7 @@ export class HubClient {
       },
     };
     // MQTT 5: the broker must not send us more than we publish at most (it drops such messages).
-    if (options.protocolVersion === 5) options.properties = { maximumPacketSize: this.maxPacketSize };
+    if (this.protocol === 5) options.properties = { maximumPacketSize: this.maxPacketSize };
     if (o.url.startsWith('mqtts://')) {
       if (o.ca) options.ca = readFileSync(o.ca);
       if (o.cert) options.cert = readFileSync(o.cert);
@@ -163,7 +183,21 @@ export class HubClient {
     });
     client.on('packetsend', (packet) => this.replayGuard.packetSent(packet as { cmd: string; messageId?: number; topic?: string; payload?: unknown }));
     client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback' && (packet as { reasonCode?: number }).reasonCode === NO_MATCHING_SUBSCRIBERS && packet.messageId !== undefined) {
+        this.unsubscribedAcks.add(packet.messageId);
+        return;
+      }
       if (packet.cmd !== 'connack') return;
+      const code = (packet as { returnCode?: number; reasonCode?: number }).reasonCode ?? (packet as { returnCode?: number }).returnCode;
+      if (this.protocol === 5 && (code === 1 || code === 0x84)) {
+        // A 3.1.1-only broker (aedes among them) refuses MQTT 5: speak 3.1.1 from the next attempt.
+        this.protocol = 4;
+        client.options.protocolVersion = 4;
+        delete client.options.properties;
+        client.options.reconnectPeriod = o.reconnectMinMs;
+        this.log.info({ url: o.url }, 'the broker does not speak MQTT 5: using 3.1.1 (batches then count as delivered once the broker acknowledges them, subscriber or not)');
+        return;
+      }
       this.replayGuard.connack();
       const brokerLimit = packet.properties?.maximumPacketSize;
       this.brokerMaxPacketSize = typeof brokerLimit === 'number' && brokerLimit > 0 ? brokerLimit : undefined;
@@ -267,7 +301,7 @@ export class HubClient {
 
   private publishRaw(topic: string, payload: Buffer | string, qos: 0 | 1, retain: boolean): Promise<void> {
     const client = this.client!;
-    const packetBytes = publishPacketSize(topic, Buffer.byteLength(payload), qos, this.opts.protocolVersion ?? 4);
+    const packetBytes = publishPacketSize(topic, Buffer.byteLength(payload), qos, this.protocol);
     if (packetBytes > this.maxPacketSize) return Promise.reject(this.refuseOversize(topic, packetBytes));
     this.stats.published += 1;
     const tracked = qos === 1 ? this.replayGuard.track(topic, payload, packetBytes) : undefined;
@@ -288,8 +322,15 @@ export class HubClient {
         timer.unref();
       };
       if (qos === 1) watch();
-      client.publish(topic, payload, { qos, retain }, (err) => {
+      client.publish(topic, payload, { qos, retain }, (err, packet) => {
         if (timer) clearTimeout(timer);
+        const messageId = (packet as { messageId?: number } | undefined)?.messageId;
+        const unsubscribed = messageId !== undefined && this.unsubscribedAcks.delete(messageId);
+        if (!err && unsubscribed && this.subscriberRequired.has(topic)) {
+          this.stats.noSubscriber += 1;
+          reject(new NoSubscribersError(topic));
+          return;
+        }
         if (tracked) this.replayGuard.settled(tracked);
         if (tracked && this.culprits.delete(tracked)) {
           reject(new PacketTooLargeError(topic, packetBytes, this.maxPacketSize));

@@ -74,6 +74,8 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   }, snap);
   counter(reg, 'lora_edge_forwarder_seq_gaps_total', 'Seq gaps found by the forwarder that no delivery or counted drop explains (should stay 0).', [], (c, s) =>
     c.inc(s.forwarder.gapsDetected), snap);
+  counter(reg, 'lora_edge_batches_no_subscriber_total', 'Batches the broker took with nobody subscribed (MQTT 5), kept in the outbox and sent again.', [], (c, s) =>
+    c.inc(s.forwarder.heldNoSubscriber), snap);
   counter(reg, 'lora_edge_forwarder_stuck_batches_total', 'Batches unacknowledged too long while connected, then sent again.', [], (c, s) =>
     c.inc(s.forwarder.stuckBatches), snap);
   gauge(reg, 'lora_edge_mqtt_connected', '1 while connected to the MQTT broker.', [], (g, s) => g.set(s.mqtt.connected ? 1 : 0), snap);

@@ -138,7 +138,7 @@ run('broker limit below ours (MQTT 3.1.1, nothing announced): the re-send loop i
   ctx.broker = broker;
   await broker.stop();
   // Misconfigured on purpose: we believe the broker takes 128 KiB.
-  const daemon = await startTestDaemon(broker.url, { mqtt: { maxPacketSize: 128 * 1024 } });
+  const daemon = await startTestDaemon(broker.url, { mqtt: { maxPacketSize: 128 * 1024, protocolVersion: 4 } });
   ctx.daemon = daemon;
   const sim = new PacketForwarderSim({ target: daemon.udpTarget, gatewayEui: 'aa555a0000000101' });
   ctx.sim = sim;

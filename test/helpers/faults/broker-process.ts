@@ -39,15 +39,18 @@ export function brokerAvailable(kind: BrokerKind): boolean {
   return true;
 }
 
-function command(kind: BrokerKind, dir: string, port: number): { bin: string; args: string[] } {
+function command(kind: BrokerKind, dir: string, port: number, persistence: boolean): { bin: string; args: string[] } {
   if (kind === 'mosquitto') {
     const conf = join(dir, 'mosquitto.conf');
     writeFileSync(
       conf,
       [
         `listener ${port} 127.0.0.1`,
+        // Started as root, mosquitto drops to the mosquitto user and then cannot write its
+        // persistence file in our temporary directory: persistence would silently be off.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
         'allow_anonymous true',
-        'persistence true',
+        `persistence ${persistence}`,
         `persistence_location ${dir}/`,
         // Saved every second, so a SIGKILL loses at most the last second of broker state. Queue
         // limits are Debian's defaults (1,000 queued messages per client).
@@ -77,10 +80,10 @@ function command(kind: BrokerKind, dir: string, port: number): { bin: string; ar
   return { bin: process.execPath, args: [main, String(port)] };
 }
 
-export async function startBrokerProcess(kind: BrokerKind, dir: string): Promise<BrokerProcess> {
+export async function startBrokerProcess(kind: BrokerKind, dir: string, opts: { persistence?: boolean } = {}): Promise<BrokerProcess> {
   mkdirSync(dir, { recursive: true });
   const port = await freeTcpPort();
-  const { bin, args } = command(kind, dir, port);
+  const { bin, args } = command(kind, dir, port, opts.persistence ?? true);
   let child: ChildProcess | undefined;
   let paused = false;
   const exited = (c: ChildProcess) =>

@@ -38,6 +38,7 @@ export class HubSubscriber {
       return;
     }
     this.batches += 1;
+    if (process.env.LORA_EDGE_TRACE_HUB) console.log(`hub received ${new Date().toISOString()} ${batch.batchId}`);
     for (const r of batch.records) {
       const n = this.seqCount.get(r.seq) ?? 0;
       if (n === 0) {

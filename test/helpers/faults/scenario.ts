@@ -39,6 +39,8 @@ export interface ScenarioResult {
   drainRatePerS?: number;
   ok: boolean;
   problems: string[];
+  /** The run's directory (daemon log, config), kept when it failed. */
+  keptLogs?: string;
 }
 
 export interface ScenarioOptions {
@@ -52,6 +54,10 @@ export interface ScenarioOptions {
   /** A backlog filled while the broker is down before traffic and faults start. */
   backlog?: { records: number; faultAfterAcked: number; fault: Fault['kind'] };
   log?: (line: string) => void;
+  /** Extra daemon config per section (the defaults are what a new user gets). */
+  daemonConfig?: Record<string, Record<string, unknown>>;
+  /** false: a broker that loses every session when it restarts (mosquitto without persistence). */
+  brokerPersistence?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +80,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let drainRatePerS: number | undefined;
   let ok = false;
   try {
-    broker = await startBrokerProcess(o.broker, join(dir, 'broker'));
+    broker = await startBrokerProcess(o.broker, join(dir, 'broker'), { persistence: o.brokerPersistence });
     hub = await HubSubscriber.connect(broker.url, 'eu868/gateway/+/event/batch', `hub-${schedule.seed}`);
     if (needsProxy) proxy = await startTcpProxy(broker.port);
     daemon = await createDaemonProcess({
@@ -83,6 +89,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       brokerUrl: proxy ? proxy.url : broker.url,
       logLevel: schedule.logLevel,
       compression: schedule.compression,
+      config: o.daemonConfig,
     });
     await daemon.start();
     traffic = new UdpTraffic(rng, daemon.udpPort);
@@ -164,8 +171,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   if (gapLogLines > 0) problems.push(`the daemon logged ${gapLogLines} seq gap errors`);
   if (hub.badBatches > 0) problems.push(`${hub.badBatches} batches could not be parsed`);
   ok = problems.length === 0;
-  if (ok || !o.keepDirOnFailure) rmSync(dir, { recursive: true, force: true });
-  else problems.push(`logs kept in ${dir}`);
+  const keptLogs = ok || !o.keepDirOnFailure ? undefined : dir;
+  if (!keptLogs) rmSync(dir, { recursive: true, force: true });
   return {
     broker: o.broker,
     schedule,
@@ -183,6 +190,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     drainRatePerS,
     ok,
     problems,
+    keptLogs,
   };
 }
 
