@@ -319,8 +319,8 @@ export class App {
   async reloadDevices(): Promise<void> {
     if (!this.devices) return;
     const r = await this.devices.reload();
+    // A refused reload is logged (file, line, reason) and counted by the directory itself.
     if (r.applied) this.log.info({ devices: r.devices, problems: r.problems.length }, 'device registry reloaded');
-    else this.log.error({ problems: r.problems }, 'device registry not reloaded: the previous one stays in use');
   }
 
   /** Stops every started part in reverse order; safe to call more than once. */
@@ -387,5 +387,5 @@ export class App {
 
 function deviceLayerSnapshot(d: DeviceDirectory): DeviceLayerSnapshot {
   const c = d.counters();
-  return { micFailures: c.micFailures, replays: c.replays, unknown: c.unknown, decoded: c.decodedPerCodec, codecErrors: c.codecErrors };
+  return { registry: d.registryStatus(), micFailures: c.micFailures, replays: c.replays, unknown: c.unknown, decoded: c.decodedPerCodec, codecErrors: c.codecErrors };
 }

@@ -7,6 +7,8 @@ export interface Problem {
   /** Dotted key path inside the item (`activation.nwkSKey`, `fPorts[2]`); '' for the item itself. */
   key: string;
   message: string;
+  /** The same key as a path, to find its line in the file. */
+  path?: readonly PropertyKey[];
 }
 
 export function keyPath(path: readonly PropertyKey[]): string {
@@ -23,9 +25,13 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
   return issues.map((issue) => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      return { key: keyPath(path), message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+      return {
+        key: keyPath(path),
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+        path: [...path, issue.keys[0]],
+      };
     }
-    return { key: keyPath(path), message: issue.message };
+    return { key: keyPath(path), message: issue.message, path };
   });
 }
 
