@@ -12,6 +12,8 @@ export const MAX_ALIAS_COUNT = 100;
 export interface YamlProblem {
   /** 1-based line, null when the problem has no single place. */
   line: number | null;
+  /** 1-based column, for syntax errors. */
+  col?: number;
   message: string;
 }
 
@@ -39,7 +41,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = YAML.parseDocument(text, { schema: opts.schema, lineCounter, prettyErrors: false, uniqueKeys: true });
+    doc = YAML.parseDocument(text, { schema: opts.schema, lineCounter, prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     return { ok: false, problems: [{ line: null, message: `cannot be parsed as YAML: ${oneLine((err as Error).message)}` }] };
   }
@@ -49,12 +51,13 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
       ok: false,
       problems: doc.errors.map((e) => ({
         line: e.linePos?.[0]?.line ?? lineAt(e.pos?.[0]),
+        col: e.linePos?.[0]?.col,
         message:
           e.code === 'RESOURCE_EXHAUSTION'
             ? 'not valid YAML: nested too deeply to be read'
             : e.code === 'DUPLICATE_KEY'
               ? 'not valid YAML: a key appears twice in the same map'
-              : `not valid YAML: ${oneLine(e.message)}`,
+              : `not valid YAML: ${oneLine(e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''))}`,
       })),
     };
   }

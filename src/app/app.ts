@@ -256,6 +256,8 @@ export class App {
       if (c.ops.http.enabled) {
         const ops = new OpsServer({
           bind: c.ops.http.bind,
+          tokenFile: c.ops.http.tokenFile,
+          allowedHosts: c.ops.http.allowedHosts,
           snapshot: () => this.snapshot(),
           registry: createMetricsRegistry(() => this.snapshot()),
           logger: this.log.child({ part: 'ops' }),
