@@ -32,8 +32,15 @@ export interface ReadYamlOptions {
   schema: 'failsafe' | 'core';
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+/**
+ * The parser's message on one line, without the source text some messages quote after a colon
+ * ("Not a YAML token: <text>"): it may be a device key, which must not reach logs. The line and
+ * column say where to look.
+ */
+function parserMessage(s: string): string {
+  const first = s.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const cut = first.indexOf(': ');
+  return (cut >= 0 ? first.slice(0, cut) : first).replace(/"(?:[^"\\]|\\.){2,}"/g, '(text not shown)').replace(/\s+/g, ' ').trim();
 }
 
 /** Parses `text`; every problem names its line. Never throws. */
@@ -41,15 +48,18 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = YAML.parseDocument(text, { schema: opts.schema, lineCounter, prettyErrors: true, uniqueKeys: true });
+    // logLevel 'silent': warnings become problems below instead of process warnings.
+    doc = YAML.parseDocument(text, { schema: opts.schema, lineCounter, prettyErrors: true, uniqueKeys: true, logLevel: 'silent' });
   } catch (err) {
-    return { ok: false, problems: [{ line: null, message: `cannot be parsed as YAML: ${oneLine((err as Error).message)}` }] };
+    return { ok: false, problems: [{ line: null, message: `cannot be parsed as YAML: ${parserMessage((err as Error).message)}` }] };
   }
   const lineAt = (offset: number | undefined) => (offset === undefined ? null : lineCounter.linePos(offset).line);
-  if (doc.errors.length > 0) {
+  // Warnings (an unknown tag such as `!custom x`) mean the file does not say what it seems to: refused.
+  const errors = [...doc.errors, ...doc.warnings];
+  if (errors.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => ({
+      problems: errors.map((e) => ({
         line: e.linePos?.[0]?.line ?? lineAt(e.pos?.[0]),
         col: e.linePos?.[0]?.col,
         message:
@@ -57,7 +67,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
             ? 'not valid YAML: nested too deeply to be read'
             : e.code === 'DUPLICATE_KEY'
               ? 'not valid YAML: a key appears twice in the same map'
-              : `not valid YAML: ${oneLine(e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''))}`,
+              : `not valid YAML: ${parserMessage(e.message)}`,
       })),
     };
   }
@@ -72,7 +82,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
       ok: false,
       problems: unresolved.map((a) => ({
         line: lineAt(a.offset),
-        message: `not valid YAML: alias *${a.name} refers to no anchor &${a.name} defined before it (a value starting with * must be quoted)`,
+        message: `not valid YAML: alias *${shortName(a.name)} refers to no anchor &${shortName(a.name)} defined before it (a value starting with * must be quoted)`,
       })),
     };
   }
@@ -94,7 +104,7 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
           line: lineAt(firstAlias),
           message: /alias count/i.test(message)
             ? `not valid YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT} expansions; an "alias bomb"?)`
-            : `not valid YAML: ${oneLine(message)}`,
+            : `not valid YAML: ${parserMessage(message)}`,
         },
       ],
     };
@@ -112,6 +122,11 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
     return null;
   };
   return { ok: true, value, lineOf };
+}
+
+/** An alias name for a message: a mangled line could make a key look like one, so long names are cut. */
+function shortName(name: string): string {
+  return name.length <= 16 ? name : `${name.slice(0, 8)}…`;
 }
 
 function aliasOffsets(doc: Document.Parsed): number[] {

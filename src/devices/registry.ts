@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { readYaml } from '../safe-yaml.js';
 import type { DeviceProfile } from './profiles.js';
-import { devAddrSchema, euiSchema, issuesToProblems, keySchema, requiredText, type Problem } from './schema-helpers.js';
+import { devAddrSchema, euiSchema, issuesToProblems, keySchema, requiredText, shownKeyName, type Problem } from './schema-helpers.js';
 
 export type Activation =
   | { mode: 'ABP'; devAddr: number; devAddrHex: string; nwkSKey: Buffer; appSKey: Buffer }
@@ -115,7 +115,7 @@ export function parseRegistry(text: string, profiles: ReadonlyMap<string, Device
   if (!isPlainObject(root)) return { ok: false, problems: [fileProblem('must be a map with a top-level "devices:" list', read.lineOf([]))] };
   const problems: RegistryProblem[] = [];
   for (const k of Object.keys(root)) {
-    if (k !== 'devices') problems.push(fileProblem(`unknown top-level key "${k}" (only "devices" is read)`, read.lineOf([k])));
+    if (k !== 'devices') problems.push(fileProblem(`unknown top-level key "${shownKeyName(k)}" (only "devices" is read)`, read.lineOf([k])));
   }
   const rawList: unknown = root.devices;
   if (rawList === undefined) return { ok: false, problems: [...problems, fileProblem('has no top-level "devices:" list')] };

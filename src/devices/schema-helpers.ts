@@ -20,6 +20,15 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * An unknown key name as it may appear in a message: the identifier it starts with, cut there. A
+ * mangled line (`nwkSKey:<key>` without the space) reads as one long key, and must not print the key.
+ */
+export function shownKeyName(key: string): string {
+  const head = /^[A-Za-z0-9_.-]{0,32}/.exec(key)![0];
+  return head.length === key.length ? head : `${head}…`;
+}
+
 /** One Problem per zod issue; unknown keys are named so typos (`fports`) are easy to spot. */
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): Problem[] {
   return issues.map((issue) => {
@@ -27,7 +36,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
     if (issue.code === 'unrecognized_keys') {
       return {
         key: keyPath(path),
-        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${shownKeyName(k)}"`).join(', ')}`,
         path: [...path, issue.keys[0]],
       };
     }
