@@ -6,6 +6,7 @@ import { readYaml } from '../safe-yaml.js';
 import { configSchema, type Config } from './schema.js';
 import { applyEnvOverrides, envKeys } from './env.js';
 import { isLoopbackHost } from './loopback.js';
+import { parseDevAddrRange } from '../edge/devaddr-pool.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lora-edge/config.yaml';
 
@@ -93,6 +94,13 @@ function semanticChecks(config: Config, problems: string[], warnings: string[], 
       `mqtt.username: required when a password is given (${m.passwordFile ? 'mqtt.passwordFile' : 'LORA_EDGE_MQTT_PASSWORD'}): ` +
         'MQTT 3.1.1 sends no password without a user name',
     );
+  }
+  // The same check edge mode makes when it starts (it starts even when disabled globally, as single
+  // devices may opt in): found by the differential test.
+  try {
+    parseDevAddrRange(config.edge.devAddrFrom, config.edge.devAddrTo);
+  } catch (e) {
+    problems.push(`edge.devAddrFrom, edge.devAddrTo: ${(e as Error).message}`);
   }
   opsHttpChecks(config.ops.http, problems);
 }
