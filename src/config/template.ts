@@ -4,7 +4,7 @@
 export const CONFIG_TEMPLATE = `# lora-edge configuration (YAML). Check it with: lora-edge check-config --config <file>
 # Every scalar key can be overridden from the environment as LORA_EDGE_<PATH> in upper snake case,
 # for example LORA_EDGE_MQTT_URL or LORA_EDGE_STORAGE_MAX_BYTES.
-# Durations: 20ms, 30s, 5m, 1h, 30d (a plain number means ms; at most 24d 20h, the longest timer). Sizes: 256KiB, 512MiB (a plain number means bytes).
+# Durations: 20ms, 30s, 5m, 1h, 30d (a plain number means ms; timers wait at most 24d 20h, storage.maxAge up to 3650d). Sizes: 256KiB, 512MiB (a plain number means bytes).
 
 gateway:
   # EUI-64 of this gateway, 16 hex digits. It is the MQTT client id and part of every topic.
