@@ -9,6 +9,9 @@ import YAML, { LineCounter, isNode, type Document } from 'yaml';
  */
 export const MAX_ALIAS_COUNT = 100;
 
+/** Alias nodes (`*name`) allowed in one document, before any is expanded. */
+export const MAX_ALIAS_NODES = 1000;
+
 export interface YamlProblem {
   /** 1-based line, null when the problem has no single place. */
   line: number | null;
@@ -73,6 +76,12 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
   }
   let unresolved: Array<{ name: string; offset: number | undefined }>;
   try {
+    // Resolving an alias searches the document: thousands of them would make that search itself
+    // the resource-exhaustion attack. No hand-written file comes near this.
+    const aliases = aliasOffsets(doc);
+    if (aliases.length > MAX_ALIAS_NODES) {
+      return { ok: false, problems: [{ line: lineAt(aliases[0]), message: `not valid YAML: more than ${MAX_ALIAS_NODES} aliases (*name)` }] };
+    }
     unresolved = unresolvedAliases(doc);
   } catch {
     return { ok: false, problems: [{ line: null, message: 'not valid YAML: nested too deeply to be read' }] };

@@ -226,6 +226,16 @@ test('issue 18 case 2: an alias with no anchor (name: *room) and an alias bomb a
   assert.ok(Date.now() - started < 1000, 'refused at once, not after expanding 10^10 nodes');
 });
 
+test('thousands of aliases are refused before any is resolved', () => {
+  const started = Date.now();
+  writeBoth(`many: &m x\nalso: [${Array(5000).fill('*m').join(', ')}]\n${REGISTRY}`, PROFILE);
+  const out = checkOutcome('many aliases', '', 'registry');
+  assert.is(out.kind, 'refused');
+  if (out.kind !== 'refused') return;
+  assert.match(out.err.problems[0], /\[line 2\]: not valid YAML: more than 1000 aliases/);
+  assert.ok(Date.now() - started < 1000);
+});
+
 test('issue 18 case 3: a registry truncated mid-entry is refused whole, never applied as 2 of 5 devices', () => {
   // Cut inside the third device's activation, as a half-finished copy leaves it.
   const cut = REGISTRY.indexOf(`nwkSKey: ${KEYS[4]}`) + 12;
