@@ -17,7 +17,7 @@ Daemon
                                    forwarder and devices (what \`npm start\` does)
   check-config [--config PATH]     list every problem in a configuration file (exit 2 if any)
   print-config                     print a commented configuration template
-  status [--config PATH | --url URL] [--json]
+  status [--config PATH | --url URL [--token-file FILE]] [--json]
                                    summary from the running daemon: sources, MQTT, outbox, drain progress
 
 Technician tools

@@ -271,6 +271,8 @@ export class App {
       if (c.ops.http.enabled) {
         const ops = new OpsServer({
           bind: c.ops.http.bind,
+          tokenFile: c.ops.http.tokenFile,
+          allowedHosts: c.ops.http.allowedHosts,
           snapshot: () => this.snapshot(),
           registry: createMetricsRegistry(() => this.snapshot()),
           logger: this.log.child({ part: 'ops' }),
@@ -345,8 +347,8 @@ export class App {
   async reloadDevices(): Promise<void> {
     if (!this.devices) return;
     const r = await this.devices.reload();
+    // A refused reload is logged (file, line, reason) and counted by the directory itself.
     if (r.applied) this.log.info({ devices: r.devices, problems: r.problems.length }, 'device registry reloaded');
-    else this.log.error({ problems: r.problems }, 'device registry not reloaded: the previous one stays in use');
   }
 
   /** Stops every started part in reverse order; safe to call more than once. */
@@ -414,5 +416,5 @@ export class App {
 
 function deviceLayerSnapshot(d: DeviceDirectory): DeviceLayerSnapshot {
   const c = d.counters();
-  return { micFailures: c.micFailures, replays: c.replays, unknown: c.unknown, decoded: c.decodedPerCodec, codecErrors: c.codecErrors };
+  return { registry: d.registryStatus(), micFailures: c.micFailures, replays: c.replays, unknown: c.unknown, decoded: c.decodedPerCodec, codecErrors: c.codecErrors };
 }

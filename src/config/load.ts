@@ -1,10 +1,12 @@
 // Loading: YAML file -> environment overrides -> schema -> semantic checks. Every problem is
 // collected with its key path, so an operator fixes the file in one go.
 import { readFileSync, accessSync, constants } from 'node:fs';
-import YAML from 'yaml';
 import type { z } from 'zod';
+import { readYaml } from '../safe-yaml.js';
 import { configSchema, type Config } from './schema.js';
-import { applyEnvOverrides } from './env.js';
+import { applyEnvOverrides, envKeys } from './env.js';
+import { isLoopbackHost } from './loopback.js';
+import { parseDevAddrRange } from '../edge/devaddr-pool.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lora-edge/config.yaml';
 
@@ -36,8 +38,11 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = formatPath(issue.path);
+function describeIssue(issue: z.core.$ZodIssue, envApplied: readonly string[]): string {
+  let where = formatPath(issue.path);
+  // A value from the environment is named by its variable too: that is what the operator set.
+  const fromEnv = envKeys().find((k) => envApplied.includes(k.name) && k.path.join('.') === issue.path.join('.'));
+  if (fromEnv) where += ` (from ${fromEnv.name})`;
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => `${where === '(top level)' ? k : `${where}.${k}`}: unknown key`).join('\n');
   }
@@ -61,7 +66,7 @@ function checkReadable(path: string | undefined, key: string, problems: string[]
 }
 
 /** Cross-field checks the schema cannot express. */
-function semanticChecks(config: Config, problems: string[], warnings: string[]): void {
+function semanticChecks(config: Config, problems: string[], warnings: string[], env: NodeJS.ProcessEnv): void {
   const ids = new Set<string>();
   config.sources.forEach((s, i) => {
     const id = sourceId(s, config.sources);
@@ -81,9 +86,69 @@ function semanticChecks(config: Config, problems: string[], warnings: string[]):
   checkReadable(m.key, 'mqtt.key', problems);
   if (Boolean(m.cert) !== Boolean(m.key)) problems.push('mqtt.cert, mqtt.key: give both the client certificate and its key, or neither');
   if ((m.ca || m.cert) && m.url.startsWith('mqtt://')) warnings.push('mqtt.ca/cert are set but mqtt.url is mqtt:// (plain TCP): TLS files are ignored; use mqtts://');
-  if (m.username && !m.passwordFile && !process.env.LORA_EDGE_MQTT_PASSWORD) warnings.push('mqtt.username is set without mqtt.passwordFile or LORA_EDGE_MQTT_PASSWORD');
-  if (config.batch.maxBytes < 1024) problems.push('batch.maxBytes: must be at least 1KiB');
-  if (config.storage.maxBytes < 1024 * 1024) problems.push('storage.maxBytes: must be at least 1MiB');
+  if (m.username && !m.passwordFile && !env.LORA_EDGE_MQTT_PASSWORD) warnings.push('mqtt.username is set without mqtt.passwordFile or LORA_EDGE_MQTT_PASSWORD');
+  // MQTT 3.1.1 carries a password only after a user name; mqtt.js would not even open the
+  // connection (silently), so this is refused here.
+  if (!m.username && (m.passwordFile || env.LORA_EDGE_MQTT_PASSWORD)) {
+    problems.push(
+      `mqtt.username: required when a password is given (${m.passwordFile ? 'mqtt.passwordFile' : 'LORA_EDGE_MQTT_PASSWORD'}): ` +
+        'MQTT 3.1.1 sends no password without a user name',
+    );
+  }
+  // The same check edge mode makes when it starts (it starts even when disabled globally, as single
+  // devices may opt in): found by the differential test.
+  try {
+    parseDevAddrRange(config.edge.devAddrFrom, config.edge.devAddrTo);
+  } catch (e) {
+    problems.push(`edge.devAddrFrom, edge.devAddrTo: ${(e as Error).message}`);
+  }
+  opsHttpChecks(config.ops.http, problems);
+}
+
+function opsHttpChecks(http: Config['ops']['http'], problems: string[]): void {
+  if (!http.enabled) return;
+  const host = bindHost(http.bind);
+  if (http.tokenFile) {
+    try {
+      readOpsToken(http.tokenFile);
+    } catch (e) {
+      problems.push(`ops.http.tokenFile: ${(e as Error).message}`);
+    }
+  } else if (!isLoopbackHost(host)) {
+    problems.push(
+      `ops.http.tokenFile: required when ops.http.bind (${http.bind}) is not a loopback address: ` +
+        'without it /status and /metrics would be open to the network. Keep the bind on 127.0.0.1 and use an SSH tunnel, ' +
+        'or give a token file',
+    );
+  }
+}
+
+/** The host of a "host:port" bind (brackets of IPv6 removed). */
+export function bindHost(bind: string): string {
+  const host = bind.slice(0, bind.lastIndexOf(':'));
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+
+/** Shortest token accepted: guessing it must not be practical. */
+export const MIN_OPS_TOKEN_LENGTH = 16;
+
+/** The ops endpoint's bearer token from its file (whitespace around it trimmed); throws a readable Error. */
+export function readOpsToken(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read "${file}" (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`);
+  }
+  const token = text.trim();
+  if (token.length < MIN_OPS_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new Error(
+      `"${file}" must hold one token of at least ${MIN_OPS_TOKEN_LENGTH} characters without spaces ` +
+        '(for example: openssl rand -hex 24 > ' + file + ')',
+    );
+  }
+  return token;
 }
 
 /** The id a source is known by in logs, metrics and records. */
@@ -105,27 +170,20 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   problems.push(...envResult.problems);
   const parsed = configSchema.safeParse(obj);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue).split('\n'));
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, envResult.applied).split('\n'));
     throw new ConfigError(problems, source);
   }
-  semanticChecks(parsed.data, problems, warnings);
+  semanticChecks(parsed.data, problems, warnings, env);
   if (problems.length) throw new ConfigError(problems, source);
   return { config: parsed.data, envApplied: envResult.applied, warnings };
 }
 
 /** Parses YAML text; syntax errors become problems with line and column. */
 export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${pos ? `line ${pos.line}, column ${pos.col}` : 'YAML'}: ${e.message.split('\n')[0]}`;
-      }),
-      source,
-    );
-  }
-  return validateConfig(doc.toJS(), source, env);
+  // Aliases, alias bombs and deep nesting are refused here too, with a line, never an exception.
+  const read = readYaml(text, { schema: 'core' });
+  if (!read.ok) throw new ConfigError(read.problems.map((p) => `${p.line === null ? 'YAML' : p.col ? `line ${p.line}, column ${p.col}` : `line ${p.line}`}: ${p.message}`), source);
+  return validateConfig(read.value, source, env);
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {

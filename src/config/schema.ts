@@ -2,33 +2,73 @@
 // strict so that a misspelt key is reported instead of silently ignored.
 import { z } from 'zod';
 import cron from 'node-cron';
-import { parseDuration, parseSize } from './units.js';
+import { TIMER_MAX_MS, formatDurationMs, parseDuration, parseSize } from './units.js';
 
-const duration = (def: string) =>
-  z
+/** Bounds of one duration key (ms); `why` explains the maximum in the error. */
+interface DurationBounds {
+  min?: number;
+  max?: number;
+  why?: string;
+}
+
+/** By default a duration may be as long as a Node timer can wait, no longer. */
+const TIMER_BOUND: Required<Pick<DurationBounds, 'max' | 'why'>> = { max: TIMER_MAX_MS, why: 'the longest timer Node.js supports' };
+
+const duration = (def: string, bounds: DurationBounds = {}) => {
+  const { min = 0, max = TIMER_BOUND.max, why = bounds.max === undefined ? TIMER_BOUND.why : undefined } = bounds;
+  return z
     .union([z.string(), z.number()])
     .default(def)
     .transform((v, ctx) => {
+      let ms: number;
       try {
-        return parseDuration(v);
+        ms = parseDuration(v);
       } catch (e) {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
         return z.NEVER;
       }
+      if (ms > max) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is too long: at most ${formatDurationMs(max)} (${max} ms${why ? `, ${why}` : ''})` });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is too short: at least ${formatDurationMs(min)}` });
+        return z.NEVER;
+      }
+      return ms;
     });
+};
 
-const size = (def: string) =>
-  z
+const size = (def: string, bounds: { min?: number; max?: number } = {}) => {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  return z
     .union([z.string(), z.number()])
     .default(def)
     .transform((v, ctx) => {
+      let bytes: number;
       try {
-        return parseSize(v);
+        bytes = parseSize(v);
       } catch (e) {
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
         return z.NEVER;
       }
+      if (bytes > max || bytes < min) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is out of range: ${min} to ${max} bytes` });
+        return z.NEVER;
+      }
+      return bytes;
     });
+};
+
+/** True when Intl (and so the cron scheduler) knows the zone. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const hostPort = z
   .string()
@@ -93,7 +133,7 @@ export const configSchema = z.strictObject({
       /** Frames received without a CRC (LoRaWAN uplinks always carry one). */
       forwardCrcNone: z.boolean().default(false),
       /** The same PHYPayload heard again within this window (two channels, two sources) is forwarded once. */
-      dedupWindow: duration('200ms'),
+      dedupWindow: duration('200ms', { min: 1 }),
     })
     .prefault({}),
   mqtt: z
@@ -116,11 +156,13 @@ export const configSchema = z.strictObject({
       ca: z.string().min(1).optional(),
       cert: z.string().min(1).optional(),
       key: z.string().min(1).optional(),
-      keepalive: duration('30s'),
+      /** Sent in CONNECT as whole seconds in 16 bits: 1 s to 65535 s. */
+      keepalive: duration('30s', { min: 1000, max: 65_535_000, why: 'the largest keep-alive MQTT can carry' }),
       /** A publish not acknowledged within this time forces a reconnect (a stuck connection looks alive). */
-      publishTimeout: duration('15s'),
-      reconnectMin: duration('1s'),
-      reconnectMax: duration('30s'),
+      publishTimeout: duration('15s', { min: 100 }),
+      /** 0 would switch mqtt.js reconnection off. */
+      reconnectMin: duration('1s', { min: 10 }),
+      reconnectMax: duration('30s', { min: 10 }),
       /** Frames older than this are not sent on the live ChirpStack `event/up` stream; batches carry them. */
       liveMaxAge: duration('30s'),
       /**
@@ -144,8 +186,9 @@ export const configSchema = z.strictObject({
       dir: z.string().min(1).default('/var/lib/lora-edge'),
       /** fsync every append group: survives power loss, costs SD-card wear and latency. */
       sync: z.boolean().default(false),
-      maxBytes: size('512MiB'),
-      maxAge: duration('30d'),
+      maxBytes: size('512MiB', { min: 1024 * 1024 }),
+      /** Compared with record timestamps, never waited for: may exceed a timer's range. */
+      maxAge: duration('30d', { min: 1000, max: 3650 * 86_400_000, why: 'ten years' }),
       flushInterval: duration('20ms'),
       flushMaxRecords: z.number().int().min(1).max(100_000).default(256),
     })
@@ -153,7 +196,7 @@ export const configSchema = z.strictObject({
   batch: z
     .strictObject({
       maxRecords: z.number().int().min(1).max(100_000).default(500),
-      maxBytes: size('256KiB'),
+      maxBytes: size('256KiB', { min: 1024, max: 268_435_455 }),
       /** Batches published but not yet acknowledged by the broker. */
       inflight: z.number().int().min(1).max(1000).default(8),
       compression: z.enum(['none', 'gzip']).default('none'),
@@ -165,7 +208,8 @@ export const configSchema = z.strictObject({
       registry: z.string().min(1).optional(),
       /** Extra directory of device profiles besides the ones shipped with lora-edge. */
       profilesDir: z.string().min(1).optional(),
-      codecTimeLimit: duration('50ms'),
+      /** Decoding runs on the uplink path: a limit of seconds already stalls every frame behind it. */
+      codecTimeLimit: duration('50ms', { min: 1, max: 10_000, why: 'a codec blocks the uplink path while it runs' }),
     })
     .prefault({}),
   downlink: z
@@ -207,12 +251,26 @@ export const configSchema = z.strictObject({
       /** One summary log line: frames, devices seen, drops. */
       summarySchedule: cronExpression('0 0 * * *'),
       /** IANA time zone for the schedules; the system's by default. */
-      timezone: z.string().min(1).optional(),
+      timezone: z
+        .string()
+        .min(1)
+        .refine(isTimeZone, 'is not a time zone known to this system: use an IANA name such as "Europe/Berlin" or "UTC"')
+        .optional(),
       /** /metrics (Prometheus), /healthz and /status (for `lora-edge status`). Keep it on loopback. */
       http: z
         .strictObject({
           enabled: z.boolean().default(true),
           bind: hostPort.default('127.0.0.1:9110'),
+          /**
+           * File holding a bearer token (`Authorization: Bearer <token>`); required when `bind` is
+           * not a loopback address.
+           */
+          tokenFile: z.string().min(1).optional(),
+          /**
+           * Host header names accepted besides the bind address and loopback names (a name the
+           * gateway is reached by). Anything else is refused, against DNS rebinding.
+           */
+          allowedHosts: z.array(z.string().min(1)).default([]),
         })
         .prefault({}),
     })

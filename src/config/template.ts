@@ -4,7 +4,7 @@
 export const CONFIG_TEMPLATE = `# lora-edge configuration (YAML). Check it with: lora-edge check-config --config <file>
 # Every scalar key can be overridden from the environment as LORA_EDGE_<PATH> in upper snake case,
 # for example LORA_EDGE_MQTT_URL or LORA_EDGE_STORAGE_MAX_BYTES.
-# Durations: 20ms, 30s, 5m, 1h, 30d (a plain number means ms). Sizes: 256KiB, 512MiB (a plain number means bytes).
+# Durations: 20ms, 30s, 5m, 1h, 30d (a plain number means ms; timers wait at most 24d 20h, storage.maxAge up to 3650d). Sizes: 256KiB, 512MiB (a plain number means bytes).
 
 gateway:
   # EUI-64 of this gateway, 16 hex digits. It is the MQTT client id and part of every topic.
@@ -125,10 +125,13 @@ ops:
   # One summary log line (frames, devices seen, drops):
   summarySchedule: "0 0 * * *"
   # timezone: Europe/Berlin
-  # Prometheus /metrics, /healthz and /status (read by lora-edge status); keep it on loopback.
+  # Prometheus /metrics, /healthz and /status (read by lora-edge status); keep it on loopback and
+  # reach it over SSH (docs/operations.md). Off loopback a token file is required.
   http:
     enabled: true
     bind: "127.0.0.1:9110"
+    # tokenFile: /etc/lora-edge/ops-token   # requests need "Authorization: Bearer <token>"
+    # allowedHosts: [gateway-17.lan]        # Host names accepted besides IPs and localhost
 
 log:
   # fatal, error, warn, info, debug, trace or silent

@@ -16,8 +16,8 @@ import type { SessionProvider } from './session-provider.js';
 import { FCntStore } from './fcnt-store.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { FileWatcher } from './file-watcher.js';
-import { formatProfileProblem, loadProfiles } from './profiles.js';
-import { formatRegistryProblem, readRegistryFile } from './registry.js';
+import { loadDeviceFiles, type DeviceFiles } from './device-files.js';
+import { RegistryLoadError } from './errors.js';
 
 /** What the directory adds to a frame: the pipeline's DeviceOutcome. */
 export type DirectoryOutcome = DeviceOutcome;
@@ -66,6 +66,18 @@ export interface DeviceDirectoryOptions {
   shippedProfilesDir?: string;
 }
 
+/** The registry as status and health report it. */
+export interface RegistryStatus {
+  file: string;
+  /** A registry is in use (false: none could be loaded since the start; no device is known). */
+  loaded: boolean;
+  devices: number;
+  reloads: number;
+  reloadFailures: number;
+  /** The last refused load, cleared by the next good one. */
+  lastFailure: { at: number; problems: string[] } | null;
+}
+
 export interface ReloadResult {
   /** false: the file could not be used and the previous registry stays. */
   applied: boolean;
@@ -98,6 +110,10 @@ export class DeviceDirectory implements DeviceResolver {
   private reloadChain: Promise<unknown> = Promise.resolve();
   private watcher: FileWatcher | undefined;
   private lastText: string | null = null;
+  /** The text of the last refused file, so an unchanged broken file is not reported on every event. */
+  private lastRefusedText: string | null = null;
+  private loaded = false;
+  private lastFailure: RegistryStatus['lastFailure'] = null;
   private sessions: SessionProvider | undefined;
   private closed = false;
   private readonly log: Logger;
@@ -121,6 +137,7 @@ export class DeviceDirectory implements DeviceResolver {
       dir.watcher = new FileWatcher(opts.registryPath, {
         debounceMs: opts.watchDebounceMs ?? 250,
         logger: opts.logger,
+        // reload() logs and counts its own outcome and never rejects.
         onChange: () => void dir.reload({ onlyIfChanged: true }),
       });
       dir.watcher.start();
@@ -148,6 +165,20 @@ export class DeviceDirectory implements DeviceResolver {
     return this.index.abpCount + this.index.otaaCount;
   }
 
+  /** Null when no registry is configured. */
+  registryStatus(): RegistryStatus | null {
+    const file = this.opts.registryPath;
+    if (file === undefined) return null;
+    return {
+      file,
+      loaded: this.loaded,
+      devices: this.deviceCount,
+      reloads: this.stats.reloads,
+      reloadFailures: this.stats.reloadFailures,
+      lastFailure: this.lastFailure ? { at: this.lastFailure.at, problems: [...this.lastFailure.problems] } : null,
+    };
+  }
+
   counters(): DirectoryCounters {
     return {
       ...this.stats,
@@ -158,44 +189,65 @@ export class DeviceDirectory implements DeviceResolver {
   }
 
   /**
-   * Re-reads profiles and the registry (the app calls this on SIGHUP). A registry that cannot be
-   * used keeps the previous one. Reloads run one after another.
+   * Re-reads profiles and the registry (start, SIGHUP, file change). All or nothing: a file that
+   * cannot be used keeps the previous registry, and that is logged and counted. Reloads run one
+   * after another; the promise never rejects.
    */
   reload(opts: { onlyIfChanged?: boolean } = {}): Promise<ReloadResult> {
-    const next = this.reloadChain.then(() => this.reloadNow(opts.onlyIfChanged ?? false));
+    const next = this.reloadChain.then(() => this.reloadSafely(opts.onlyIfChanged ?? false));
     this.reloadChain = next.catch(() => undefined);
     return next;
+  }
+
+  private async reloadSafely(onlyIfChanged: boolean): Promise<ReloadResult> {
+    try {
+      return await this.reloadNow(onlyIfChanged);
+    } catch (err) {
+      // loadDeviceFiles only throws RegistryLoadError; anything else is a defect here, and still
+      // must not take the daemon down.
+      const file = this.opts.registryPath ?? 'device registry';
+      return this.refuse(new RegistryLoadError(file, [`${file}: reload failed: ${(err as Error)?.message ?? String(err)}`]), false);
+    }
+  }
+
+  private refuse(err: RegistryLoadError, onlyIfChanged: boolean): ReloadResult {
+    if (onlyIfChanged && err.text !== null && err.text === this.lastRefusedText) {
+      return { applied: false, devices: this.deviceCount, problems: [...err.problems] };
+    }
+    this.lastRefusedText = err.text;
+    this.stats.reloadFailures += 1;
+    this.lastFailure = { at: Date.now(), problems: [...err.problems] };
+    const fields = { file: err.file, problems: err.problems, devices: this.deviceCount, reloadFailures: this.stats.reloadFailures };
+    if (!this.loaded) {
+      this.log.error(
+        fields,
+        `device registry ${err.file} cannot be used: running WITHOUT a device registry (no device is attributed or decoded, ` +
+          `no edge join is answered) until it is fixed; it is reloaded when the file changes or on SIGHUP. First problem: ${err.problems[0]}`,
+      );
+    } else {
+      this.log.error(fields, `device registry ${err.file} refused, the previous registry stays in use. First problem: ${err.problems[0]}`);
+    }
+    return { applied: false, devices: this.deviceCount, problems: [...err.problems] };
   }
 
   private async reloadNow(onlyIfChanged: boolean): Promise<ReloadResult> {
     const file = this.opts.registryPath;
     if (this.closed || file === undefined) return { applied: false, devices: this.deviceCount, problems: [] };
     const log = this.log;
-    const profileSet = loadProfiles({ extraDir: this.opts.profilesDir, shippedDir: this.opts.shippedProfilesDir, logger: log });
-    const problems = profileSet.problems.map(formatProfileProblem);
-    const read = readRegistryFile(file, profileSet.profiles);
-    if (onlyIfChanged && read.text !== null && read.text === this.lastText) {
+    let files: DeviceFiles;
+    try {
+      files = loadDeviceFiles({ registryPath: file, profilesDir: this.opts.profilesDir, shippedProfilesDir: this.opts.shippedProfilesDir, logger: log });
+    } catch (err) {
+      if (err instanceof RegistryLoadError) return this.refuse(err, onlyIfChanged);
+      throw err;
+    }
+    if (onlyIfChanged && files.text !== null && files.text === this.lastText) {
       return { applied: false, devices: this.deviceCount, problems: [] };
     }
-    for (const p of problems) log.warn({ problem: p }, 'device profile skipped');
-    for (const w of read.warnings) log.warn(w);
-    const result = read.result;
-    if (!result.ok) {
-      const lines = result.problems.map((p) => formatRegistryProblem(p, file));
-      this.stats.reloadFailures += 1;
-      log.error(
-        { problems: lines, devices: this.deviceCount },
-        this.lastText === null && this.deviceCount === 0
-          ? 'device registry cannot be used: no device is known until it is fixed (it is reloaded when it changes)'
-          : 'device registry cannot be used: keeping the previous registry',
-      );
-      return { applied: false, devices: this.deviceCount, problems: [...problems, ...lines] };
-    }
-    const entryLines = result.problems.map((p) => formatRegistryProblem(p, file));
-    for (const line of entryLines) log.warn({ problem: line }, 'device registry problem (invalid entries are skipped)');
+    for (const w of files.warnings) log.warn(w);
 
     const loaded = await loadDeviceCodecs(
-      result.entries.map((e) => e.profile.codecRef),
+      files.entries.map((e) => e.profile.codecRef),
       { timeLimitMs: this.opts.codecTimeLimitMs, memoryLimitBytes: DEFAULT_MEMORY_LIMIT_BYTES },
       log,
     );
@@ -205,17 +257,16 @@ export class DeviceDirectory implements DeviceResolver {
       return { applied: false, devices: 0, problems: [] };
     }
     const previous = this.index;
-    this.index = buildDeviceIndex(result.entries, loaded.codecs);
-    this.lastText = read.text;
+    this.index = buildDeviceIndex(files.entries, loaded.codecs);
+    this.lastText = files.text;
+    this.lastRefusedText = null;
+    this.loaded = true;
+    this.lastFailure = null;
     this.stats.reloads += 1;
     // resolve() is synchronous, so no frame is inside an old codec at this point.
     disposeAll(previous.codecs.values());
-    const skipped = new Set(result.problems.filter((p) => p.entry !== null).map((p) => p.entry)).size;
-    log.info(
-      { file, devices: this.deviceCount, abp: this.index.abpCount, otaa: this.index.otaaCount, skipped },
-      'device registry loaded',
-    );
-    return { applied: true, devices: this.deviceCount, problems: [...problems, ...entryLines, ...loaded.problems] };
+    log.info({ file, devices: this.deviceCount, abp: this.index.abpCount, otaa: this.index.otaaCount }, 'device registry loaded');
+    return { applied: true, devices: this.deviceCount, problems: [...loaded.problems] };
   }
 
   resolve(phy: PhyPayload, frame: RadioFrame): DirectoryOutcome | null {

@@ -5,7 +5,9 @@ export {
   type DirectoryCounters,
   type DirectoryOutcome,
   type ReloadResult,
+  type RegistryStatus,
 } from './device-directory.js';
+export { loadDeviceFiles, type DeviceFiles, type DeviceFilesOptions } from './device-files.js';
 export {
   loadProfiles,
   loadProfileDir,
@@ -29,7 +31,7 @@ export {
   type RegistryParseResult,
 } from './registry.js';
 export { FCntStore } from './fcnt-store.js';
-export { DeviceStateError, DeviceStateLockedError } from './errors.js';
+export { DeviceStateError, DeviceStateLockedError, RegistryLoadError } from './errors.js';
 export { loadDeviceCodecs, codecName, type DeviceCodec } from './device-codecs.js';
 export type { NetworkSession, SessionProvider } from './session-provider.js';
 export type { IndexedDevice, AbpDevice, OtaaDevice } from './device-index.js';

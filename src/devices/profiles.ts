@@ -1,13 +1,13 @@
 // Loading device profiles: the ones shipped with lora-edge plus an optional directory of local
-// ones (which may replace a shipped id). Every problem is reported with its file and key; a bad
-// profile is skipped and the others still load.
+// ones (which may replace a shipped id). Every problem is reported with its file, line and key.
+// loadProfiles lists them all; the device directory refuses a reload while any remains.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
 import { isCodecPath } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
 import { packagePath } from '../paths.js';
+import { readYaml } from '../safe-yaml.js';
 import { profileSchema, type ProfileFields } from './profile-schema.js';
 import { issuesToProblems } from './schema-helpers.js';
 
@@ -26,6 +26,8 @@ export interface ProfileProblem {
   /** Key inside the file ('' when the whole file is concerned). */
   key: string;
   message: string;
+  /** 1-based line of the problem in the file, when known. */
+  line?: number | null;
 }
 
 export interface ProfileSet {
@@ -34,7 +36,8 @@ export interface ProfileSet {
 }
 
 export function formatProfileProblem(p: ProfileProblem): string {
-  return p.key ? `${p.file}: ${p.key}: ${p.message}` : `${p.file}: ${p.message}`;
+  const where = p.line != null ? `${p.file} [line ${p.line}]` : p.file;
+  return p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`;
 }
 
 export function shippedProfilesDir(): string {
@@ -53,16 +56,16 @@ export function parseProfile(
   file: string,
   origin: DeviceProfile['origin'],
 ): { profile: DeviceProfile | null; problems: ProfileProblem[] } {
-  const problem = (key: string, message: string): ProfileProblem => ({ file, key, message });
-  const doc = YAML.parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return { profile: null, problems: doc.errors.map((e) => problem('', `not valid YAML: ${oneLine(e.message)}`)) };
-  }
-  const raw: unknown = doc.toJS();
-  if (raw === null || raw === undefined) return { profile: null, problems: [problem('', 'the file is empty')] };
+  const read = readYaml(text, { schema: 'core' });
+  if (!read.ok) return { profile: null, problems: read.problems.map((p) => ({ file, key: '', message: p.message, line: p.line })) };
+  const problem = (key: string, message: string, path: readonly PropertyKey[] = [key]): ProfileProblem => ({
+    file, key, message, line: read.lineOf(path),
+  });
+  const raw: unknown = read.value;
+  if (raw === null || raw === undefined) return { profile: null, problems: [{ file, key: '', message: 'the file is empty', line: null }] };
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {
-    return { profile: null, problems: issuesToProblems(parsed.error.issues).map((p) => problem(p.key, p.message)) };
+    return { profile: null, problems: issuesToProblems(parsed.error.issues).map((p) => problem(p.key, p.message, p.path ?? [])) };
   }
   const fields = parsed.data;
   let codecRef: CodecRef;
@@ -92,10 +95,6 @@ export function parseProfile(
     codecRef = { kind: 'builtin', id: fields.codec };
   }
   return { profile: { ...fields, file, codecRef, origin }, problems: [] };
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Every `*.yaml` / `*.yml` profile in `dir`, in name order; duplicate ids inside the directory are refused. */

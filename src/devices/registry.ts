@@ -1,13 +1,13 @@
 // The device registry file: which devices this gateway knows, whose they are, which profile
 // decodes them and their LoRaWAN keys. Parsed with the YAML failsafe schema so every scalar stays
 // text: a DevAddr like 00112233 or a key like 0e12... must not turn into a number.
-// Every problem is listed (entry, devEui, key path, line); a bad entry is skipped, the rest load.
-// Messages never contain key material.
+// Every problem is listed (entry, devEui, key path, line); any problem refuses the whole file
+// (never half a registry). Messages never contain key material.
 import fs from 'node:fs';
-import YAML, { LineCounter, isMap, isSeq } from 'yaml';
 import { z } from 'zod';
+import { readYaml } from '../safe-yaml.js';
 import type { DeviceProfile } from './profiles.js';
-import { devAddrSchema, euiSchema, issuesToProblems, keySchema, requiredText, type Problem } from './schema-helpers.js';
+import { devAddrSchema, euiSchema, issuesToProblems, keySchema, requiredText, shownKeyName, type Problem } from './schema-helpers.js';
 
 export type Activation =
   | { mode: 'ABP'; devAddr: number; devAddrHex: string; nwkSKey: Buffer; appSKey: Buffer }
@@ -38,8 +38,9 @@ export interface RegistryProblem extends Problem {
 }
 
 export type RegistryParseResult =
+  /** Every entry is valid; `problems` is always empty (kept so callers can list problems uniformly). */
   | { ok: true; entries: RegistryEntry[]; problems: RegistryProblem[] }
-  /** The file as a whole is unusable (not YAML, no `devices:` list): nothing loads. */
+  /** The file, or at least one entry, has a problem: nothing loads. */
   | { ok: false; problems: RegistryProblem[] };
 
 const entrySchema = z.strictObject({
@@ -69,15 +70,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function parseActivation(raw: unknown): { activation: Activation | null; problems: Problem[] } {
-  if (raw === undefined || raw === '') return { activation: null, problems: [{ key: 'activation', message: `is required: ${ACTIVATION_HELP}` }] };
-  if (!isPlainObject(raw)) return { activation: null, problems: [{ key: 'activation', message: `must be a map: ${ACTIVATION_HELP}` }] };
+  if (raw === undefined || raw === '') return { activation: null, problems: [{ key: 'activation', path: ['activation'], message: `is required: ${ACTIVATION_HELP}` }] };
+  if (!isPlainObject(raw)) return { activation: null, problems: [{ key: 'activation', path: ['activation'], message: `must be a map: ${ACTIVATION_HELP}` }] };
   const keys = Object.keys(raw);
   const abp = keys.some((k) => ABP_KEYS.includes(k));
   const otaa = keys.some((k) => OTAA_KEYS.includes(k));
   if (abp && otaa) {
-    return { activation: null, problems: [{ key: 'activation', message: `mixes ABP and OTAA keys; give one set: ${ACTIVATION_HELP}` }] };
+    return { activation: null, problems: [{ key: 'activation', path: ['activation'], message: `mixes ABP and OTAA keys; give one set: ${ACTIVATION_HELP}` }] };
   }
-  if (!abp && !otaa) return { activation: null, problems: [{ key: 'activation', message: `must hold ${ACTIVATION_HELP}` }] };
+  if (!abp && !otaa) return { activation: null, problems: [{ key: 'activation', path: ['activation'], message: `must hold ${ACTIVATION_HELP}` }] };
   if (abp) {
     const r = abpSchema.safeParse(raw);
     if (!r.success) return { activation: null, problems: issuesToProblems(r.error.issues, ['activation']) };
@@ -102,38 +103,38 @@ function fileProblem(message: string, line: number | null = null): RegistryProbl
   return { entry: null, devEui: null, line, key: '', message };
 }
 
-/** Parses registry text against the known profiles. */
+/**
+ * Parses registry text against the known profiles. All or nothing: any problem (in the file or in
+ * one entry) refuses the whole registry, so a half-written or mistyped file never replaces a good
+ * one with part of itself. Never throws.
+ */
 export function parseRegistry(text: string, profiles: ReadonlyMap<string, DeviceProfile>): RegistryParseResult {
-  const lineCounter = new LineCounter();
-  const doc = YAML.parseDocument(text, { schema: 'failsafe', lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((e) => fileProblem(`not valid YAML: ${e.message.replace(/\s+/g, ' ').trim()}`, e.linePos?.[0]?.line ?? null)),
-    };
-  }
-  const root = doc.contents;
-  if (!isMap(root)) return { ok: false, problems: [fileProblem('must be a map with a top-level "devices:" list')] };
+  const read = readYaml(text, { schema: 'failsafe' });
+  if (!read.ok) return { ok: false, problems: read.problems.map((p) => fileProblem(p.message, p.line)) };
+  const root = read.value;
+  if (!isPlainObject(root)) return { ok: false, problems: [fileProblem('must be a map with a top-level "devices:" list', read.lineOf([]))] };
   const problems: RegistryProblem[] = [];
-  for (const pair of root.items) {
-    const k = (pair.key as { value?: unknown } | null)?.value;
-    if (k !== 'devices') problems.push(fileProblem(`unknown top-level key "${String(k)}" (only "devices" is read)`));
+  for (const k of Object.keys(root)) {
+    if (k !== 'devices') problems.push(fileProblem(`unknown top-level key "${shownKeyName(k)}" (only "devices" is read)`, read.lineOf([k])));
   }
-  const list = root.get('devices', true);
-  const rawList: unknown = doc.toJS().devices;
+  const rawList: unknown = root.devices;
   if (rawList === undefined) return { ok: false, problems: [...problems, fileProblem('has no top-level "devices:" list')] };
-  if (rawList === '' || rawList === null) return { ok: true, entries: [], problems };
-  if (!Array.isArray(rawList) || !isSeq(list)) return { ok: false, problems: [...problems, fileProblem('"devices" must be a list (each item starting with "- ")')] };
+  if (rawList === '' || rawList === null) return problems.length > 0 ? { ok: false, problems } : { ok: true, entries: [], problems };
+  if (!Array.isArray(rawList)) {
+    return { ok: false, problems: [...problems, fileProblem('"devices" must be a list (each item starting with "- ")', read.lineOf(['devices']))] };
+  }
 
   const entries: RegistryEntry[] = [];
   const byEui = new Map<string, number>();
   rawList.forEach((raw: unknown, i: number) => {
     const entry = i + 1;
-    const node = list.items[i] as { range?: [number, number, number] } | undefined;
-    const line = node?.range ? lineCounter.linePos(node.range[0]).line : null;
+    const line = read.lineOf(['devices', i]);
     const rawEui = isPlainObject(raw) && typeof raw.devEui === 'string' ? raw.devEui.trim().toLowerCase() : null;
     const report = (found: Problem[], devEui: string | null) => {
-      for (const p of found) problems.push({ entry, devEui, line, key: p.key, message: p.message });
+      for (const p of found) {
+        const at = p.path && p.path.length > 0 ? read.lineOf(['devices', i, ...p.path]) : line;
+        problems.push({ entry, devEui, line: at, key: p.key, message: p.message });
+      }
     };
     if (!isPlainObject(raw)) {
       report([{ key: '', message: 'must be a map with devEui, name, profile, owner and activation' }], null);
@@ -145,10 +146,10 @@ export function parseRegistry(text: string, profiles: ReadonlyMap<string, Device
     found.push(...act.problems);
     if (r.success) {
       if (!profiles.has(r.data.profile)) {
-        found.push({ key: 'profile', message: `unknown profile "${r.data.profile}" (known: ${[...profiles.keys()].sort().join(', ')})` });
+        found.push({ key: 'profile', path: ['profile'], message: `unknown profile "${r.data.profile}" (known: ${[...profiles.keys()].sort().join(', ')})` });
       }
       const earlier = byEui.get(r.data.devEui);
-      if (earlier !== undefined) found.push({ key: 'devEui', message: `duplicate: entry ${earlier} already has this devEui` });
+      if (earlier !== undefined) found.push({ key: 'devEui', path: ['devEui'], message: `duplicate: entry ${earlier} already has this devEui` });
     }
     if (!r.success || act.activation === null || found.length > 0) {
       report(found, r.success ? r.data.devEui : rawEui);
@@ -168,6 +169,7 @@ export function parseRegistry(text: string, profiles: ReadonlyMap<string, Device
       ...(r.data.class !== undefined ? { deviceClass: r.data.class } : {}),
     });
   });
+  if (problems.length > 0) return { ok: false, problems };
   return { ok: true, entries, problems };
 }
 

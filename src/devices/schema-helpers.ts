@@ -7,6 +7,8 @@ export interface Problem {
   /** Dotted key path inside the item (`activation.nwkSKey`, `fPorts[2]`); '' for the item itself. */
   key: string;
   message: string;
+  /** The same key as a path, to find its line in the file. */
+  path?: readonly PropertyKey[];
 }
 
 export function keyPath(path: readonly PropertyKey[]): string {
@@ -18,14 +20,27 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * An unknown key name as it may appear in a message: the identifier it starts with, cut there. A
+ * mangled line (`nwkSKey:<key>` without the space) reads as one long key, and must not print the key.
+ */
+export function shownKeyName(key: string): string {
+  const head = /^[A-Za-z0-9_.-]{0,32}/.exec(key)![0];
+  return head.length === key.length ? head : `${head}…`;
+}
+
 /** One Problem per zod issue; unknown keys are named so typos (`fports`) are easy to spot. */
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): Problem[] {
   return issues.map((issue) => {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      return { key: keyPath(path), message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+      return {
+        key: keyPath(path),
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${shownKeyName(k)}"`).join(', ')}`,
+        path: [...path, issue.keys[0]],
+      };
     }
-    return { key: keyPath(path), message: issue.message };
+    return { key: keyPath(path), message: issue.message, path };
   });
 }
 

@@ -238,6 +238,14 @@ export class HubClient {
       this.lastError = msg;
     });
     client.on('close', () => {
+      // mqtt.js destroys the stream without an 'error' event when it cannot even build the CONNECT
+      // packet (say, a password without a user name): no TCP connection is made, ever. Say so.
+      const refused = client.stream?.errored;
+      if (refused && !(refused as NodeJS.ErrnoException).code && !this.stopping) {
+        const msg = `cannot connect: ${refused.message}`;
+        if (msg !== this.lastError) this.log.error({ err: refused.message, url: o.url }, 'the MQTT client refused to open the connection; fix the mqtt settings');
+        this.lastError = msg;
+      }
       this.stats.closes += 1;
       this.closeTimes.push(Date.now());
       if (this.closeTimes.length > CLOSES_KEPT) this.closeTimes.shift();

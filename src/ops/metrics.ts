@@ -58,6 +58,16 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   counter(reg, 'lora_edge_codec_errors_total', 'Codec runs that returned errors, per codec.', ['codec'], (c, s) => {
     for (const [codec, n] of Object.entries(s.devices?.codecErrors ?? {})) c.inc({ codec }, n);
   }, snap);
+  counter(reg, 'lora_edge_registry_reloads_total', 'Device registry loads applied (start, SIGHUP, file change).', [], (c, s) =>
+    c.inc(s.devices?.registry?.reloads ?? 0), snap);
+  counter(reg, 'lora_edge_registry_reload_failures_total', 'Device registry or profile loads refused (the previous registry stayed).', [], (c, s) =>
+    c.inc(s.devices?.registry?.reloadFailures ?? 0), snap);
+  gauge(reg, 'lora_edge_registry_loaded', '1 while a device registry is in use; 0 when none could be loaded.', [], (g, s) => {
+    if (s.devices?.registry) g.set(s.devices.registry.loaded ? 1 : 0);
+  }, snap);
+  gauge(reg, 'lora_edge_registry_devices', 'Devices in the registry in use.', [], (g, s) => {
+    if (s.devices?.registry) g.set(s.devices.registry.devices);
+  }, snap);
   counter(reg, 'lora_edge_drops_total', 'Frames or records dropped, per reason.', ['reason'], (c, s) => {
     for (const [reason, n] of Object.entries(s.drops)) c.inc({ reason }, n);
   }, snap);

@@ -14,7 +14,19 @@ export interface SourceSnapshot {
   counters: Record<string, number>;
 }
 
+/** The device registry file: in use or not, reloads applied and refused. */
+export interface RegistrySnapshot {
+  file: string;
+  loaded: boolean;
+  devices: number;
+  reloads: number;
+  reloadFailures: number;
+  lastFailure: { at: number; problems: string[] } | null;
+}
+
 export interface DeviceLayerSnapshot {
+  /** Null when no registry file is configured. */
+  registry: RegistrySnapshot | null;
   micFailures: number;
   replays: number;
   unknown: number;
@@ -100,6 +112,12 @@ export function healthOf(s: DaemonSnapshot): HealthStatus {
     );
   }
   if (s.forwarder.gapsDetected > 0) reasons.push(`forwarder found ${s.forwarder.gapsDetected} seq gaps (records missing without a counted drop); see the error log`);
+  const reg = s.devices?.registry;
+  if (reg && !reg.loaded) {
+    reasons.push(`device registry ${reg.file} cannot be used, no device is decoded: ${reg.lastFailure?.problems[0] ?? 'not loaded'}`);
+  } else if (reg?.lastFailure) {
+    reasons.push(`device registry ${reg.file} reload refused, the previous one (${reg.devices} devices) stays: ${reg.lastFailure.problems[0]}`);
+  }
   if (s.outbox.dropped.overflow > 0) reasons.push(`outbox reached its bound: ${s.outbox.dropped.overflow} oldest records dropped`);
   if (s.outbox.oldestAgeMs !== null && s.outbox.oldestAgeMs > 5 * 60_000 && s.mqtt.connected) {
     reasons.push(`outbox backlog: oldest record waiting ${Math.round(s.outbox.oldestAgeMs / 1000)} s`);

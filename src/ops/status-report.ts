@@ -53,6 +53,12 @@ export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): stri
     const decoded = Object.values(s.devices.decoded).reduce((a, b) => a + b, 0);
     const errors = Object.values(s.devices.codecErrors).reduce((a, b) => a + b, 0);
     lines.push(`${pad('devices')}decoded ${decoded}, codec errors ${errors}, MIC failures ${s.devices.micFailures}, replays ${s.devices.replays}`);
+    const reg = s.devices.registry;
+    if (reg) {
+      const state = reg.loaded ? `${reg.devices} devices` : 'NOT LOADED (no device is decoded)';
+      lines.push(`${pad('registry')}${reg.file}: ${state}, reloads ${reg.reloads}, refused ${reg.reloadFailures}`);
+      if (reg.lastFailure) lines.push(`${' '.repeat(16)}last refused: ${reg.lastFailure.problems[0]}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

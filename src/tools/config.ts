@@ -1,5 +1,7 @@
 // check-config and print-config.
-import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { loadDeviceFiles } from '../devices/device-files.js';
+import { RegistryLoadError } from '../devices/errors.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
 import { parseCommandArgs } from './usage.js';
 
@@ -7,7 +9,9 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
   const path = values.config ?? DEFAULT_CONFIG_PATH;
   // A ConfigError propagates to main, which prints every problem and exits 2.
-  const { warnings, envApplied } = loadConfigFile(path);
+  const loaded = loadConfigFile(path);
+  const { envApplied } = loaded;
+  const warnings = [...loaded.warnings, ...checkDeviceFiles(loaded, path)];
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   if (envApplied.length) process.stdout.write(`environment overrides applied: ${envApplied.join(', ')}\n`);
   process.stdout.write(`${path}: configuration is valid\n`);
@@ -18,4 +22,19 @@ export async function printConfigCommand(args: string[]): Promise<number> {
   parseCommandArgs(args, {});
   process.stdout.write(CONFIG_TEMPLATE);
   return 0;
+}
+
+/**
+ * The device registry and profiles, loaded as the daemon loads them: a file the daemon would refuse
+ * is a ConfigError here. Returns warnings (file permissions).
+ */
+export function checkDeviceFiles({ config }: LoadedConfig, source: string): string[] {
+  const { registry, profilesDir } = config.devices;
+  if (registry === undefined && profilesDir === undefined) return [];
+  try {
+    return loadDeviceFiles({ registryPath: registry, profilesDir }).warnings;
+  } catch (err) {
+    if (err instanceof RegistryLoadError) throw new ConfigError([...err.problems], source);
+    throw err;
+  }
 }

@@ -1,10 +1,11 @@
 // check-config, print-config and run refusing a bad config, through the real command line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { DEMO_FLEET, demoRegistryYaml } from '../../src/testing/device-payloads.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lora-edge-cli-'));
 
@@ -64,6 +65,38 @@ test('unknown command and bad usage exit 2', async () => {
   const r = await runCli(['check-config', '--bogus']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /Unknown option '--bogus'/);
+});
+
+test('check-config loads the device registry and profiles as the daemon does (issue 18 case 2)', async () => {
+  const registry = join(dir, 'devices.yaml');
+  writeFileSync(registry, demoRegistryYaml([DEMO_FLEET[0]]).replace(`name: ${DEMO_FLEET[0].name}`, 'name: *room'), { mode: 0o600 });
+  const file = join(dir, 'with-registry.yaml');
+  writeFileSync(file, `gateway: {id: "0016c001ff10a235"}\ndevices: {registry: "${registry}"}\n`);
+  const typo = await runCli(['check-config', '--config', file]);
+  assert.is(typo.code, 2, typo.stdout);
+  assert.ok(typo.stderr.includes(`${registry} [line 4]: not valid YAML: alias *room refers to no anchor`), typo.stderr);
+  assert.not.match(typo.stdout, /configuration is valid/);
+
+  writeFileSync(registry, demoRegistryYaml([DEMO_FLEET[0]]), { mode: 0o600 });
+  const fine = await runCli(['check-config', '--config', file]);
+  assert.is(fine.code, 0, fine.stderr);
+
+  const profiles = join(dir, 'profiles');
+  mkdirSync(profiles, { recursive: true });
+  writeFileSync(join(profiles, 'lamp.yaml'), 'id: acme-lamp\nvendor: Acme\n');
+  writeFileSync(file, `gateway: {id: "0016c001ff10a235"}\ndevices: {registry: "${registry}", profilesDir: "${profiles}"}\n`);
+  const badProfile = await runCli(['check-config', '--config', file]);
+  assert.is(badProfile.code, 2);
+  assert.ok(badProfile.stderr.includes(`${join(profiles, 'lamp.yaml')} [line 1]: model: is required`), badProfile.stderr);
+});
+
+test('check-config refuses what run could not use: a 30d publish timeout from the environment, Mars/Phobos', async () => {
+  const file = join(dir, 'ok-env.yaml');
+  writeFileSync(file, 'gateway: {id: "0016c001ff10a235"}\n');
+  const r = await runCli(['check-config', '--config', file], { LORA_EDGE_MQTT_PUBLISH_TIMEOUT: '30d', LORA_EDGE_OPS_TIMEZONE: 'Mars/Phobos' });
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /mqtt\.publishTimeout \(from LORA_EDGE_MQTT_PUBLISH_TIMEOUT\): "30d" is too long: at most 24d 20h 31m 23\.647s/);
+  assert.match(r.stderr, /ops\.timezone \(from LORA_EDGE_OPS_TIMEZONE\): is not a time zone/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

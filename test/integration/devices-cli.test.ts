@@ -114,7 +114,7 @@ test('profiles check: bad profiles and codecs that do not load are listed (exit 
     const lines = r.stdout.trim().split('\n');
     const bad = path.join(dir, 'bad.yaml');
     for (const key of ['model', 'category', 'codec', 'fPorts', 'class', 'region', 'description']) {
-      assert.ok(lines.includes(`${bad}: ${key}: is required`), `${key} listed:\n${r.stdout}`);
+      assert.ok(lines.includes(`${bad} [line 1]: ${key}: is required`), `${key} listed:\n${r.stdout}`);
     }
     assert.ok(lines.some((l) => l.startsWith(`${path.join(dir, 'broken.yaml')}: codec: `) && /syntax error/i.test(l)), r.stdout);
     // bad.yaml is skipped and broken.yaml's codec does not load: only the shipped profiles are usable.

@@ -75,22 +75,25 @@ test('a broken rewrite keeps the previous registry and logs why; fixing it loads
     await waitFor(() => dir.counters().reloadFailures === 1, 3000, 'failed reload');
     assert.is(dir.deviceCount, 1);
     assert.is(nameOf(dir, A, 1), 'lamp-a');
-    const err = lines.find((l) => l.level === 'error' && /keeping the previous registry/.test(String(l.msg)));
+    const err = lines.find((l) => l.level === 'error' && /the previous registry stays in use/.test(String(l.msg)));
     assert.ok(err, 'error logged');
-    assert.match(String((err!.problems as string[])[0]), /registry\.yaml.*not valid YAML/);
+    assert.match(String((err!.problems as string[])[0]), /registry\.yaml \[line \d+\]: not valid YAML/);
+    assert.is(dir.registryStatus()?.lastFailure?.problems.length, 1);
     fs.writeFileSync(file, registryYaml([A, B]));
     await waitFor(() => dir.deviceCount === 2, 3000, 'reload after fix');
   }));
 
-test('reload() re-reads on demand and reports problems; invalid entries are skipped', () =>
+test('reload() re-reads on demand; one invalid entry refuses the whole file (never half a registry)', () =>
   withWatched(registryYaml([A]), async ({ dir, file }) => {
-    const bad = registryYaml([A, { ...B, profile: 'no-such-profile' }]);
+    const bad = registryYaml([B, { ...A, profile: 'no-such-profile' }]);
     fs.writeFileSync(file, bad);
     const r = await dir.reload();
-    assert.is(r.applied, true);
+    assert.is(r.applied, false);
     assert.is(r.devices, 1);
     assert.is(r.problems.length, 1);
-    assert.match(r.problems[0], /entry 2 \(devEui 70b3d57ed0002002\).*profile: unknown profile "no-such-profile"/);
+    assert.match(r.problems[0], /entry 2 \(devEui 70b3d57ed0002001\) \[line \d+\]: profile: unknown profile "no-such-profile"/);
+    assert.is(nameOf(dir, A, 2), 'lamp-a', 'the previous registry is still the one in use');
+    assert.is(nameOf(dir, B, 1), null, 'the valid entry of the refused file was not applied');
     fs.writeFileSync(file, 'nothing: here\n');
     const refused = await dir.reload();
     assert.is(refused.applied, false);
@@ -130,7 +133,7 @@ test('a registry that does not exist yet is loaded once it appears', async () =>
   const dir = await DeviceDirectory.open({ registryPath: file, stateDir: path.join(tmp, 'state'), codecTimeLimitMs: 50, logger, watchDebounceMs: 50 });
   try {
     assert.is(dir.deviceCount, 0);
-    assert.ok(lines.some((l) => l.level === 'error' && /no device is known until it is fixed/.test(String(l.msg))));
+    assert.ok(lines.some((l) => l.level === 'error' && /running WITHOUT a device registry/.test(String(l.msg))));
     replaceFile(file, registryYaml([B]));
     await waitFor(() => dir.deviceCount === 1, 3000, 'registry created');
     assert.is(nameOf(dir, B, 1), 'lamp-b');

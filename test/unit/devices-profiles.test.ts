@@ -52,7 +52,7 @@ fports: [1]
   assert.match(byKey.get('region') ?? '', /EU868/);
   assert.match(byKey.get('description') ?? '', /is required/);
   assert.match(byKey.get('') ?? '', /unknown key "fports"/);
-  assert.is(formatProfileProblem(r.problems.find((p) => p.key === 'class')!), '/x/bad.yaml: class: must be one of A, B, C');
+  assert.is(formatProfileProblem(r.problems.find((p) => p.key === 'class')!), '/x/bad.yaml [line 6]: class: must be one of A, B, C');
 });
 
 test('duplicate fPorts, unknown codec id, missing codec file', () => {

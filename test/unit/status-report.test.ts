@@ -58,6 +58,23 @@ test('health reasons', () => {
   ]);
 });
 
+test('the device registry: not loaded, reload refused, fine', () => {
+  const devices = { micFailures: 0, replays: 0, unknown: 0, decoded: {}, codecErrors: {} };
+  const registry = { file: '/etc/lora-edge/devices.yaml', loaded: false, devices: 0, reloads: 0, reloadFailures: 1,
+    lastFailure: { at: 0, problems: ['/etc/lora-edge/devices.yaml [line 7]: not valid YAML: alias *room refers to no anchor'] } };
+  const none = snapshot({ devices: { ...devices, registry } });
+  const h1 = healthOf(none);
+  assert.equal(h1.reasons, ['device registry /etc/lora-edge/devices.yaml cannot be used, no device is decoded: /etc/lora-edge/devices.yaml [line 7]: not valid YAML: alias *room refers to no anchor']);
+  const text = renderStatus({ ...none, health: h1 });
+  assert.match(text, /registry:\s+\/etc\/lora-edge\/devices\.yaml: NOT LOADED \(no device is decoded\), reloads 0, refused 1\n\s+last refused: .*\[line 7\]/);
+
+  const refused = snapshot({ devices: { ...devices, registry: { ...registry, loaded: true, devices: 5, reloads: 1, reloadFailures: 2 } } });
+  assert.match(healthOf(refused).reasons[0], /^device registry \/etc\/lora-edge\/devices\.yaml reload refused, the previous one \(5 devices\) stays: .*\[line 7\]/);
+  const fine = snapshot({ devices: { ...devices, registry: { ...registry, loaded: true, devices: 5, reloads: 2, lastFailure: null } } });
+  assert.is(healthOf(fine).status, 'ok');
+  assert.match(renderStatus({ ...fine, health: healthOf(fine) }), /registry:\s+\/etc\/lora-edge\/devices\.yaml: 5 devices, reloads 2, refused 1\n/);
+});
+
 test('formatting and rate meter', () => {
   assert.is(formatDuration(4_000), '4 s');
   assert.is(formatDuration(600_000), '10 min');
