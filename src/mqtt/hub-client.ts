@@ -14,6 +14,9 @@ import { marshal, toConnState, type Marshaler } from './chirpstack.js';
 import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';
 import { ReplayLoopGuard, SUSPECT_MIN_BYTES, type TrackedPublish } from './replay-loop-guard.js';
 
+/** Delay before the first 3.1.1 attempt after a broker refused MQTT 5. */
+const PROTOCOL_FALLBACK_RETRY_MS = 50;
+
 /** Bytes queued on the socket above which live (QoS 0) copies are skipped. */
 const LIVE_BACKLOG_LIMIT = 1024 * 1024;
 
@@ -85,6 +88,7 @@ export class HubClient {
   };
   /** MQTT version in use: 5 unless configured otherwise or the broker refused it. */
   private protocol: 4 | 5;
+  private protocolFallbackPending = false;
   /** Message ids the broker acknowledged with "no matching subscribers" (read by the publish callback). */
   private readonly unsubscribedAcks = new Set<number>();
   private readonly subscriberRequired: Set<string>;
@@ -194,7 +198,9 @@ export class HubClient {
         this.protocol = 4;
         client.options.protocolVersion = 4;
         delete client.options.properties;
-        client.options.reconnectPeriod = o.reconnectMinMs;
+        // mqtt.js schedules the next attempt when this connection closes: make that one immediate.
+        client.options.reconnectPeriod = PROTOCOL_FALLBACK_RETRY_MS;
+        this.protocolFallbackPending = true;
         this.log.info({ url: o.url }, 'the broker does not speak MQTT 5: using 3.1.1 (batches then count as delivered once the broker acknowledges them, subscriber or not)');
         return;
       }
@@ -253,7 +259,10 @@ export class HubClient {
       this.setOnline(false);
       const culprit = this.replayGuard.closed();
       if (culprit?.messageId !== undefined) this.dropCulprit(client, culprit);
-      if (!this.stopping) {
+      if (this.protocolFallbackPending) {
+        this.protocolFallbackPending = false;
+        client.options.reconnectPeriod = o.reconnectMinMs;
+      } else if (!this.stopping) {
         // Exponential back-off between attempts, reset by a successful connect.
         const next = Math.min(o.reconnectMaxMs, Math.max(o.reconnectMinMs, (client.options.reconnectPeriod ?? o.reconnectMinMs) * 2));
         client.options.reconnectPeriod = next;
