@@ -6,14 +6,15 @@ import type { DriverSessionFactory } from './session.js';
 
 /** Timing knobs a SerialSource passes through; each driver takes the ones it has (mostly for tests). */
 export interface SerialDriverTuning {
+  /** Deadline for a command's reply (the drivers' own defaults otherwise). */
   commandTimeoutMs?: number;
-  /** semtech-2g4: wait after RESET. */
+  /** semtech-2g4: wait after RESET (default 500 ms, as in the HAL). */
   resetSettleMs?: number;
-  /** semtech-2g4: pause after an empty poll. */
+  /** semtech-2g4: pause after an empty poll (default 10 ms). */
   pollIntervalMs?: number;
-  /** semtech-2g4: how early a timestamped downlink must reach the MCU. */
+  /** semtech-2g4: a timestamped downlink must reach the MCU this long before it is due (default 10 ms). */
   txLeadMs?: number;
-  /** AT modems: how long before a downlink is due the modem is switched to transmitting. */
+  /** AT modems: how long before a downlink is due the modem is switched to transmitting (default 300 ms). */
   txPrepareMs?: number;
 }
 
