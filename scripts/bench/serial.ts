@@ -13,7 +13,8 @@ import { parseRn2483Line } from '../../src/radio/serial/at/rn2483.js';
 import { LineFramer } from '../../src/radio/serial/line-framer.js';
 import { Semtech2g4Framer, encodeFrame } from '../../src/radio/serial/semtech-2g4/framer.js';
 import { ORDER, decodeMsgReceive, encodeMsgReceive } from '../../src/radio/serial/semtech-2g4/messages.js';
-import { SERIAL_DRIVERS, SerialSource, type SerialDriverName } from '../../src/radio/serial/serial-source.js';
+import { type SerialDriverName, serialDriverNames } from '../../src/radio/serial/driver-registry.js';
+import { SerialSource } from '../../src/radio/serial/serial-source.js';
 import { defaultPayload, startSerialSimulator } from '../../src/testing/serial/simulator.js';
 import { seededRandom } from '../../src/testing/serial/simulator-port.js';
 import { socatInstalled } from '../../src/testing/serial/pty-pair.js';
@@ -137,7 +138,7 @@ if (!socatInstalled()) {
 } else {
   console.log(`\nEnd to end through a socat pty (simulator in burst mode -> SerialSource), ${E2E_SECONDS} s each`);
   console.log('driver        frames/s   frames  errors');
-  for (const driver of SERIAL_DRIVERS) {
+  for (const driver of serialDriverNames) {
     const r = await endToEnd(driver);
     console.log(`${r.driver.padEnd(12)} ${Math.round(r.frames / r.seconds).toLocaleString('en-US').padStart(9)} ${String(r.frames).padStart(8)} ${String(r.errors).padStart(7)}`);
   }

@@ -227,18 +227,8 @@ export class App {
         const source: RadioSource =
           sc.type === 'udp'
             ? new UdpSource({ id, bind: sc.bind, logger, onFrame: pipeline.handle })
-            : new (await import('../radio/serial/serial-source.js')).SerialSource({
-                id,
-                path: sc.path,
-                baudRate: sc.baudRate,
-                driver: sc.driver,
-                logger,
-                onFrame: pipeline.handle,
-                frequency: sc.frequency,
-                spreadingFactor: sc.spreadingFactor,
-                bandwidth: sc.bandwidth,
-                channels: sc.channels,
-              });
+            : // path, driver, baudRate and the driver's own keys pass through as configured.
+              new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame: pipeline.handle });
         await source.start();
         this.sources.push(source);
         this.parts.push({ name: `source ${id}`, stop: () => source.stop() });

@@ -7,6 +7,7 @@ import { configSchema, type Config } from './schema.js';
 import { applyEnvOverrides, envKeys } from './env.js';
 import { isLoopbackHost } from './loopback.js';
 import { parseDevAddrRange } from '../edge/devaddr-pool.js';
+import { findSerialDriver, parseSerialDriverSettings } from '../radio/serial/driver-registry.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lora-edge/config.yaml';
 
@@ -72,11 +73,9 @@ function semanticChecks(config: Config, problems: string[], warnings: string[], 
     const id = sourceId(s, config.sources);
     if (ids.has(id)) problems.push(`sources[${i}]: duplicate source id "${id}" (give each source a distinct id or bind/path)`);
     ids.add(id);
-    if (s.type === 'serial' && s.driver !== 'semtech-2g4') {
-      for (const k of ['frequency', 'spreadingFactor', 'bandwidth'] as const) {
-        if (s[k] === undefined) problems.push(`sources[${i}].${k}: required for the ${s.driver} driver (the one channel it listens on)`);
-      }
-    }
+    const driver = s.type === 'serial' ? findSerialDriver(s.driver) : undefined;
+    const checked = driver ? parseSerialDriverSettings(driver, s) : undefined;
+    if (checked && !checked.ok) for (const p of checked.problems) problems.push(`${formatPath([`sources`, i, ...p.path])}: ${p.message}`);
   });
   const m = config.mqtt;
   if (m.reconnectMin > m.reconnectMax) problems.push('mqtt.reconnectMin: must not be larger than mqtt.reconnectMax');

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { TIMER_MAX_MS, formatDurationMs, parseDuration, parseSize } from './units.js';
+import { serialDriverKeys, serialDriverNames } from '../radio/serial/driver-registry.js';
 
 /** Bounds of one duration key (ms); `why` explains the maximum in the error. */
 interface DurationBounds {
@@ -90,26 +91,14 @@ const udpSource = z.strictObject({
   bind: hostPort.default('127.0.0.1:1700'),
 });
 
-const serialChannel = z.strictObject({
-  frequency: z.number().int().positive(),
-  spreadingFactor: z.number().int().min(5).max(12).optional(),
-  bandwidth: z.number().int().positive().optional(),
-  /** dB added to the RSSI the receiver reports (board calibration). */
-  rssiOffset: z.number().optional(),
-});
-
 const serialSource = z.strictObject({
   type: z.literal('serial'),
   id: z.string().min(1).optional(),
-  driver: z.enum(['semtech-2g4', 'lora-e5', 'rak3172', 'rn2483']),
+  driver: z.enum(serialDriverNames),
   path: z.string().min(1),
   baudRate: z.number().int().positive().optional(),
-  /** AT modems: the one channel they listen on. */
-  frequency: z.number().int().positive().optional(),
-  spreadingFactor: z.number().int().min(5).max(12).optional(),
-  bandwidth: z.number().int().positive().optional(),
-  /** semtech-2g4: receive channels (defaults to the ISM2400 channels). */
-  channels: z.array(serialChannel).optional(),
+  /** The drivers' own keys (frequency, channels, ...); each driver's registry entry checks its own (load.ts). */
+  ...serialDriverKeys,
 });
 
 const cronExpression = (def: string) =>

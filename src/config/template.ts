@@ -1,5 +1,32 @@
 // The commented template printed by `lora-edge print-config`. A unit test parses it with the
-// schema and compares it with the schema defaults, so it cannot drift from the code.
+// schema and compares it with the schema defaults, so it cannot drift from the code; the serial
+// drivers' part is written from their registry.
+import { SERIAL_DRIVER_REGISTRY, type SerialDriverName, findSerialDriver } from '../radio/serial/driver-registry.js';
+
+/** The driver shown as the commented example: cheap, common hardware. */
+const EXAMPLE_SERIAL_DRIVER: SerialDriverName = 'lora-e5';
+
+/** `key: value   # note`, with notes lined up, as the rest of the template writes them. */
+function exampleLine(key: string, value: string, note?: string): string {
+  const text = `  #   ${key}: ${value}`;
+  return note ? `${text}${' '.repeat(Math.max(3, 32 - text.length))}# ${note}` : text;
+}
+
+function serialSourceLines(): string {
+  const names = SERIAL_DRIVER_REGISTRY.map((driver) => driver.name);
+  const width = Math.max(...names.map((name) => name.length));
+  const example = findSerialDriver(EXAMPLE_SERIAL_DRIVER)!;
+  return [
+    '  # A serial receiver (docs/serial-sources.md). Drivers, with their default baud rate:',
+    ...SERIAL_DRIVER_REGISTRY.map((driver) => `  #   ${driver.name.padEnd(width)}  ${String(driver.defaultBaudRate).padStart(6)}  ${driver.hardware}`),
+    `  # For example, ${example.name}: ${example.hardware}.`,
+    '  # - type: serial',
+    exampleLine('driver', example.name, names.join(' | ')),
+    exampleLine('path', '/dev/serial/by-id/usb-...', 'stable path; the service user must be in the dialout group'),
+    exampleLine('baudRate', String(example.defaultBaudRate)),
+    ...example.templateExample.map((line) => exampleLine(line.key, line.value, line.note)),
+  ].join('\n');
+}
 
 export const CONFIG_TEMPLATE = `# lora-edge configuration (YAML). Check it with: lora-edge check-config --config <file>
 # Every scalar key can be overridden from the environment as LORA_EDGE_<PATH> in upper snake case,
@@ -15,14 +42,7 @@ sources:
   # Semtech UDP packet forwarder (lora_pkt_fwd) on this host; point its server_address at this bind.
   - type: udp
     bind: "127.0.0.1:1700"
-  # A serial receiver, for example a Seeed LoRa-E5 in receive mode (single channel):
-  # - type: serial
-  #   driver: lora-e5          # semtech-2g4 | lora-e5 | rak3172 | rn2483
-  #   path: /dev/serial/by-id/usb-...   # stable path; the service user must be in the dialout group
-  #   baudRate: 9600
-  #   frequency: 868100000      # Hz
-  #   spreadingFactor: 7
-  #   bandwidth: 125000         # Hz
+${serialSourceLines()}
 
 radio:
   # Frames with a failed CRC are counted; forwarding them is off because they are noise.

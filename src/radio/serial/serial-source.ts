@@ -3,89 +3,45 @@
 import type { Logger } from '../../log.js';
 import type { DownlinkCapable, TxRequest, TxStatus } from '../downlink.js';
 import type { FrameHandler, RadioFrame, RadioSource } from '../radio-frame.js';
-import type { AtDriverName } from './at/dialect.js';
-import { AT_DIALECTS } from './at/dialects.js';
-import { atModemDriver } from './at/driver.js';
+import { type AnySerialDriver, type SerialDriverName, type SerialDriverSettings, findSerialDriver, parseSerialDriverSettings, serialDriverNames } from './driver-registry.js';
 import { DeviceUnusableError, SerialConfigError } from './errors.js';
-import { type Semtech2g4ChannelConfig, resolveChannels } from './semtech-2g4/channels.js';
-import { semtech2g4Driver } from './semtech-2g4/driver.js';
+import type { SerialDriverTuning } from './serial-driver.js';
+import type { SerialPortAccess } from './serial-port.js';
 import { type DriverSession, type DriverSessionFactory, type SerialCounters, type SessionState, emptyCounters } from './session.js';
 import { SerialTransport } from './transport.js';
 import { IMPLAUSIBLE_COUNTER_PREFIX, checkRadioFrame, type RadioBand } from '../plausibility.js';
 
-export type SerialDriverName = 'semtech-2g4' | AtDriverName;
-export const SERIAL_DRIVERS: readonly SerialDriverName[] = ['semtech-2g4', 'lora-e5', 'rak3172', 'rn2483'];
+export type { SerialDriverName } from './driver-registry.js';
 
-export interface SerialSourceOptions {
+/** The driver's own keys (frequency, channels, ...) are those of its registry entry: SerialDriverSettings. */
+export interface SerialSourceOptions extends SerialDriverSettings, SerialDriverTuning {
   id: string;
   /** Device path; prefer a stable /dev/serial/by-id/... link. */
   path: string;
-  /** Defaults per driver: semtech-2g4 115200, lora-e5 9600, rak3172 115200, rn2483 57600. */
+  /** Defaults to the driver's (its registry entry). */
   baudRate?: number;
   driver: SerialDriverName;
   logger: Logger;
   onFrame: FrameHandler;
-  /** AT modems: receive frequency in Hz (required). */
-  frequency?: number;
-  /** AT modems: default 7. */
-  spreadingFactor?: number;
-  /** AT modems: Hz, default 125000. */
-  bandwidth?: number;
-  /** semtech-2g4: one entry per RX radio; default the ISM2400 channels 2403/2425/2479 MHz SF12 BW812.5k. */
-  channels?: Semtech2g4ChannelConfig[];
   /** Tuning, mostly for tests. */
-  commandTimeoutMs?: number;
   reopenInitialMs?: number;
   reopenMaxMs?: number;
-  /** semtech-2g4: wait after RESET (default 500 ms as in the HAL). */
-  resetSettleMs?: number;
-  /** semtech-2g4: pause after an empty poll (default 10 ms). */
-  pollIntervalMs?: number;
-  /** semtech-2g4: a timestamped downlink must reach the MCU this long before it is due (default 10 ms). */
-  txLeadMs?: number;
-  /** AT modems: how long before a downlink is due the modem is switched to transmitting (default 300 ms). */
-  txPrepareMs?: number;
+  /** Where ports come from: real ttys by default; tests pass an in-memory one. */
+  ports?: SerialPortAccess;
 }
 
-const DEFAULT_BAUD: Record<SerialDriverName, number> = {
-  'semtech-2g4': 115200,
-  'lora-e5': AT_DIALECTS['lora-e5'].defaultBaudRate,
-  rak3172: AT_DIALECTS.rak3172.defaultBaudRate,
-  rn2483: AT_DIALECTS.rn2483.defaultBaudRate,
-};
-
-function buildDriver(options: SerialSourceOptions, baudRate: number): DriverSessionFactory {
+/** The driver's session factory; a setting that cannot work throws, naming it. */
+function buildDriverSession(driver: AnySerialDriver, options: SerialSourceOptions, baudRate: number): DriverSessionFactory {
   const where = `serial source ${options.id}`;
-  if (options.driver === 'semtech-2g4') {
-    return semtech2g4Driver({
-      channels: resolveChannels(options.channels),
-      commandTimeoutMs: options.commandTimeoutMs,
-      resetSettleMs: options.resetSettleMs,
-      pollIntervalMs: options.pollIntervalMs,
-      txLeadMs: options.txLeadMs,
-    });
+  const given = options as unknown as Record<string, unknown>;
+  const values: Record<string, unknown> = { ...driver.codeDefaults };
+  for (const key of Object.keys(driver.settings.shape)) if (given[key] !== undefined) values[key] = given[key];
+  const parsed = parseSerialDriverSettings(driver, values);
+  if (!parsed.ok) {
+    const first = parsed.problems[0]!;
+    throw new SerialConfigError(first.missing ? `${where}: driver ${driver.name} needs '${String(first.path[0])}'` : `${where}: ${first.message}`);
   }
-  const dialect = AT_DIALECTS[options.driver];
-  const { frequency } = options;
-  if (frequency === undefined) throw new SerialConfigError(`${where}: driver ${options.driver} needs 'frequency' (Hz)`);
-  if (!Number.isInteger(frequency) || frequency < 137_000_000 || frequency > 1_020_000_000) {
-    throw new SerialConfigError(`${where}: frequency ${frequency} is not a sub-GHz frequency in Hz (for example 868100000)`);
-  }
-  const spreadingFactor = options.spreadingFactor ?? 7;
-  if (!dialect.spreadingFactors.includes(spreadingFactor)) {
-    throw new SerialConfigError(`${where}: ${options.driver} supports spreading factors ${dialect.spreadingFactors.join(', ')}, not ${spreadingFactor}`);
-  }
-  const bandwidth = options.bandwidth ?? 125_000;
-  if (!dialect.bandwidths.includes(bandwidth)) {
-    throw new SerialConfigError(`${where}: ${options.driver} supports bandwidths ${dialect.bandwidths.join(', ')} Hz, not ${bandwidth}`);
-  }
-  return atModemDriver({
-    dialect,
-    settings: { frequency, spreadingFactor, bandwidth },
-    commandTimeoutMs: options.commandTimeoutMs,
-    baudRate,
-    txPrepareMs: options.txPrepareMs,
-  });
+  return driver.create(parsed.settings, { baudRate, tuning: options });
 }
 
 export class SerialSource implements RadioSource, DownlinkCapable {
@@ -104,18 +60,19 @@ export class SerialSource implements RadioSource, DownlinkCapable {
 
   /** @throws SerialConfigError when the settings cannot work. */
   constructor(private readonly options: SerialSourceOptions) {
-    if (!SERIAL_DRIVERS.includes(options.driver)) {
-      throw new SerialConfigError(`serial source ${options.id}: unknown driver '${options.driver}' (one of ${SERIAL_DRIVERS.join(', ')})`);
+    const driver = findSerialDriver(options.driver);
+    if (!driver) {
+      throw new SerialConfigError(`serial source ${options.id}: unknown driver '${options.driver}' (one of ${serialDriverNames.join(', ')})`);
     }
     if (typeof options.path !== 'string' || options.path.length === 0) {
       throw new SerialConfigError(`serial source ${options.id}: 'path' is required`);
     }
-    const baudRate = options.baudRate ?? DEFAULT_BAUD[options.driver];
+    const baudRate = options.baudRate ?? driver.defaultBaudRate;
     if (!Number.isInteger(baudRate) || baudRate <= 0) throw new SerialConfigError(`serial source ${options.id}: baudRate ${baudRate} is not a positive integer`);
     this.id = options.id;
     this.logger = options.logger.child({ source: options.id, driver: options.driver });
-    this.createSession = buildDriver(options, baudRate);
-    this.bands = options.driver === 'semtech-2g4' ? ['ism2400'] : ['eu868'];
+    this.createSession = buildDriverSession(driver, options, baudRate);
+    this.bands = driver.bands;
     this.transport = new SerialTransport({
       path: options.path,
       baudRate,
@@ -125,6 +82,7 @@ export class SerialSource implements RadioSource, DownlinkCapable {
       onOpen: () => this.startSession(),
       onData: (chunk) => this.session?.push(chunk),
       onClose: () => this.endSession(),
+      ports: options.ports,
     });
   }
 

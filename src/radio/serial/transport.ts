@@ -1,11 +1,10 @@
 // Keeps one serial port open by path: opens it, and when the device disappears (USB unplugged,
 // port error) or is not there yet, tries again with back-off (250 ms doubling to 5 s) for as long
 // as the source runs. Never throws at the caller; every state change is logged once.
-import { constants as fsConstants, promises as fs } from 'node:fs';
-import { SerialPort } from 'serialport';
 import type { Logger } from '../../log.js';
 import { PortClosedError } from './errors.js';
-import { type OpenProblem, type PathFacts, problemFromOpenError, problemFromPathFacts } from './open-problems.js';
+import { type OpenProblem, problemFromOpenError, problemFromPathFacts } from './open-problems.js';
+import { type PortCloseError, type SerialPortAccess, type SerialPortLike, systemSerialPorts } from './serial-port.js';
 
 export type TransportState = 'idle' | 'opening' | 'open' | 'reopening' | 'stopped';
 
@@ -22,26 +21,13 @@ export interface SerialTransportOptions {
   reopenMaxMs?: number;
   /** How often to check, while open, that the path still leads to the same device (default 1000 ms). */
   presenceCheckMs?: number;
-}
-
-async function inspectPath(path: string): Promise<PathFacts> {
-  try {
-    const stat = await fs.stat(path);
-    const facts: PathFacts = { isCharacterDevice: stat.isCharacterDevice(), isDirectory: stat.isDirectory() };
-    try {
-      await fs.access(path, fsConstants.R_OK | fsConstants.W_OK);
-    } catch (error) {
-      facts.accessErrorCode = (error as NodeJS.ErrnoException).code;
-    }
-    return facts;
-  } catch (error) {
-    return { statErrorCode: (error as NodeJS.ErrnoException).code ?? 'UNKNOWN' };
-  }
+  /** Where ports come from: real ttys by default; tests pass an in-memory one. */
+  ports?: SerialPortAccess;
 }
 
 export class SerialTransport {
   private current: TransportState = 'idle';
-  private port: SerialPort | undefined;
+  private port: SerialPortLike | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private attemptInFlight: Promise<void> | undefined;
   private nextDelayMs: number;
@@ -52,10 +38,12 @@ export class SerialTransport {
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private presenceTimer: NodeJS.Timeout | undefined;
-  private readonly closeRequested = new WeakSet<SerialPort>();
+  private readonly closeRequested = new WeakSet<SerialPortLike>();
   private lostReason: string | undefined;
+  private readonly ports: SerialPortAccess;
 
   constructor(private readonly options: SerialTransportOptions) {
+    this.ports = options.ports ?? systemSerialPorts;
     this.initialDelayMs = options.reopenInitialMs ?? 250;
     this.maxDelayMs = options.reopenMaxMs ?? 5000;
     this.nextDelayMs = this.initialDelayMs;
@@ -127,22 +115,19 @@ export class SerialTransport {
 
   private async attempt(): Promise<void> {
     const { path, baudRate } = this.options;
-    const facts = await inspectPath(path);
+    const facts = await this.ports.inspect(path);
     if (this.stopped()) return;
     const early = problemFromPathFacts(path, facts);
     if (early) return this.attemptFailed(early);
 
-    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    const port = this.ports.create({ path, baudRate });
     const openError = await new Promise<Error | null>((resolve) => port.open((error) => resolve(error ?? null)));
     if (this.stopped()) {
       if (!openError) await new Promise<void>((resolve) => port.close(() => resolve()));
       return;
     }
     if (openError) return this.attemptFailed(problemFromOpenError(path, openError.message));
-    const device = await fs.stat(path).then(
-      (stat) => stat.rdev,
-      () => undefined,
-    );
+    const device = (await this.ports.deviceNode(path)) ?? undefined;
     if (this.stopped()) {
       await new Promise<void>((resolve) => port.close(() => resolve()));
       return;
@@ -150,7 +135,7 @@ export class SerialTransport {
     this.opened(port, device);
   }
 
-  private opened(port: SerialPort, device: number | undefined): void {
+  private opened(port: SerialPortLike, device: number | undefined): void {
     const { path, logger } = this.options;
     if (this.everOpened) this.reopenCount += 1;
     this.everOpened = true;
@@ -158,7 +143,7 @@ export class SerialTransport {
     this.lastProblem = undefined;
     this.port = port;
     port.on('data', (chunk: Buffer) => this.options.onData(chunk));
-    port.on('close', (error?: Error & { disconnected?: boolean }) => this.lost(port, error));
+    port.on('close', (error?: PortCloseError) => this.lost(port, error));
     port.on('error', (error: Error) => {
       logger.warn({ path, err: error.message }, 'serial port error; closing it to reopen');
       this.drop(port, error.message);
@@ -173,14 +158,13 @@ export class SerialTransport {
    * A read on a vanished device does not always fail (a pty whose master died can stay silent),
    * so the path is checked too: gone, or now another device node, means the port is lost.
    */
-  private watchPresence(port: SerialPort, device: number | undefined): void {
+  private watchPresence(port: SerialPortLike, device: number | undefined): void {
     clearInterval(this.presenceTimer);
     this.presenceTimer = setInterval(() => {
-      void fs
-        .stat(this.options.path)
-        .then(
-          (stat) => (device !== undefined && stat.rdev !== device ? 'device path now leads to another device' : undefined),
-          () => 'device path vanished',
+      void this.ports
+        .deviceNode(this.options.path)
+        .then((node) =>
+          node === null ? 'device path vanished' : device !== undefined && node !== device ? 'device path now leads to another device' : undefined,
         )
         .then((reason) => {
           if (reason && port === this.port) this.drop(port, reason);
@@ -189,7 +173,7 @@ export class SerialTransport {
   }
 
   /** Closes a port that went bad; if closing fails too, gives it up without waiting for 'close'. */
-  private drop(port: SerialPort, reason: string): void {
+  private drop(port: SerialPortLike, reason: string): void {
     if (port !== this.port) return;
     this.lostReason ??= reason;
     if (port.isOpen && !this.closeRequested.has(port)) {
@@ -200,7 +184,7 @@ export class SerialTransport {
     }
   }
 
-  private lost(port: SerialPort, error?: Error & { disconnected?: boolean }): void {
+  private lost(port: SerialPortLike, error?: PortCloseError): void {
     if (port !== this.port) return;
     this.port = undefined;
     clearInterval(this.presenceTimer);

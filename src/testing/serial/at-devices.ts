@@ -2,7 +2,7 @@
 // in, reply lines out; a received packet in, the lines the modem would print out. Replies follow
 // the vendors' command manuals for the commands the drivers use. Transmissions are recorded with
 // the radio settings in force, and end at once (no airtime is simulated).
-import type { AtDriverName } from '../../radio/serial/at/dialect.js';
+import type { SerialDriverName } from '../../radio/serial/driver-registry.js';
 
 export interface AtPacket {
   payload: Buffer;
@@ -341,8 +341,10 @@ export class Rn2483Device implements AtDeviceModel {
   }
 }
 
-export function createAtDevice(driver: AtDriverName): AtDeviceModel {
+/** The model of an AT modem driver; a driver without a model here cannot be simulated. */
+export function createAtDevice(driver: SerialDriverName): AtDeviceModel {
   if (driver === 'lora-e5') return new LoraE5Device();
   if (driver === 'rak3172') return new Rak3172Device();
-  return new Rn2483Device();
+  if (driver === 'rn2483') return new Rn2483Device();
+  throw new Error(`no AT modem model for driver ${driver}`);
 }

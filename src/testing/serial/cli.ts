@@ -1,6 +1,6 @@
 // `lora-edge simulate serial --driver NAME --link PATH [--rate N]`: runs one simulated device until
 // SIGINT/SIGTERM (or the given signal), printing one JSON line when ready and one with the stats.
-import { SERIAL_DRIVERS, type SerialDriverName } from '../../radio/serial/serial-source.js';
+import { type SerialDriverName, serialDriverNames } from '../../radio/serial/driver-registry.js';
 import { UsageError } from '../../tools/usage.js';
 import { socatInstalled } from './pty-pair.js';
 import { startSerialSimulator } from './simulator.js';
@@ -19,12 +19,12 @@ export interface SerialSimulatorToolOptions {
 }
 
 function isDriver(name: string): name is SerialDriverName {
-  return (SERIAL_DRIVERS as readonly string[]).includes(name);
+  return (serialDriverNames as readonly string[]).includes(name);
 }
 
 export async function runSerialSimulatorTool(options: SerialSimulatorToolOptions): Promise<number> {
   const out = options.out ?? process.stdout;
-  if (!isDriver(options.driver)) throw new UsageError(`--driver must be one of ${SERIAL_DRIVERS.join(', ')}, got "${options.driver}"`);
+  if (!isDriver(options.driver)) throw new UsageError(`--driver must be one of ${serialDriverNames.join(', ')}, got "${options.driver}"`);
   if (!(options.rate > 0)) throw new UsageError(`--rate must be above 0, got ${options.rate}`);
   if (!socatInstalled()) {
     process.stderr.write('socat is needed to create the pty pair: apt-get install socat\n');

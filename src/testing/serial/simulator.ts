@@ -10,7 +10,7 @@ import { type Logger, silentLogger } from '../../log.js';
 import { LineFramer } from '../../radio/serial/line-framer.js';
 import { Semtech2g4Framer } from '../../radio/serial/semtech-2g4/framer.js';
 import { BANDWIDTH_BY_CODE, CODE_RATE_INDEX, ORDER, TX_MODE, TX_STATUS } from '../../radio/serial/semtech-2g4/messages.js';
-import type { SerialDriverName } from '../../radio/serial/serial-source.js';
+import type { SerialDriverName } from '../../radio/serial/driver-registry.js';
 import { type AtDeviceModel, type AtTransmission, createAtDevice } from './at-devices.js';
 import { type PtyPair, startPtyPair } from './pty-pair.js';
 import { Semtech2g4Device } from './semtech-2g4-device.js';

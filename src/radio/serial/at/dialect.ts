@@ -46,8 +46,6 @@ export interface AtRadioSettings {
   bandwidth: number;
 }
 
-export type AtDriverName = 'lora-e5' | 'rak3172' | 'rn2483';
-
 /** Everything a single-channel modem needs to put one LoRa frame on air. */
 export interface AtTxSettings extends AtRadioSettings {
   /** As written on air, e.g. `4/5`. */
@@ -72,8 +70,12 @@ export interface AtTransmitPlan {
   restore: AtCommand[];
 }
 
-export interface AtDialect {
-  readonly name: AtDriverName;
+/** `Name` keeps the driver name literal, so the registry can list the names as a type. */
+export interface AtDialect<Name extends string = string> {
+  /** The serial driver name (`driver:` in the configuration). */
+  readonly name: Name;
+  /** The modems and firmware this dialect speaks to, in one line (config template). */
+  readonly hardware: string;
   readonly defaultBaudRate: number;
   /** Bandwidths (Hz) the modem can receive with. */
   readonly bandwidths: readonly number[];

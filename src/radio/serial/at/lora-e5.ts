@@ -92,8 +92,9 @@ function rfcfg(radio: AtRadioSettings, tx: { preamble: number; power: number; in
 /** Receiving: TX preamble 8 and power 14 dBm do not matter; IQ not inverted (uplinks). */
 const receiveRfcfg = (settings: AtRadioSettings): AtCommand => rfcfg(settings, { preamble: 8, power: 14, invertIq: false });
 
-export const loraE5: AtDialect = {
+export const loraE5: AtDialect<'lora-e5'> = {
   name: 'lora-e5',
+  hardware: 'Seeed LoRa-E5 / Wio-E5 (Seeed AT firmware) in TEST mode, single channel',
   defaultBaudRate: 9600,
   bandwidths: [125_000, 250_000, 500_000],
   spreadingFactors: [7, 8, 9, 10, 11, 12],

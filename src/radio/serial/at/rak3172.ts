@@ -60,8 +60,9 @@ function p2pParameters(radio: AtRadioSettings, tx: { codeRate: string; preamble:
 /** Receiving: coding rate 4/5 (what LoRaWAN uses), preamble 8; the power is unused. */
 const receiveParameters = (settings: AtRadioSettings): AtCommand[] => p2pParameters(settings, { codeRate: '4/5', preamble: 8, power: 14 });
 
-export const rak3172: AtDialect = {
+export const rak3172: AtDialect<'rak3172'> = {
   name: 'rak3172',
+  hardware: 'RAKwireless RUI3 modules (RAK3172 and others) in LoRa P2P mode, single channel',
   defaultBaudRate: 115200,
   bandwidths: [125_000, 250_000, 500_000],
   spreadingFactors: [5, 6, 7, 8, 9, 10, 11, 12],

@@ -62,8 +62,9 @@ function channel(radio: AtRadioSettings, codeRate: string): AtCommand[] {
   ];
 }
 
-export const rn2483: AtDialect = {
+export const rn2483: AtDialect<'rn2483'> = {
   name: 'rn2483',
+  hardware: 'Microchip RN2483 / RN2903 in raw radio mode, single channel',
   defaultBaudRate: 57600,
   bandwidths: [125_000, 250_000, 500_000],
   spreadingFactors: [7, 8, 9, 10, 11, 12],

@@ -44,28 +44,52 @@ export function bandwidthCodeFor(bandwidth: number): { code: number; bandwidth: 
   return undefined;
 }
 
-/** Validates the configured channels (or takes the ISM2400 default) and assigns radio indexes. */
-export function resolveChannels(configured: readonly Semtech2g4ChannelConfig[] | undefined): Semtech2g4Channel[] {
-  const list = configured && configured.length > 0 ? configured : ISM2400_DEFAULT_CHANNELS;
+/** A setting of the channel list that cannot work; `path` is relative to the list (`[0, 'frequency']`). */
+export interface ChannelProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/** Every problem of a configured channel list (pure; check-config and resolveChannels share it). */
+export function channelProblems(list: readonly Semtech2g4ChannelConfig[]): ChannelProblem[] {
   if (list.length > MAX_RX_RADIOS) {
-    throw new SerialConfigError(`semtech-2g4 has ${MAX_RX_RADIOS} RX radios, but ${list.length} channels are configured`);
+    return [{ path: [], message: `semtech-2g4 has ${MAX_RX_RADIOS} RX radios, but ${list.length} channels are configured` }];
   }
-  return list.map((channel, radio) => {
-    const where = `semtech-2g4 channel ${radio}`;
+  const problems: ChannelProblem[] = [];
+  list.forEach((channel, radio) => {
     const { frequency } = channel;
     if (!Number.isInteger(frequency) || frequency < 2_400_000_000 || frequency > 2_500_000_000) {
-      throw new SerialConfigError(`${where}: frequency ${frequency} Hz is outside the 2400-2500 MHz band of the SX1280`);
+      problems.push({ path: [radio, 'frequency'], message: `frequency ${frequency} Hz is outside the 2400-2500 MHz band of the SX1280` });
     }
     const spreadingFactor = channel.spreadingFactor ?? 12;
     if (!Number.isInteger(spreadingFactor) || spreadingFactor < 5 || spreadingFactor > 12) {
-      throw new SerialConfigError(`${where}: spreading factor ${spreadingFactor} is not one of 5..12`);
+      problems.push({ path: [radio, 'spreadingFactor'], message: `spreading factor ${spreadingFactor} is not one of 5..12` });
     }
-    const bw = bandwidthCodeFor(channel.bandwidth ?? 812_500);
-    if (!bw) {
-      throw new SerialConfigError(`${where}: bandwidth ${channel.bandwidth} Hz is not one of 203125, 406250, 812500, 1625000`);
+    if (!bandwidthCodeFor(channel.bandwidth ?? 812_500)) {
+      problems.push({ path: [radio, 'bandwidth'], message: `bandwidth ${channel.bandwidth} Hz is not one of 203125, 406250, 812500, 1625000` });
     }
-    const rssiOffset = channel.rssiOffset ?? 0;
-    if (!Number.isFinite(rssiOffset)) throw new SerialConfigError(`${where}: rssiOffset must be a number`);
-    return { radio, frequency, spreadingFactor, bandwidth: bw.bandwidth, bandwidthCode: bw.code, rssiOffset };
+    if (!Number.isFinite(channel.rssiOffset ?? 0)) problems.push({ path: [radio, 'rssiOffset'], message: 'rssiOffset must be a number' });
+  });
+  return problems;
+}
+
+/** Validates the configured channels (or takes the ISM2400 default) and assigns radio indexes. */
+export function resolveChannels(configured: readonly Semtech2g4ChannelConfig[] | undefined): Semtech2g4Channel[] {
+  const list = configured && configured.length > 0 ? configured : ISM2400_DEFAULT_CHANNELS;
+  const first = channelProblems(list)[0];
+  if (first) {
+    const radio = first.path[0];
+    throw new SerialConfigError(typeof radio === 'number' ? `semtech-2g4 channel ${radio}: ${first.message}` : first.message);
+  }
+  return list.map((channel, radio) => {
+    const bw = bandwidthCodeFor(channel.bandwidth ?? 812_500)!;
+    return {
+      radio,
+      frequency: channel.frequency,
+      spreadingFactor: channel.spreadingFactor ?? 12,
+      bandwidth: bw.bandwidth,
+      bandwidthCode: bw.code,
+      rssiOffset: channel.rssiOffset ?? 0,
+    };
   });
 }
