@@ -1,21 +1,20 @@
-// Loading device profiles: the ones shipped with lora-edge plus an optional directory of local
-// ones (which may replace a shipped id). Every problem is reported with its file and key; a bad
-// profile is skipped and the others still load.
+// Loading device profiles: the ones shipped with lora-edge (one per built-in codec, derived from
+// its definition) plus an optional directory of local ones (which may replace a shipped id).
+// Every problem is reported with its file and key; a bad profile is skipped and the others load.
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
-import { isCodecPath } from '../codecs/codec-ref.js';
+import { builtinCodecDir, builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
+import { isCodecPath, type CodecRef } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
-import { packagePath } from '../paths.js';
+import { builtinProfiles } from './builtin-profiles.js';
 import { profileSchema, type ProfileFields } from './profile-schema.js';
 import { issuesToProblems } from './schema-helpers.js';
 
-/** Where a profile's codec comes from. */
-export type CodecRef = { kind: 'builtin'; id: string } | { kind: 'file'; path: string };
+export type { CodecRef };
 
 export interface DeviceProfile extends ProfileFields {
-  /** Absolute path of the profile file. */
+  /** Absolute path of the profile file (for a shipped profile, its built-in codec's module). */
   file: string;
   codecRef: CodecRef;
   origin: 'shipped' | 'local';
@@ -37,8 +36,9 @@ export function formatProfileProblem(p: ProfileProblem): string {
   return p.key ? `${p.file}: ${p.key}: ${p.message}` : `${p.file}: ${p.message}`;
 }
 
+/** Where the shipped profiles come from: the built-in codec modules. */
 export function shippedProfilesDir(): string {
-  return packagePath('device-profiles');
+  return builtinCodecDir();
 }
 
 export { isCodecPath };
@@ -94,6 +94,24 @@ export function parseProfile(
   return { profile: { ...fields, file, codecRef, origin }, problems: [] };
 }
 
+/**
+ * A local profile naming a built-in codec may list fewer ports than the codec (a model using part
+ * of a protocol) but not one the codec refuses: every frame on it would be an error. The daemon
+ * still loads such a profile (its other ports decode); `profiles check` reports this line.
+ */
+export function builtinPortProblem(profile: DeviceProfile): ProfileProblem | null {
+  if (profile.codecRef.kind !== 'builtin') return null;
+  const codec = findBuiltinCodec(profile.codecRef.id);
+  if (codec === undefined) return null;
+  const outside = profile.fPorts.filter((p) => !codec.fPorts.includes(p));
+  if (outside.length === 0) return null;
+  return {
+    file: profile.file,
+    key: 'fPorts',
+    message: `built-in codec ${codec.id} decodes fPorts ${codec.fPorts.join(', ')} only; frames on ${outside.join(', ')} will be errors`,
+  };
+}
+
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
@@ -136,17 +154,21 @@ export function loadProfileDir(dir: string, origin: DeviceProfile['origin']): { 
 export interface LoadProfilesOptions {
   /** The local profile directory (config `devices.profilesDir`). */
   extraDir?: string;
-  /** Defaults to the profiles shipped with lora-edge. */
+  /** Tests: a directory of YAML profiles loaded as shipped ones, after the built-in codecs' own. */
   shippedDir?: string;
   logger?: Logger;
 }
 
 /** Shipped profiles, then local ones; a local profile with a shipped id replaces it (logged at info). */
 export function loadProfiles(opts: LoadProfilesOptions = {}): ProfileSet {
-  const shipped = loadProfileDir(opts.shippedDir ?? shippedProfilesDir(), 'shipped');
   const profiles = new Map<string, DeviceProfile>();
-  const problems = [...shipped.problems];
-  for (const p of shipped.profiles) profiles.set(p.id, p);
+  for (const p of builtinProfiles()) profiles.set(p.id, p);
+  const problems: ProfileProblem[] = [];
+  if (opts.shippedDir !== undefined) {
+    const shipped = loadProfileDir(opts.shippedDir, 'shipped');
+    problems.push(...shipped.problems);
+    for (const p of shipped.profiles) profiles.set(p.id, p);
+  }
   if (opts.extraDir !== undefined) {
     const local = loadProfileDir(opts.extraDir, 'local');
     problems.push(...local.problems);
