@@ -50,7 +50,7 @@ export function validateCatalogue(codecs: readonly BuiltinCodec[]): Map<string, 
     if (typeof c?.decodeUplink !== 'function') problems.push(`${label}: decodeUplink is not a function`);
     if (c?.encodeDownlink !== undefined && typeof c.encodeDownlink !== 'function') problems.push(`${label}: encodeDownlink is not a function`);
     if (c?.examples !== undefined && !Array.isArray(c.examples)) problems.push(`${label}: examples must be a list`);
-    // Only defineCodec's wrapper keeps a decoder bug from reaching the daemon (see outcome.ts).
+    // The dispatch does not wrap defineCodec's codecs a second time (outcome.ts), so only those may be listed.
     if (c !== null && typeof c === 'object' && !isDefinedCodec(c)) problems.push(`${label}: not made by defineCodec`);
   });
   if (problems.length > 0) throw new CodecCatalogueError(`invalid built-in codec catalogue: ${problems.join('; ')}`);
