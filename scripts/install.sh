@@ -188,7 +188,6 @@ install_app() {
   mkdir -p "$new/dist"
   cp "$SRC/package.json" "$SRC/package-lock.json" "$new/"
   cp -RH "$SRC/dist/src" "$new/dist/src"
-  cp -RH "$SRC/device-profiles" "$new/"
   [ -d "$SRC/docs" ] && cp -RH "$SRC/docs" "$new/"
   [ -f "$SRC/README.md" ] && cp "$SRC/README.md" "$new/"
   if ((SKIP_NPM)); then

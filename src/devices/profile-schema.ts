@@ -1,12 +1,13 @@
-// What a device profile file may contain: one YAML file per device model.
+// What a local device profile file may contain: one YAML file per device model. (Shipped profiles
+// are not files: builtin-profiles.ts derives them from the built-in codecs.)
 import { z } from 'zod';
-import type { DeviceCategory } from '../codecs/contract.js';
+import type { DeviceCategory, DeviceClass } from '../codecs/contract.js';
 import { requiredText } from './schema-helpers.js';
 
 export const PROFILE_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export const DEVICE_CATEGORIES = ['streetlight', 'parking', 'air', 'other'] as const satisfies readonly DeviceCategory[];
-export const DEVICE_CLASSES = ['A', 'B', 'C'] as const;
+export const DEVICE_CLASSES = ['A', 'B', 'C'] as const satisfies readonly DeviceClass[];
 /** LoRaWAN regional parameter sets (RP002 names). */
 export const REGIONS = [
   'EU868', 'US915', 'CN779', 'EU433', 'AU915', 'CN470', 'AS923', 'AS923-2', 'AS923-3', 'AS923-4', 'KR920', 'IN865', 'RU864',

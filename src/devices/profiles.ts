@@ -1,21 +1,21 @@
-// Loading device profiles: the ones shipped with lora-edge plus an optional directory of local
-// ones (which may replace a shipped id). Every problem is reported with its file, line and key.
-// loadProfiles lists them all; the device directory refuses a reload while any remains.
+// Loading device profiles: the ones shipped with lora-edge (one per built-in codec, derived from
+// its definition) plus an optional directory of local ones (which may replace a shipped id).
+// Every problem is reported with its file, line and key; loadProfiles lists them all and the
+// device directory refuses a reload while any remains.
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
-import { isCodecPath } from '../codecs/codec-ref.js';
+import { builtinCodecDir, builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
+import { isCodecPath, type CodecRef } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
-import { packagePath } from '../paths.js';
 import { readYaml } from '../safe-yaml.js';
+import { builtinProfiles } from './builtin-profiles.js';
 import { profileSchema, type ProfileFields } from './profile-schema.js';
 import { issuesToProblems } from './schema-helpers.js';
 
-/** Where a profile's codec comes from. */
-export type CodecRef = { kind: 'builtin'; id: string } | { kind: 'file'; path: string };
+export type { CodecRef };
 
 export interface DeviceProfile extends ProfileFields {
-  /** Absolute path of the profile file. */
+  /** Absolute path of the profile file (for a shipped profile, its built-in codec's module). */
   file: string;
   codecRef: CodecRef;
   origin: 'shipped' | 'local';
@@ -40,8 +40,9 @@ export function formatProfileProblem(p: ProfileProblem): string {
   return p.key ? `${where}: ${p.key}: ${p.message}` : `${where}: ${p.message}`;
 }
 
+/** Where the shipped profiles come from: the built-in codec modules. */
 export function shippedProfilesDir(): string {
-  return packagePath('device-profiles');
+  return builtinCodecDir();
 }
 
 export { isCodecPath };
@@ -97,6 +98,24 @@ export function parseProfile(
   return { profile: { ...fields, file, codecRef, origin }, problems: [] };
 }
 
+/**
+ * A local profile naming a built-in codec may list fewer ports than the codec (a model using part
+ * of a protocol) but not one the codec refuses: every frame on it would be an error. The daemon
+ * still loads such a profile (its other ports decode); `profiles check` reports this line.
+ */
+export function builtinPortProblem(profile: DeviceProfile): ProfileProblem | null {
+  if (profile.codecRef.kind !== 'builtin') return null;
+  const codec = findBuiltinCodec(profile.codecRef.id);
+  if (codec === undefined) return null;
+  const outside = profile.fPorts.filter((p) => !codec.fPorts.includes(p));
+  if (outside.length === 0) return null;
+  return {
+    file: profile.file,
+    key: 'fPorts',
+    message: `built-in codec ${codec.id} decodes fPorts ${codec.fPorts.join(', ')} only; frames on ${outside.join(', ')} will be errors`,
+  };
+}
+
 /** Every `*.yaml` / `*.yml` profile in `dir`, in name order; duplicate ids inside the directory are refused. */
 export function loadProfileDir(dir: string, origin: DeviceProfile['origin']): { profiles: DeviceProfile[]; problems: ProfileProblem[] } {
   const absDir = path.resolve(dir);
@@ -135,17 +154,21 @@ export function loadProfileDir(dir: string, origin: DeviceProfile['origin']): { 
 export interface LoadProfilesOptions {
   /** The local profile directory (config `devices.profilesDir`). */
   extraDir?: string;
-  /** Defaults to the profiles shipped with lora-edge. */
+  /** Tests: a directory of YAML profiles loaded as shipped ones, after the built-in codecs' own. */
   shippedDir?: string;
   logger?: Logger;
 }
 
 /** Shipped profiles, then local ones; a local profile with a shipped id replaces it (logged at info). */
 export function loadProfiles(opts: LoadProfilesOptions = {}): ProfileSet {
-  const shipped = loadProfileDir(opts.shippedDir ?? shippedProfilesDir(), 'shipped');
   const profiles = new Map<string, DeviceProfile>();
-  const problems = [...shipped.problems];
-  for (const p of shipped.profiles) profiles.set(p.id, p);
+  for (const p of builtinProfiles()) profiles.set(p.id, p);
+  const problems: ProfileProblem[] = [];
+  if (opts.shippedDir !== undefined) {
+    const shipped = loadProfileDir(opts.shippedDir, 'shipped');
+    problems.push(...shipped.problems);
+    for (const p of shipped.profiles) profiles.set(p.id, p);
+  }
   if (opts.extraDir !== undefined) {
     const local = loadProfileDir(opts.extraDir, 'local');
     problems.push(...local.problems);

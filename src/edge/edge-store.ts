@@ -7,7 +7,7 @@ import type { StoreRecovery } from '../store-recovery.js';
 import type { Logger } from '../log.js';
 import { EdgeState } from './edge-state.js';
 import { EdgeStateError } from './errors.js';
-import { decodeDeviceState, decodeMeta, decodeNonces, encodeDeviceState, encodeMeta, encodeNonces } from './state-codec.js';
+import { decodeDeviceState, decodeMeta, decodeNonces, encodeDeviceState, encodeMeta, encodeNonces } from './state-encoding.js';
 
 type Db = StateDb;
 

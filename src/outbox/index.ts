@@ -2,7 +2,7 @@
 export { Outbox } from './outbox.js';
 export type { OutboxOptions, OutboxStats, OutboxDropCounts, SweepResult, BatchOp, BatchWriter } from './outbox.js';
 export type { OutboxRecord } from './record.js';
-export type { NewRecord } from './codec.js';
+export type { NewRecord } from './record-encoding.js';
 export {
   OutboxError,
   OutboxLockedError,

@@ -6,7 +6,7 @@ import { silentLogger } from '../log.js';
 import type { OutboxRecord } from './record.js';
 import { META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, recordKey, seqFromRecordKey } from './keys.js';
 import { encodeMeta, type OutboxMeta } from './meta.js';
-import { encodeRecord, type NewRecord } from './codec.js';
+import { encodeRecord, type NewRecord } from './record-encoding.js';
 import { Episode } from './episode.js';
 import { SerialQueue } from './serial-queue.js';
 import { RecentCache } from './recent-cache.js';

@@ -6,7 +6,7 @@ import { Level } from 'level';
 import type { ClassicLevel } from 'classic-level';
 import { RECORD_KEY_END, RECORD_KEY_MIN, META_KEY, recordKey, seqFromRecordKey } from './keys.js';
 import { decodeMeta, type OutboxMeta } from './meta.js';
-import { decodeRecord, type DecodeResult } from './codec.js';
+import { decodeRecord, type DecodeResult } from './record-encoding.js';
 import { OutboxLockedError, OutboxNotFoundError, OutboxOpenError, isLockedError } from './errors.js';
 
 /** `level` is classic-level on Node; the ClassicLevel type also exposes compactRange. */

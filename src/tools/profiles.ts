@@ -1,8 +1,8 @@
 // `lora-edge profiles check [DIR]` and `lora-edge profiles list [--dir DIR]`: validate device
 // profiles (shipped plus a local directory), the codecs they name and the examples they list, or
 // show them as a table.
-import { loadUserCodec } from '../codecs/sandbox/index.js';
-import { formatProfileProblem, loadProfiles, type DeviceProfile } from '../devices/profiles.js';
+import { openDeviceCodec } from '../codecs/device-codec.js';
+import { builtinPortProblem, formatProfileProblem, loadProfiles, type DeviceProfile } from '../devices/profiles.js';
 import { parseExamples, runExamples } from './codec-examples.js';
 import { openToolCodec } from './tool-codec.js';
 import { UsageError, parseCommandArgs } from './usage.js';
@@ -25,7 +25,7 @@ async function checkCodecFiles(profiles: Iterable<DeviceProfile>): Promise<Array
     const file = p.codecRef.path;
     if (!checked.has(file)) {
       try {
-        const codec = await loadUserCodec(file, { quarantineAfter: 0 });
+        const codec = await openDeviceCodec(p.codecRef, { quarantineAfter: 0 });
         codec.dispose();
         checked.set(file, null);
       } catch (err) {
@@ -70,6 +70,10 @@ async function checkProfiles(args: string[]): Promise<number> {
   const dir = positionals[0];
   const set = loadProfiles({ extraDir: dir });
   const problems = set.problems.map(formatProfileProblem);
+  for (const p of set.profiles.values()) {
+    const ports = builtinPortProblem(p);
+    if (ports) problems.push(formatProfileProblem(ports));
+  }
   const codecProblems = await checkCodecFiles(set.profiles.values());
   problems.push(...codecProblems.map((c) => c.line));
   const failing = new Set(codecProblems.map((c) => c.profile));

@@ -1,5 +1,6 @@
-// Opens a codec for the field-staff tools (`decode`, `decode --examples`, `profiles check`): a
-// built-in codec by id, or a JavaScript file run in the sandbox. JavaScript codecs run on the
+// Opens a codec for the field-staff tools (`decode`, `decode --examples`, `profiles check`)
+// through the daemon's own dispatch (codecs/device-codec.ts): a built-in codec by id, or a
+// JavaScript file run in the sandbox. What tools add is the engine: JavaScript codecs run on the
 // in-process engine, which starts in a fraction of the worker's time; a call that fails because
 // of the engine itself (for example the main thread's smaller native stack) is run again on the
 // daemon's worker engine, so a tool never reports a failure the daemon would not have. Heavy
@@ -7,9 +8,10 @@
 import type { CodecOutcome, UplinkInput } from '../codecs/contract.js';
 import type { ConsoleLine } from '../codecs/sandbox/sandbox-console.js';
 import type { UserCodec } from '../codecs/sandbox/user-codec.js';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { isCodecPath } from '../codecs/codec-ref.js';
+import { builtinDeviceCodec, sandboxDeviceCodec, UnknownBuiltinCodecError, type DeviceCodec } from '../codecs/device-codec.js';
 import { UsageError } from './usage.js';
 
 export interface ToolDecode {
@@ -31,15 +33,16 @@ export interface ToolCodecOptions {
 }
 
 async function openBuiltin(id: string): Promise<ToolCodec> {
-  const { builtinCodecs, findBuiltinCodec, runBuiltinDecode } = await import('../codecs/builtin/index.js');
-  const codec = findBuiltinCodec(id);
-  if (!codec) {
-    const ids = builtinCodecs.map((c) => c.id).sort();
-    throw new UsageError(`unknown codec "${id}"; built-in codecs: ${ids.join(', ')} (or give a path to a .js file)`);
+  let codec: DeviceCodec;
+  try {
+    codec = await builtinDeviceCodec(id);
+  } catch (err) {
+    if (!(err instanceof UnknownBuiltinCodecError)) throw err;
+    throw new UsageError(`unknown codec "${id}"; built-in codecs: ${err.known.join(', ')} (or give a path to a .js file)`);
   }
   return {
-    decode: async (input) => ({ outcome: runBuiltinDecode(codec, input), console: [] }),
-    close: () => undefined,
+    decode: async (input) => ({ outcome: codec.decode(input), console: [] }),
+    close: () => codec.dispose(),
   };
 }
 
@@ -61,14 +64,15 @@ async function openFile(file: string, options: ToolCodecOptions): Promise<ToolCo
   const { loadUserCodec, CodecLoadError, InlineEngine } = await sandboxModules();
   let lines: ConsoleLine[] = [];
   const common = { quarantineAfter: 0, readFileSync: true, onConsole: (line: ConsoleLine) => lines.push(line) };
-  let worker: UserCodec | undefined;
-  const openWorker = async (): Promise<UserCodec> => (worker ??= await loadUserCodec(file, common));
+  const name = basename(file);
+  let worker: DeviceCodec | undefined;
+  const openWorker = async (): Promise<DeviceCodec> => (worker ??= sandboxDeviceCodec(name, await loadUserCodec(file, common)));
   if (options.worker) {
     const codec = await openWorker();
     return {
       decode: async (input) => {
         lines = [];
-        const outcome = codec.decodeUplink(input);
+        const outcome = codec.decode(input);
         return { outcome, console: lines };
       },
       close: () => codec.dispose(),
@@ -81,26 +85,28 @@ async function openFile(file: string, options: ToolCodecOptions): Promise<ToolCo
   // by these one-shot tools, never by the daemon.
   setFlagsFromString('--liftoff-only');
   const engine = new InlineEngine();
-  let inline: UserCodec | undefined;
+  // Kept as a UserCodec too: its engine-failure count tells when to re-run a call on the worker.
+  let inlineUser: UserCodec | undefined;
   try {
-    inline = await loadUserCodec(file, { ...common, engine });
+    inlineUser = await loadUserCodec(file, { ...common, engine });
   } catch (err) {
     if (!(err instanceof CodecLoadError && err.reason === 'engine')) throw err;
   }
+  const inline = inlineUser ? sandboxDeviceCodec(name, inlineUser) : undefined;
   lines = [];
   return {
     async decode(input) {
-      if (inline) {
+      if (inline && inlineUser) {
         await engine.settle();
         lines = [];
-        const before = inline.failuresByReason.engine;
-        const outcome = inline.decodeUplink(input);
-        if (inline.failuresByReason.engine === before) return { outcome, console: lines };
+        const before = inlineUser.failuresByReason.engine;
+        const outcome = inline.decode(input);
+        if (inlineUser.failuresByReason.engine === before) return { outcome, console: lines };
       }
       const why = inline ? 'the in-process sandbox failed on this call' : 'the in-process sandbox could not load the codec';
       const codec = await openWorker();
       lines = [];
-      const outcome = codec.decodeUplink(input);
+      const outcome = codec.decode(input);
       return { outcome, console: lines, rerun: `${why}; ran it in the daemon's worker sandbox` };
     },
     close() {

@@ -13,7 +13,6 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -37,7 +36,7 @@ test.before(() => {
   copyFileSync(packagePath('scripts', 'install.sh'), join(checkout, 'scripts', 'install.sh'));
   chmodSync(join(checkout, 'scripts', 'install.sh'), 0o755);
   cpSync(packagePath('systemd'), join(checkout, 'systemd'), { recursive: true });
-  for (const d of ['dist', 'node_modules', 'device-profiles', 'docs']) symlinkSync(packagePath(d), join(checkout, d));
+  for (const d of ['dist', 'node_modules', 'docs']) symlinkSync(packagePath(d), join(checkout, d));
 });
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -94,9 +93,10 @@ test('installs the app, command, unit, config and directories into the staging r
   assert.ok(existsSync(join(app, 'package-lock.json')));
   assert.ok(existsSync(join(app, 'dist', 'src', 'main.js')));
   assert.not.ok(existsSync(join(app, 'dist', 'test')), 'tests are not shipped');
-  assert.equal(readdirSync(join(app, 'device-profiles')).sort(), readdirSync(packagePath('device-profiles')).sort());
+  // Shipped device profiles are derived from the built-in codecs in dist/src (issue 12).
+  assert.ok(existsSync(join(app, 'dist', 'src', 'codecs', 'builtin', 'elsys-ers.js')));
   assert.ok(existsSync(join(app, 'docs', 'hub', 'batch.schema.json')));
-  assert.ok(lstatSync(join(app, 'device-profiles')).isDirectory(), 'device-profiles copied, not linked');
+  assert.ok(lstatSync(join(app, 'dist', 'src')).isDirectory(), 'dist/src copied, not linked');
   // production packages only
   for (const dep of ['mqtt', 'level', 'serialport', 'zod', 'pino']) assert.ok(existsSync(join(app, 'node_modules', dep, 'package.json')), `${dep} missing`);
   for (const dev of ['typescript', 'tsx', 'uvu', 'ajv', 'lora-packet']) assert.not.ok(existsSync(join(app, 'node_modules', dev)), `dev package ${dev} installed`);

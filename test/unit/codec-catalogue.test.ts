@@ -148,6 +148,7 @@ robustness('the wrapper turns a decoder or encoder bug into an error entry', () 
     vendor: 'Test',
     model: 'Bug',
     category: 'other',
+    deviceClass: 'A',
     fPorts: [1],
     description: 'A codec whose decoder and encoder both crash.',
     decode: (b) => ({ first: (b as unknown as { x: { y: number } }).x.y }),

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, recordKey, seqFromRecordKey } from '../../src/outbox/keys.js';
 import { decodeMeta, encodeMeta } from '../../src/outbox/meta.js';
-import { decodeRecord, encodeRecord } from '../../src/outbox/codec.js';
+import { decodeRecord, encodeRecord } from '../../src/outbox/record-encoding.js';
 import { OutboxArgumentError } from '../../src/outbox/errors.js';
 import { sampleRecord } from '../fixtures/outbox/records.js';
 

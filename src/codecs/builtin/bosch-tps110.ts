@@ -58,6 +58,7 @@ export const boschTps110 = defineCodec({
   vendor: 'Bosch',
   model: 'Parking Lot Sensor TPS110',
   category: 'parking',
+  deviceClass: 'A',
   fPorts: [1, 2, 3, 4, 5, 6],
   description: 'In-ground magnetic and radar parking-space sensor reporting occupancy, heartbeats with temperature and startup details.',
   decode,

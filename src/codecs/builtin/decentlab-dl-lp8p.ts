@@ -7,6 +7,7 @@ export const decentlabDlLp8p = defineCodec({
   vendor: 'Decentlab',
   model: 'DL-LP8P',
   category: 'air',
+  deviceClass: 'A',
   fPorts: [1],
   description: 'CO2 sensor with air temperature, humidity and barometric pressure, including the CO2 cell diagnostics.',
   decode: decentlabDecoder([

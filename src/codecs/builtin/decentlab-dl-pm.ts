@@ -20,6 +20,7 @@ export const decentlabDlPm = defineCodec({
   vendor: 'Decentlab',
   model: 'DL-PM',
   category: 'air',
+  deviceClass: 'A',
   fPorts: [1],
   description: 'Outdoor particulate-matter sensor (PM1.0 to PM10 mass and number concentrations) with air temperature, humidity and pressure.',
   decode: decentlabDecoder([

@@ -1,6 +1,15 @@
-// Turns a plain decode function plus metadata into a BuiltinCodec that never throws: input
-// validation, the fPort check and exception capture live here once for every device.
-import type { BuiltinCodec, DecodeResult, DeviceCategory, DownlinkInput, EncodeResult, UplinkInput } from '../contract.js';
+// Turns a plain decode function plus the model's metadata into a BuiltinCodec that never throws:
+// input validation, the fPort check and exception capture live here once for every device model.
+import type {
+  BuiltinCodec,
+  DecodeResult,
+  DeviceCategory,
+  DeviceClass,
+  DownlinkInput,
+  EncodeResult,
+  PayloadExample,
+  UplinkInput,
+} from '../contract.js';
 import { PayloadError } from './fields.js';
 
 /** Where a decoder reports non-fatal oddities (`warnings`) and problems that invalidate the result (`errors`). */
@@ -18,10 +27,20 @@ export interface CodecDefinition {
   vendor: string;
   model: string;
   category: DeviceCategory;
+  deviceClass: DeviceClass;
   fPorts: number[];
   description: string;
+  examples?: readonly PayloadExample[];
   decode: UplinkDecoder;
   encodeDownlink?(input: DownlinkInput): EncodeResult;
+}
+
+/** Codecs made here: they contain their own exceptions, so callers need not wrap them again. */
+const DEFINED = new WeakSet<BuiltinCodec>();
+
+/** True for a codec made by defineCodec (a copy or hand-made object is not). */
+export function isDefinedCodec(codec: BuiltinCodec): boolean {
+  return DEFINED.has(codec);
 }
 
 function describeThrown(e: unknown): string {
@@ -74,8 +93,10 @@ export function defineCodec(def: CodecDefinition): BuiltinCodec {
     vendor: def.vendor,
     model: def.model,
     category: def.category,
+    deviceClass: def.deviceClass,
     fPorts: def.fPorts.slice(),
     description: def.description,
+    ...(def.examples !== undefined ? { examples: def.examples } : {}),
     decodeUplink,
   };
   const encode = def.encodeDownlink;
@@ -88,5 +109,6 @@ export function defineCodec(def: CodecDefinition): BuiltinCodec {
       }
     };
   }
+  DEFINED.add(codec);
   return codec;
 }

@@ -92,8 +92,17 @@ export const elsysErs = defineCodec({
   vendor: 'ELSYS',
   model: 'ERS / ERS CO2',
   category: 'air',
+  deviceClass: 'A',
   // The port is a device setting; Elsys firmware sends measurements on 5 by default, examples use 1.
   fPorts: [1, 5],
   description: 'Indoor room sensor reporting temperature, humidity, light, motion count, CO2 and supply voltage.',
+  // The example frame of the Elsys payload document.
+  examples: [
+    {
+      description: 'Temperature, humidity, light, motion, CO2 and supply voltage',
+      input: { fPort: 5, bytes: [0x01, 0x00, 0xe2, 0x02, 0x29, 0x04, 0x00, 0x27, 0x05, 0x06, 0x06, 0x03, 0x08, 0x07, 0x0e, 0x15] },
+      output: { data: { temperature: 22.6, humidity: 41, light: 39, motion: 6, co2: 776, vdd: 3605 } },
+    },
+  ],
   decode,
 });

@@ -1,19 +1,13 @@
-// The catalogue of built-in device codecs. Checked once at load time so a bad entry fails the
-// daemon's start, not a decode at 3 a.m.
-import type { BuiltinCodec, DeviceCategory } from '../contract.js';
-import { boschTps110 } from './bosch-tps110.js';
-import { decentlabDlLp8p } from './decentlab-dl-lp8p.js';
-import { decentlabDlPm } from './decentlab-dl-pm.js';
-import { elsysErs } from './elsys-ers.js';
-import { milesightAm307 } from './milesight-am307.js';
-import { milesightAm319 } from './milesight-am319.js';
-import { milesightWs558 } from './milesight-ws558.js';
-import { nasysUl20xx } from './nasys-ul20xx.js';
-import { netvoxR719a } from './netvox-r719a.js';
-import { nwaveNps405 } from './nwave-nps405.js';
-import { tekzitelTekzipark } from './tekzitel-tekzipark.js';
+// Public API of the built-in device codecs: the list in catalogue.ts, checked once at load time
+// so a bad entry fails the daemon's start, not a decode at 3 a.m.; lookup by id; where each
+// codec's file is (its shipped device profile points there).
+import { dirname, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BuiltinCodec, DeviceCategory, DeviceClass } from '../contract.js';
+import * as catalogue from './catalogue.js';
+import { isDefinedCodec } from './define-codec.js';
 
-export { runBuiltinDecode } from './run.js';
+export { runBuiltinDecode, runBuiltinEncode } from './outcome.js';
 
 /** A catalogue entry is malformed (duplicate id, missing metadata, bad fPort list). */
 export class CodecCatalogueError extends Error {
@@ -24,6 +18,7 @@ export class CodecCatalogueError extends Error {
 }
 
 const CATEGORIES: ReadonlySet<DeviceCategory> = new Set<DeviceCategory>(['streetlight', 'parking', 'air', 'other']);
+const CLASSES: ReadonlySet<DeviceClass> = new Set<DeviceClass>(['A', 'B', 'C']);
 const ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 function nonEmpty(v: unknown): boolean {
@@ -42,6 +37,7 @@ export function validateCatalogue(codecs: readonly BuiltinCodec[]): Map<string, 
     if (!nonEmpty(c?.vendor)) problems.push(`${label}: vendor is missing`);
     if (!nonEmpty(c?.model)) problems.push(`${label}: model is missing`);
     if (!nonEmpty(c?.description)) problems.push(`${label}: description is missing`);
+    if (!CLASSES.has(c?.deviceClass)) problems.push(`${label}: deviceClass must be one of ${[...CLASSES].join(', ')}`);
     if (!CATEGORIES.has(c?.category)) problems.push(`${label}: category must be one of ${[...CATEGORIES].join(', ')}`);
     const ports: unknown = c?.fPorts;
     if (!Array.isArray(ports) || ports.length === 0) problems.push(`${label}: fPorts must be a non-empty list`);
@@ -53,27 +49,29 @@ export function validateCatalogue(codecs: readonly BuiltinCodec[]): Map<string, 
     }
     if (typeof c?.decodeUplink !== 'function') problems.push(`${label}: decodeUplink is not a function`);
     if (c?.encodeDownlink !== undefined && typeof c.encodeDownlink !== 'function') problems.push(`${label}: encodeDownlink is not a function`);
+    if (c?.examples !== undefined && !Array.isArray(c.examples)) problems.push(`${label}: examples must be a list`);
+    // The dispatch does not wrap defineCodec's codecs a second time (outcome.ts), so only those may be listed.
+    if (c !== null && typeof c === 'object' && !isDefinedCodec(c)) problems.push(`${label}: not made by defineCodec`);
   });
   if (problems.length > 0) throw new CodecCatalogueError(`invalid built-in codec catalogue: ${problems.join('; ')}`);
   return byId;
 }
 
-export const builtinCodecs: BuiltinCodec[] = [
-  nasysUl20xx,
-  milesightWs558,
-  boschTps110,
-  nwaveNps405,
-  netvoxR719a,
-  tekzitelTekzipark,
-  elsysErs,
-  milesightAm307,
-  milesightAm319,
-  decentlabDlPm,
-  decentlabDlLp8p,
-];
+/** Every built-in codec, in id order. */
+export const builtinCodecs: BuiltinCodec[] = Object.values(catalogue).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 const BY_ID = validateCatalogue(builtinCodecs);
 
 export function findBuiltinCodec(id: string): BuiltinCodec | undefined {
   return BY_ID.get(id);
+}
+
+/** The folder of the built-in codec modules (compiled or, under tsx, the sources). */
+export function builtinCodecDir(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/** The module a built-in codec is defined in: one file per model, named after its id. */
+export function builtinCodecFile(id: string): string {
+  return fileURLToPath(new URL(`./${id}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 }

@@ -8,6 +8,7 @@ export const milesightAm319 = defineCodec({
   vendor: 'Milesight',
   model: 'AM319',
   category: 'air',
+  deviceClass: 'A',
   fPorts: [85],
   description: 'Indoor air-quality monitor adding particulate matter and formaldehyde or ozone to the AM307 readings.',
   // The AM319 reference decoder names PIR `activity` and PM2.5 `pm2.5`.

@@ -10,6 +10,8 @@ export const milesightWs558 = defineCodec({
   vendor: 'Milesight',
   model: 'WS558',
   category: 'streetlight',
+  // Mains-powered relay controller that must react to switching downlinks without waiting for an uplink.
+  deviceClass: 'C',
   fPorts: [85],
   description: 'Eight-circuit LoRaWAN light controller reporting mains voltage, power, energy, current and relay states.',
   decode: channelDecoder([

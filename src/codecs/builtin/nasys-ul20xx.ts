@@ -315,6 +315,8 @@ export const nasysUl20xx = defineCodec({
   vendor: 'NAS (Nordic Automation Systems)',
   model: 'UL20xx luminaire controller, FW 1.1.x',
   category: 'streetlight',
+  // Mains-powered and kept listening so dimming commands and multicast groups reach it at once.
+  deviceClass: 'C',
   fPorts: [23, 26, 60, 61, 99],
   description: 'Street-light controller for DALI or 0-10 V drivers reporting lamp status, dimming reasons, energy metering and alerts.',
   decode,

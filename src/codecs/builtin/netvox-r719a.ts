@@ -88,6 +88,7 @@ export const netvoxR719a = defineCodec({
   vendor: 'Netvox',
   model: 'R719A',
   category: 'parking',
+  deviceClass: 'A',
   fPorts: [6, 7],
   description: 'Battery-powered parking detector reporting vehicle presence and battery voltage, configurable over fPort 7.',
   decode: (b, ctx) => (ctx.fPort === 6 ? report(b, ctx) : configResponse(b, ctx)),

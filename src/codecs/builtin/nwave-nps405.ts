@@ -105,6 +105,7 @@ export const nwaveNps405 = defineCodec({
   vendor: 'Nwave',
   model: 'NPS405 (G4) Smart Parking Sensor',
   category: 'parking',
+  deviceClass: 'A',
   fPorts: [1, 2, 3, 6, 10],
   description: 'Surface or flush-mounted parking-bay sensor reporting occupancy with the duration of the previous state, heartbeats and tag registrations.',
   decode,

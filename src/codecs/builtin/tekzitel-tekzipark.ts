@@ -53,6 +53,7 @@ export const tekzitelTekzipark = defineCodec({
   vendor: 'Tekzitel',
   model: 'TEKZIPARK',
   category: 'parking',
+  deviceClass: 'A',
   fPorts: [1, 2],
   description: 'Magnetometer and radar parking sensor that also reports nearby BLE beacons for driver identification.',
   decode: (b, ctx) => (ctx.fPort === 1 ? status(b, ctx) : debug(b)),

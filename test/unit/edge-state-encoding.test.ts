@@ -2,7 +2,7 @@
 // survive a round trip exactly; damaged values are refused with a reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeDeviceState, decodeMeta, decodeNonces, encodeDeviceState, encodeMeta, encodeNonces } from '../../src/edge/state-codec.js';
+import { decodeDeviceState, decodeMeta, decodeNonces, encodeDeviceState, encodeMeta, encodeNonces } from '../../src/edge/state-encoding.js';
 import type { DeviceEdgeState } from '../../src/edge/edge-state.js';
 
 const state: DeviceEdgeState = {
