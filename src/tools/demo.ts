@@ -44,7 +44,8 @@ export async function runDemo(): Promise<number> {
     {
       gateway: { id: DEMO_GATEWAY_ID },
       sources: [{ type: 'udp', bind: `127.0.0.1:${udpPort || 1700}` }],
-      mqtt: { url: broker.url, topicPrefix: 'eu868', marshaler: 'json' },
+      // The embedded broker (aedes) speaks MQTT 3.1.1 only.
+      mqtt: { url: broker.url, topicPrefix: 'eu868', marshaler: 'json', protocolVersion: 4 },
       storage: { dir },
       devices: { registry },
       edge: { enabled: true, devAddrFrom: '260b0001', devAddrTo: '260b00ff' },
