@@ -44,7 +44,7 @@ const backlog = values.backlog ? Number(values.backlog) : undefined;
 
 const results: ScenarioResult[] = [];
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padEnd(i === 1 ? 0 : [10, 10, 0, 9, 10, 11, 5, 9][i] ?? 8)).join(' '));
-console.log(`soak: ${brokers.join(', ')}, ${rate} uplinks/s, ${trafficMs / 1000} s of traffic per seed, faults: ${kinds.join(', ')}${backlog ? `, backlog ${backlog}` : ''}`);
+console.log(`soak: ${brokers.join(', ')}, ${rate} uplinks/s, ${trafficMs / 1000} s of traffic per seed, faults: ${values.faults ? `always ${values.faults}` : `seeded from ${kinds.join(', ')}`}${backlog ? `, backlog ${backlog}` : ''}`);
 row(['broker', 'seed', 'faults', 'acked', 'delivered', 'duplicates', 'lost', 'drain/s']);
 let first = true;
 while (first || Date.now() < endAt) {

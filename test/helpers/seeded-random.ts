@@ -8,6 +8,7 @@ export interface SeededRandom {
   int(min: number, max: number): number;
   pick<T>(items: readonly T[]): T;
   chance(p: number): boolean;
+  bytes(n: number): Buffer;
 }
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
@@ -26,6 +27,11 @@ export function seededRandom(seed: number): SeededRandom {
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     pick: (items) => items[Math.floor(next() * items.length)],
     chance: (p) => next() < p,
+    bytes: (n) => {
+      const b = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) b[i] = Math.floor(next() * 256);
+      return b;
+    },
   };
 }
 

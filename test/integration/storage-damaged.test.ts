@@ -15,14 +15,32 @@ import { generatedDevices } from '../../src/testing/end-devices.js';
 import { outboxDir, deviceStateDir } from '../../src/app/storage-layout.js';
 import { healthOf } from '../../src/ops/snapshot.js';
 
-test('an outbox whose CURRENT file is garbage is repaired at start and its records delivered', async () => {
+/** A daemon whose link to the broker (and the hub on it) starts cut, so records stay in the outbox. */
+async function offlineRig() {
   const broker = await startAedes();
   const proxy = await startTcpProxy(broker.port);
   proxy.down();
   const hub = await TestHub.connect(broker.url);
   const udpPort = await freeUdpPort();
-  let daemon = await startTestDaemon(proxy.url, {}, { udpPort });
-  const dir = daemon.dir;
+  const daemon = await startTestDaemon(proxy.url, {}, { udpPort });
+  return {
+    proxy,
+    hub,
+    udpPort,
+    daemon,
+    dir: daemon.dir,
+    async close() {
+      await hub.close();
+      await proxy.close();
+      await broker.stop();
+    },
+  };
+}
+
+test('an outbox whose CURRENT file is garbage is repaired at start and its records delivered', async () => {
+  const rig = await offlineRig();
+  const { proxy, hub, udpPort, dir } = rig;
+  let daemon = rig.daemon;
   try {
     await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(3), rate: 500, count: 30 });
     await daemon.stop();
@@ -40,20 +58,14 @@ test('an outbox whose CURRENT file is garbage is repaired at start and its recor
     assert.equal(hub.seqs().slice(0, 30), Array.from({ length: 30 }, (_, i) => i + 1), 'the stored records survived the repair');
   } finally {
     await daemon.destroy();
-    await hub.close();
-    await proxy.close();
-    await broker.stop();
+    await rig.close();
   }
 });
 
 test('an outbox that cannot be opened at all is moved aside, a fresh one forwards live traffic, export salvages the old one', async () => {
-  const broker = await startAedes();
-  const proxy = await startTcpProxy(broker.port);
-  proxy.down();
-  const hub = await TestHub.connect(broker.url);
-  const udpPort = await freeUdpPort();
-  let daemon = await startTestDaemon(proxy.url, {}, { udpPort });
-  const dir = daemon.dir;
+  const rig = await offlineRig();
+  const { proxy, hub, udpPort, dir } = rig;
+  let daemon = rig.daemon;
   const salvageOut = join(dir, 'salvaged.jsonl');
   try {
     await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(2), rate: 500, count: 12 });
@@ -93,9 +105,7 @@ test('an outbox that cannot be opened at all is moved aside, a fresh one forward
     assert.equal(dataFiles(), before, 'the damaged original\'s data files are untouched');
   } finally {
     await daemon.destroy();
-    await hub.close();
-    await proxy.close();
-    await broker.stop();
+    await rig.close();
   }
 });
 
