@@ -61,6 +61,8 @@ export class App {
   private readonly sourceIndex = new Map<string, number>();
   /** Records the outbox could not store and that could not be sent live either. */
   unstoredDropped = 0;
+  /** Outbox flush count when the last "dropped while offline" line was logged; -1: never. */
+  private unstoredLoggedAtFlushes = -1;
   private readonly drainMeter = new RateMeter();
   private drain: { since: number; startDepth: number; startAcked: number } | null = null;
   ops: OpsServer | undefined;
@@ -290,7 +292,15 @@ export class App {
     const hub = this.hub;
     if (!hub?.online || records.length === 0) {
       this.unstoredDropped += records.length;
-      this.log.error({ records: records.length, err: err.message }, 'outbox write failed while offline: records dropped');
+      // Once per outbox failure episode (a successful flush in between starts a new one), not per group.
+      const flushes = this.outbox?.stats().flushes ?? 0;
+      if (flushes !== this.unstoredLoggedAtFlushes) {
+        this.unstoredLoggedAtFlushes = flushes;
+        this.log.error(
+          { records: records.length, err: err.message },
+          'outbox write failed while offline: records dropped until writes work again (counted in unstoredDropped)',
+        );
+      }
       return;
     }
     // Cut to the packet limit like the forwarder's batches.

@@ -173,8 +173,12 @@ export const configSchema = z.strictObject({
   storage: z
     .strictObject({
       dir: z.string().min(1).default('/var/lib/lora-edge'),
-      /** fsync every append group: survives power loss, costs SD-card wear and latency. */
-      sync: z.boolean().default(false),
+      /**
+       * fsync every append group. On by default: lamp-post gateways lose power often, and without it
+       * a cut loses the last ~30 s of records and makes seqs the hub has seen be handed out again
+       * (README "Power cuts and storage.sync"). Costs SD-card writes: `npm run bench:sync`.
+       */
+      sync: z.boolean().default(true),
       maxBytes: size('512MiB', { min: 1024 * 1024 }),
       /** Compared with record timestamps, never waited for: may exceed a timer's range. */
       maxAge: duration('30d', { min: 1000, max: 3650 * 86_400_000, why: 'ten years' }),

@@ -8,6 +8,7 @@ import { META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, recordKey, seqFromRecordKey }
 import { encodeMeta, type OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
 import { Episode } from './episode.js';
+import { ReopenGate } from './reopen-gate.js';
 import { SerialQueue } from './serial-queue.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
@@ -51,6 +52,10 @@ export interface OutboxOptions {
   recentCacheBytes?: number;
   /** The daemon: repair a damaged store, or move it aside and start a fresh one, instead of failing. */
   recoverDamaged?: boolean;
+  /** After a failed write, reopen the store (clears LevelDB's sticky error) at most this often. Default 2 s. */
+  reopenRetryMs?: number;
+  /** ...and only with at least this much free space on its file system. Default 4 MiB. */
+  reopenMinFreeBytes?: number;
   /** Tests and benchmarks: wrap the batch writer to observe or fail writes. */
   wrapBatchWrite?: (write: BatchWriter) => BatchWriter;
 }
@@ -82,6 +87,8 @@ export interface OutboxStats {
   acked: number;
   /** Successful flush batches. */
   flushes: number;
+  /** Times the store was closed and reopened to clear a persistent write error. */
+  reopens: number;
 }
 
 export interface SweepResult {
@@ -147,7 +154,8 @@ function resolveOptions(o: OutboxOptions): ResolvedOptions {
 }
 
 export class Outbox {
-  private readonly db: OutboxDb;
+  /** Replaced when the store is reopened after a persistent write error. */
+  private db: OutboxDb;
   private readonly opts: ResolvedOptions;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -182,6 +190,9 @@ export class Outbox {
   private appended = 0;
   private acked = 0;
   private flushes = 0;
+  private reopens = 0;
+  private failedWritesInARow = 0;
+  private readonly reopenGate: ReopenGate;
 
   private readonly overflowEpisode = new Episode();
   private readonly expiryEpisode = new Episode();
@@ -248,7 +259,7 @@ export class Outbox {
     this.log = log;
     this.now = raw.now ?? Date.now;
     this.onUnstored = raw.onUnstored;
-    const base: BatchWriter = (ops, o) => db.batch(ops, { sync: o.sync });
+    const base: BatchWriter = (ops, o) => this.db.batch(ops, { sync: o.sync });
     this.write = raw.wrapBatchWrite ? raw.wrapBatchWrite(base) : base;
     this.meta = meta;
     this.nextSeq = meta.nextSeq;
@@ -258,6 +269,7 @@ export class Outbox {
     // What is on disk at open is the backlog; everything flushed from now on is cached too.
     this.recent = new RecentCache(opts.recentCacheBytes, meta.nextSeq - 1);
     this.removed = new RemovedSeqs(meta.nextSeq - 1);
+    this.reopenGate = new ReopenGate(opts.dir, raw.reopenMinFreeBytes ?? 4 * MIB, raw.reopenRetryMs ?? 2000, this.now);
   }
 
   // ---- appending ----
@@ -361,7 +373,7 @@ export class Outbox {
     const next: OutboxMeta = { nextSeq: Math.max(this.durableNextSeq(), lastSeq + 1), bytes: this.meta.bytes + added, count: this.meta.count + group.length };
     ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
     try {
-      await this.write(ops, { sync: this.opts.sync });
+      await this.writeOps(ops);
     } catch (err) {
       this.handleFlushFailure(group, err);
       return;
@@ -385,6 +397,52 @@ export class Outbox {
       }
     }
     if (last) this.notifyFlushed(last.seq);
+  }
+
+  /**
+   * Every batch write goes through here (always inside the serial queue). When a write fails while
+   * the file system has room again, the error may be LevelDB's sticky background error (set by a
+   * compaction that hit a full disk): the store is reopened and the write tried once more.
+   */
+  private async writeOps(ops: BatchOp[]): Promise<void> {
+    try {
+      await this.write(ops, { sync: this.opts.sync });
+      this.failedWritesInARow = 0;
+      return;
+    } catch (err) {
+      this.failedWritesInARow += 1;
+      // A first failure is usually the disk filling up right now; a second in a row while the
+      // disk has room is the sticky error. The caller counts the failure when the retry fails too.
+      if (this.failedWritesInARow < 2 || !(await this.reopenGate.due()) || !(await this.reopenStore(err))) throw err;
+    }
+    await this.write(ops, { sync: this.opts.sync });
+    this.failedWritesInARow = 0;
+  }
+
+  /** Closes and reopens the store; what it holds becomes the truth. False when the reopen failed. */
+  private async reopenStore(cause: unknown): Promise<boolean> {
+    this.readMemo.clear();
+    if (this.compaction) await this.compaction;
+    await this.db.close().catch(() => undefined);
+    let opened: Awaited<ReturnType<typeof Outbox.openState>>;
+    try {
+      opened = await Outbox.openState(this.opts.dir, this.log);
+    } catch (err) {
+      // Left closed: the next write fails fast and tries again once the gate allows it.
+      this.log.error({ err, dir: this.opts.dir }, 'outbox store could not be reopened after write errors; retrying later');
+      return false;
+    }
+    this.db = opened.db;
+    this.meta = opened.meta;
+    this.firstSeq = opened.head?.seq ?? null;
+    this.lastSeq = opened.tail?.seq ?? null;
+    this.oldestCapturedAt = capturedAtOf(opened.head);
+    this.reopens += 1;
+    this.log.warn(
+      { dir: this.opts.dir, cause: describeCause(cause), depth: opened.meta.count },
+      'outbox store reopened: writes kept failing although the disk has room again (LevelDB keeps a failed background write until reopened)',
+    );
+    return true;
   }
 
   /** The nextSeq to store: past every written seq and every seq that may have left the daemon. */
@@ -607,7 +665,7 @@ export class Outbox {
     };
     ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
     try {
-      await this.write(ops, { sync: this.opts.sync });
+      await this.writeOps(ops);
     } catch (err) {
       this.writeErrors += 1;
       throw err;
@@ -748,7 +806,7 @@ export class Outbox {
       if (entries.length === 0) {
         // Accounting says bytes remain but nothing is stored: trust the store.
         const emptied: OutboxMeta = { nextSeq: this.durableNextSeq(), bytes: 0, count: 0 };
-        await this.write([{ type: 'put', key: META_KEY, value: encodeMeta(emptied) }], { sync: this.opts.sync });
+        await this.writeOps([{ type: 'put', key: META_KEY, value: encodeMeta(emptied) }]);
         this.meta = emptied;
         break;
       }
@@ -810,6 +868,7 @@ export class Outbox {
       appended: this.appended,
       acked: this.acked,
       flushes: this.flushes,
+      reopens: this.reopens,
     };
   }
 

@@ -54,7 +54,7 @@ test('defaults fill every unspecified key', () => {
   assert.is(config.storage.maxAge, 30 * 86_400_000);
   assert.is(config.storage.flushInterval, 20);
   assert.is(config.storage.flushMaxRecords, 256);
-  assert.is(config.storage.sync, false);
+  assert.is(config.storage.sync, true, 'power cuts are common on lamp posts: fsync by default');
   assert.is(config.batch.maxRecords, 500);
   assert.is(config.batch.maxBytes, 256 * 1024);
   assert.is(config.batch.inflight, 8);
@@ -117,14 +117,14 @@ test('environment overrides win over the file, typed by the schema', () => {
     LORA_EDGE_MQTT_URL: 'mqtts://hub.example:8883',
     LORA_EDGE_MQTT_TOPIC_PREFIX: 'us915',
     LORA_EDGE_GATEWAY_ID: '1234567890123456',
-    LORA_EDGE_STORAGE_SYNC: 'true',
+    LORA_EDGE_STORAGE_SYNC: 'false',
     LORA_EDGE_BATCH_INFLIGHT: '3',
     LORA_EDGE_STORAGE_MAX_BYTES: '1GiB',
   });
   assert.is(config.mqtt.url, 'mqtts://hub.example:8883');
   assert.is(config.mqtt.topicPrefix, 'us915');
   assert.is(config.gateway.id, '1234567890123456', 'digits-only id stays a string');
-  assert.is(config.storage.sync, true);
+  assert.is(config.storage.sync, false);
   assert.is(config.batch.inflight, 3);
   assert.is(config.storage.maxBytes, 1024 ** 3);
   assert.is(envApplied.length, 6);
