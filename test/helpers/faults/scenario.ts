@@ -256,8 +256,21 @@ async function backlogPhase(
   log(`  backlog of ${depth} records filled in ${Date.now() - fillStart} ms`);
   const drainStart = Date.now();
   await broker.start();
+  // The longest time delivery made no progress while the broker was up, and where it happened.
+  let lastAcked = -1;
+  let lastProgressAt = Date.now();
+  let longest = { ms: 0, atAcked: 0 };
+  const track = (st: DaemonStatus) => {
+    if (st.forwarder.recordsAcked !== lastAcked) {
+      lastAcked = st.forwarder.recordsAcked;
+      lastProgressAt = Date.now();
+    } else if (Date.now() - lastProgressAt > longest.ms) {
+      longest = { ms: Date.now() - lastProgressAt, atAcked: lastAcked };
+    }
+  };
   for (;;) {
     const st = await daemon.status();
+    if (st) track(st);
     if (st && st.forwarder.recordsAcked >= b.faultAfterAcked) break;
     if (Date.now() - drainStart > 120_000) break;
     await sleep(50);
@@ -272,12 +285,17 @@ async function backlogPhase(
     await sleep(1000);
     await broker.start();
   }
+  lastProgressAt = Date.now();
   for (;;) {
     const st = await daemon.status();
-    if (st && st.outbox.depth === 0) break;
+    if (st) {
+      track(st);
+      if (st.outbox.depth === 0) break;
+    }
     if (Date.now() - drainStart > 300_000) break;
     await sleep(100);
   }
+  log(`  longest pause in delivery outside the mid-drain fault: ${longest.ms} ms at ${longest.atAcked} records acknowledged`);
   const secs = (Date.now() - drainStart) / 1000;
   return depth / secs;
 }
