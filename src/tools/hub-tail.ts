@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { batchFilter } from '../mqtt/topics.js';
 import { isGzip, type HubBatch } from '../mqtt/hub-batch.js';
 import { SeqTracker } from './seq-tracker.js';
-import { UsageError, parseCommandArgs, parseNumberOption, requireString } from './usage.js';
+import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
 
 export async function hubTailCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
