@@ -10,7 +10,7 @@ import { Outbox } from '../outbox/outbox.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { HubClient } from '../mqtt/hub-client.js';
 import { BatchForwarder } from '../mqtt/batch-forwarder.js';
-import { Topics } from '../mqtt/topics.js';
+import { Topics } from '../mqtt/chirpstack/topics.js';
 import { UnstoredRecords } from '../mqtt/unstored-records.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';

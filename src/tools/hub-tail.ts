@@ -3,7 +3,7 @@
 // duplicates and seq gaps on stderr.
 import { gunzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
-import { batchFilter } from '../mqtt/topics.js';
+import { batchFilter } from '../mqtt/chirpstack/topics.js';
 import { isGzip, type HubBatch } from '../mqtt/hub-batch.js';
 import { SeqTracker } from './seq-tracker.js';
 import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';

@@ -1,6 +1,6 @@
 // gw.GatewayStats on `event/stats`: the frame counts ChirpStack knows, plus our own numbers (version,
 // uptime, outbox, drops by reason, source states) as metadata strings.
-import type { Topics } from '../topics.js';
+import type { Topics } from './topics.js';
 import type { Marshaler } from './enums.js';
 import { marshal } from './json.js';
 import { toGatewayStats } from './uplink.js';

@@ -1,7 +1,7 @@
 // The live ChirpStack stream: each stored uplink as a gw.UplinkFrame on `event/up`, its context
 // prefixed with the index of the radio source that heard it so a class-A downlink finds its way back.
 import type { RadioFrame } from '../../radio/radio-frame.js';
-import type { Topics } from '../topics.js';
+import type { Topics } from './topics.js';
 import type { Marshaler } from './enums.js';
 import { marshal } from './json.js';
 import { wrapContext } from './source-context.js';
