@@ -3,7 +3,7 @@
 // bounds RSS under bursts); scripts that start the daemon read them from this line.
 // The command line only: parses argv, hands over to the daemon or a tool, maps errors to exit codes
 // (0 ok, 1 failure, 2 bad usage or bad configuration).
-import { UsageError } from './tools/usage.js';
+import { UsageError } from './command-args.js';
 // ConfigError (config/load.ts) is recognised by name: importing it would load the configuration
 // schema (zod, yaml) for every command, a third of a one-shot tool's start-up time.
 

@@ -2,7 +2,7 @@
 // (codecs/builtin/<id>.ts), so a model's vendor, model, ports and class are written only there.
 import type { BuiltinCodec } from '../codecs/contract.js';
 import { builtinCodecFile, builtinCodecs } from '../codecs/builtin/index.js';
-import type { DeviceProfile } from './profiles.js';
+import type { DeviceProfile } from './profile-schema.js';
 
 /** The shipped profiles describe the EU868 variant of each model. */
 const BUILTIN_REGION = 'EU868';

@@ -1,10 +1,9 @@
 // The device resolver of the uplink pipeline: attributes frames to registered devices, checks
 // MIC and frame counter, decrypts and decodes. Reads one index reference per frame; reloads
 // build a new index and swap it in, so frames keep flowing during a reload.
-import type { DeviceOutcome, DeviceResolver } from '../app/uplink-pipeline.js';
+import type { DeviceOutcome, DeviceResolver, RecordDecoded } from './outcome.js';
 import type { Logger } from '../log.js';
 import type { RadioFrame } from '../radio/radio-frame.js';
-import type { RecordDecoded } from '../outbox/record.js';
 import type { DataFrame, JoinRequestFrame, PhyPayload } from '../lorawan/phy-payload.js';
 import { verifyDataMic, verifyJoinRequestMic } from '../lorawan/mic.js';
 import { decryptFrmPayload } from '../lorawan/frm-crypto.js';

@@ -1,7 +1,7 @@
 // The lookup tables the decode path reads: ABP devices by DevAddr (several devices may share
 // one), OTAA devices by DevEUI. Built complete and then swapped in as one reference, so a frame
 // never sees half a registry.
-import type { RecordDevice } from '../outbox/record.js';
+import type { RecordDevice } from './outcome.js';
 import type { DeviceCodec } from './device-codecs.js';
 import { codecKey } from './device-codecs.js';
 import type { Activation, RegistryEntry } from './registry.js';

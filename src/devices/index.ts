@@ -36,3 +36,4 @@ export { loadDeviceCodecs, codecName, type DeviceCodec } from './device-codecs.j
 export type { NetworkSession, SessionProvider } from './session-provider.js';
 export type { IndexedDevice, AbpDevice, OtaaDevice } from './device-index.js';
 export type { CommandInput, CommandEncoding } from './device-codecs.js';
+export type { DeviceOutcome, DeviceResolver, RecordDevice, RecordDecoded } from './outcome.js';

@@ -2,6 +2,7 @@
 // are not files: builtin-profiles.ts derives them from the built-in codecs.)
 import { z } from 'zod';
 import type { DeviceCategory, DeviceClass } from '../codecs/contract.js';
+import type { CodecRef } from '../codecs/codec-ref.js';
 import { requiredText } from './schema-helpers.js';
 
 export const PROFILE_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -47,3 +48,11 @@ export const profileSchema = z.strictObject({
 });
 
 export type ProfileFields = z.output<typeof profileSchema>;
+
+/** A loaded profile, shipped or local (defined here, beside its fields, so both loaders can share it). */
+export interface DeviceProfile extends ProfileFields {
+  /** Absolute path of the profile file (for a shipped profile, its built-in codec's module). */
+  file: string;
+  codecRef: CodecRef;
+  origin: 'shipped' | 'local';
+}

@@ -9,17 +9,12 @@ import { isCodecPath, type CodecRef } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
 import { readYaml } from '../safe-yaml.js';
 import { builtinProfiles } from './builtin-profiles.js';
-import { profileSchema, type ProfileFields } from './profile-schema.js';
+import { profileSchema, type DeviceProfile } from './profile-schema.js';
 import { issuesToProblems } from './schema-helpers.js';
 
 export type { CodecRef };
 
-export interface DeviceProfile extends ProfileFields {
-  /** Absolute path of the profile file (for a shipped profile, its built-in codec's module). */
-  file: string;
-  codecRef: CodecRef;
-  origin: 'shipped' | 'local';
-}
+export type { DeviceProfile };
 
 export interface ProfileProblem {
   file: string;

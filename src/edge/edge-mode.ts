@@ -5,7 +5,7 @@
 // FCntDown, the queue and the session never race; different devices proceed independently.
 import type { StoreRecovery } from '../store-recovery.js';
 import type { Logger } from '../log.js';
-import type { DeviceOutcome } from '../app/uplink-pipeline.js';
+import type { DeviceOutcome } from '../devices/outcome.js';
 import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
 import type { TxStatus } from '../radio/downlink.js';
 import type { DataFrame, JoinRequestFrame, PhyPayload } from '../lorawan/phy-payload.js';

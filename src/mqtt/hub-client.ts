@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log.js';
-import { Topics } from './topics.js';
+import { Topics } from './chirpstack/topics.js';
 import { NO_MATCHING_SUBSCRIBERS, NoSubscribersError } from './no-subscribers.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
 import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';

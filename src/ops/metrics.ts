@@ -6,6 +6,11 @@ import { IMPLAUSIBLE_COUNTER_PREFIX } from '../radio/plausibility.js';
 
 type Snap = () => DaemonSnapshot;
 
+/** framesOtherGateway -> frames_other_gateway (Prometheus label values read better so). */
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+}
+
 function counter(reg: Registry, name: string, help: string, labelNames: string[], fill: (c: Counter, s: DaemonSnapshot) => void, snap: Snap) {
   return new Counter({
     name, help, labelNames, registers: [reg],
@@ -119,6 +124,15 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
   counter(reg, 'lora_edge_edge_joins_total', 'OTAA joins accepted at the edge.', [], (c, s) => c.inc(s.downlinks.edge?.joinsAccepted ?? 0), snap);
   counter(reg, 'lora_edge_device_commands_total', 'Hub commands for devices, by outcome.', ['outcome'], (c, s) => {
     for (const [outcome, n] of Object.entries(s.downlinks.edge?.commands ?? {})) c.inc({ outcome }, n);
+  }, snap);
+  counter(reg, 'lora_edge_ns_downlink_events_total', 'ChirpStack command/down handling: frames received, malformed, for another gateway, sent, not sent; items tried; acks published and failed.', ['event'], (c, s) => {
+    for (const [event, n] of Object.entries(s.downlinks.networkServer ?? {})) c.inc({ event: snakeCase(event) }, n);
+  }, snap);
+  counter(reg, 'lora_edge_device_acks_dropped_total', 'Device-command events for the hub lost: the queue bound was reached while offline, or the event was too large to publish.', ['reason'], (c, s) => {
+    const acks = s.downlinks.deviceAcks;
+    if (!acks) return;
+    c.inc({ reason: 'queue_full' }, acks.dropped);
+    c.inc({ reason: 'too_large' }, acks.tooLarge);
   }, snap);
   gauge(reg, 'lora_edge_uptime_seconds', 'Seconds since the daemon started.', [], (g, s) => g.set(s.uptimeMs / 1000), snap);
   return reg;

@@ -4,7 +4,8 @@ import type { OutboxStats } from '../outbox/outbox.js';
 import type { HubCounters } from '../mqtt/hub-client.js';
 import type { ForwarderCounters } from '../mqtt/batch-forwarder.js';
 import type { StoreRecovery } from '../store-recovery.js';
-import type { PipelineCounters } from '../app/uplink-pipeline.js';
+import type { PipelineCounters } from '../pipeline/uplink-pipeline.js';
+import type { NsDownlinkCounter } from '../mqtt/chirpstack/ns-downlinks.js';
 
 export interface SourceSnapshot {
   id: string;
@@ -60,6 +61,10 @@ export interface DaemonSnapshot {
     byStatus: Record<string, number>;
     dutyCycle: Array<{ name: string; usedMs: number; allowedMs: number }>;
     edge: { joinsAccepted: number; devNonceReused: number; acksSent: number; commands: Record<string, number> } | null;
+    /** ChirpStack command/down handling; null when network-server downlinks are disabled (absent from older daemons). */
+    networkServer?: Record<NsDownlinkCounter, number> | null;
+    /** Device-command events for the hub that were lost: queue bound reached, or too large to publish. */
+    deviceAcks?: { dropped: number; tooLarge: number } | null;
   };
 }
 

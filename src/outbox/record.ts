@@ -1,5 +1,9 @@
 // The Record: what the outbox stores and what the hub receives inside a batch (hub schema
 // `docs/hub/batch.schema.json`). `(gatewayId, seq)` is the idempotency key.
+import type { RecordDevice, RecordDecoded } from '../devices/outcome.js';
+
+// The device layer owns these; they are named here too because the Record carries them.
+export type { RecordDevice, RecordDecoded };
 
 export interface RecordRadio {
   source: string;
@@ -39,20 +43,6 @@ export interface RecordLorawan {
   devNonce: number | null;
   /** Set when the frame is not a valid LoRaWAN frame; the raw payload is still forwarded. */
   parseError: string | null;
-}
-
-export interface RecordDevice {
-  devEui: string;
-  name: string;
-  profile: string;
-  owner: string;
-}
-
-export interface RecordDecoded {
-  codec: string;
-  data: Record<string, unknown> | null;
-  warnings: string[];
-  errors: string[];
 }
 
 /** A record as stored in the outbox (without the send-time fields). */

@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, type LoadedConfig } f
 import { loadDeviceFiles } from '../devices/device-files.js';
 import { RegistryLoadError } from '../devices/errors.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
-import { parseCommandArgs } from './usage.js';
+import { parseCommandArgs } from '../command-args.js';
 
 export async function checkConfigCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });

@@ -5,7 +5,7 @@
 // bad usage. Tools start once per payload, so this file imports only what the chosen path needs.
 import type { CodecOutcome, UplinkInput } from '../codecs/contract.js';
 import { openToolCodec, formatConsoleLines, type ToolCodec } from './tool-codec.js';
-import { UsageError, parseCommandArgs, parseNumberOption, requireString } from './usage.js';
+import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
 
 export const DECODE_USAGE =
   'lora-edge decode --codec <id|path.js> --fport N [--var NAME=VALUE ...] [--time ISO] [--worker] <hex>\n' +

@@ -11,8 +11,8 @@ import { createLogger } from '../log.js';
 import { startEmbeddedBroker } from '../testing/embedded-broker.js';
 import { runUdpTraffic } from '../testing/udp-traffic.js';
 import { DEMO_FLEET, demoRegistryYaml } from '../testing/device-payloads.js';
-import { batchFilter } from '../mqtt/topics.js';
-import { runDaemon } from './run.js';
+import { batchFilter } from '../mqtt/chirpstack/topics.js';
+import { runDaemon } from '../app/daemon.js';
 import { PacketForwarderSim } from '../testing/packet-forwarder.js';
 import { runDemoStreetLight, demoStreetLightRegistryEntry } from '../testing/demo-street-light.js';
 

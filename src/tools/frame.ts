@@ -1,7 +1,7 @@
 // `lora-edge frame <hex|base64>`: decode one LoRaWAN frame for a technician.
 import { describeFrame, parseHexOrBase64 } from '../lorawan/index.js';
 import { LoRaWANError } from '../lorawan/errors.js';
-import { UsageError, parseCommandArgs, parseNumberOption } from './usage.js';
+import { UsageError, parseCommandArgs, parseNumberOption } from '../command-args.js';
 
 export async function frameCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(

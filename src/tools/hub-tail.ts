@@ -3,10 +3,10 @@
 // duplicates and seq gaps on stderr.
 import { gunzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
-import { batchFilter } from '../mqtt/topics.js';
+import { batchFilter } from '../mqtt/chirpstack/topics.js';
 import { isGzip, type HubBatch } from '../mqtt/hub-batch.js';
 import { SeqTracker } from './seq-tracker.js';
-import { UsageError, parseCommandArgs, parseNumberOption, requireString } from './usage.js';
+import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
 
 export async function hubTailCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {

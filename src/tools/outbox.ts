@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { outboxStatsReport, exportOutbox, createProgressBar, OutboxError } from '../outbox/index.js';
 import { outboxDir } from '../app/storage-layout.js';
 import { formatBytes, formatDuration } from '../ops/status-report.js';
-import { UsageError, parseCommandArgs, requireString } from './usage.js';
+import { UsageError, parseCommandArgs, requireString } from '../command-args.js';
 
 export async function outboxCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;

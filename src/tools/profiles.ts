@@ -5,7 +5,7 @@ import { openDeviceCodec } from '../codecs/device-codec.js';
 import { builtinPortProblem, formatProfileProblem, loadProfiles, type DeviceProfile } from '../devices/profiles.js';
 import { parseExamples, runExamples } from './codec-examples.js';
 import { openToolCodec } from './tool-codec.js';
-import { UsageError, parseCommandArgs } from './usage.js';
+import { UsageError, parseCommandArgs } from '../command-args.js';
 
 const USAGE = 'lora-edge profiles check [DIR] | lora-edge profiles list [--dir DIR]';
 

@@ -2,7 +2,7 @@
 import { runUdpTraffic } from '../testing/udp-traffic.js';
 import { generatedDevices } from '../testing/end-devices.js';
 import { DEMO_FLEET } from '../testing/device-payloads.js';
-import { UsageError, parseCommandArgs, parseNumberOption, requireString } from './usage.js';
+import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
 
 export async function simulateCommand(args: string[]): Promise<number> {
   const [kind, ...rest] = args;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { DEFAULT_CONFIG_PATH, bindHost, loadConfigFile, readOpsToken } from '../config/load.js';
 import { renderStatus } from '../ops/status-report.js';
 import type { DaemonSnapshot, HealthStatus } from '../ops/snapshot.js';
-import { UsageError, parseCommandArgs } from './usage.js';
+import { UsageError, parseCommandArgs } from '../command-args.js';
 
 function get(url: string, timeoutMs: number, token: string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ import { basename, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { isCodecPath } from '../codecs/codec-ref.js';
 import { builtinDeviceCodec, sandboxDeviceCodec, UnknownBuiltinCodecError, type DeviceCodec } from '../codecs/device-codec.js';
-import { UsageError } from './usage.js';
+import { UsageError } from '../command-args.js';
 
 export interface ToolDecode {
   outcome: CodecOutcome;

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import { silentLogger } from '../../src/log.js';
 import { UdpSource } from '../../src/radio/udp/udp-source.js';
-import { UplinkPipeline } from '../../src/app/uplink-pipeline.js';
+import { UplinkPipeline } from '../../src/pipeline/uplink-pipeline.js';
 import { buildPullData, buildPushData, buildTxAck } from '../../src/radio/udp/gateway-side.js';
 import { makeRxpk } from '../../src/testing/packet-forwarder.js';
 import { marshal, toUplinkFrame } from '../../src/mqtt/chirpstack.js';

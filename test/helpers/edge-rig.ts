@@ -8,7 +8,7 @@ import path from 'node:path';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { UdpSource } from '../../src/radio/udp/udp-source.js';
 import { PacketForwarderSim, makeRxpk, type ReceivedPullResp, type TxAckDecider } from '../../src/testing/packet-forwarder.js';
-import { UplinkPipeline } from '../../src/app/uplink-pipeline.js';
+import { UplinkPipeline } from '../../src/pipeline/uplink-pipeline.js';
 import type { OutboxRecord } from '../../src/outbox/record.js';
 import { DeviceDirectory } from '../../src/devices/device-directory.js';
 import { DownlinkScheduler } from '../../src/downlink/scheduler.js';

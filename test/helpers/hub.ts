@@ -3,7 +3,7 @@
 import * as assert from 'uvu/assert';
 import type { HubBatch } from '../../src/mqtt/hub-batch.js';
 import type { BatchRecord } from '../../src/outbox/record.js';
-import { batchFilter } from '../../src/mqtt/topics.js';
+import { batchFilter } from '../../src/mqtt/chirpstack/topics.js';
 import { Collector } from './mqtt-collector.js';
 import { assertValidBatch } from './spine-scenarios.js';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeCommand } from '../../src/tools/decode.js';
 import { profilesCommand } from '../../src/tools/profiles.js';
-import { UsageError } from '../../src/tools/usage.js';
+import { UsageError } from '../../src/command-args.js';
 import { codecFixture } from '../fixtures/codecs/paths.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeCommand } from '../../src/tools/decode.js';
 import { profilesCommand } from '../../src/tools/profiles.js';
-import { UsageError } from '../../src/tools/usage.js';
+import { UsageError } from '../../src/command-args.js';
 import { builtinCodecs } from '../../src/codecs/builtin/index.js';
 import { fixturePath, tempDir } from '../fixtures/devices/helpers.js';
 

@@ -5,13 +5,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import gw from '@chirpstack/chirpstack-api/gw/gw_pb.js';
-import { NetworkServerDownlinks } from '../../src/downlink/ns-downlinks.js';
+import { NetworkServerDownlinks } from '../../src/mqtt/chirpstack/ns-downlinks.js';
 import { DownlinkScheduler } from '../../src/downlink/scheduler.js';
 import { silentLogger } from '../../src/log.js';
 import { HubClient } from '../../src/mqtt/hub-client.js';
 import { toDownlinkFrame, toProtoJson, type DownlinkFrameSpec, type DownlinkItemSpec, type Marshaler } from '../../src/mqtt/chirpstack.js';
 import type { RadioFrame } from '../../src/radio/radio-frame.js';
-import { wrapContext } from '../../src/radio/source-context.js';
+import { wrapContext } from '../../src/mqtt/chirpstack/source-context.js';
 import { UdpSource } from '../../src/radio/udp/udp-source.js';
 import { PacketForwarderSim, makeRxpk } from '../../src/testing/packet-forwarder.js';
 import { startAedes, type TestBroker } from '../helpers/brokers.js';

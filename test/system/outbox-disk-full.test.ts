@@ -166,7 +166,7 @@ const scenarios: Array<[string, (ctx: { rig?: Rig }) => Promise<void>]> = [
       // The memtable flush that hit the full disk left LevelDB's sticky error: only a reopen clears it.
       assert.ok(after.reopens >= 1, 'the outbox reopened its store to clear the persistent write error');
       assert.is(after.lastSeq, after.nextSeq - 1, 'the newest record is stored');
-      console.log(`  disk full, link down: writeErrors ${after.writeErrors}, reopens ${after.reopens}, unstored dropped ${r.daemon.app.unstoredDropped}`);
+      console.log(`  disk full, link down: writeErrors ${after.writeErrors}, reopens ${after.reopens}, unstored dropped ${r.daemon.app.snapshot().unstoredDropped}`);
 
       r.proxy.up();
       await until(() => ob().depth === 0, 'the backlog to drain', 30_000);
@@ -196,7 +196,7 @@ const scenarios: Array<[string, (ctx: { rig?: Rig }) => Promise<void>]> = [
       await r.daemon.app.outbox!.flush();
       const appended = ob().appended;
       await r.hub.waitForUnique(appended, 20_000);
-      assert.is(r.daemon.app.unstoredDropped, 0, 'connected: nothing was dropped, the unstored records went out live');
+      assert.is(r.daemon.app.snapshot().unstoredDropped, 0, 'connected: nothing was dropped, the unstored records went out live');
       assert.ok(ob().writeErrors > 0);
       assert.is(errorLines(r, /^outbox write failed \(/).length, 1, 'one error line per failure episode');
 

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import gw from '@chirpstack/chirpstack-api/gw/gw_pb.js';
-import { NetworkServerDownlinks, planItem } from '../../src/downlink/ns-downlinks.js';
+import { NetworkServerDownlinks, planItem } from '../../src/mqtt/chirpstack/ns-downlinks.js';
 import { silentLogger } from '../../src/log.js';
 import {
   toDownlinkFrame,

@@ -1,7 +1,7 @@
 // `lora-edge simulate serial --driver NAME --link PATH [--rate N]`: runs one simulated device until
 // SIGINT/SIGTERM (or the given signal), printing one JSON line when ready and one with the stats.
 import { type SerialDriverName, serialDriverNames } from '../../radio/serial/driver-registry.js';
-import { UsageError } from '../../tools/usage.js';
+import { UsageError } from '../../command-args.js';
 import { socatInstalled } from './pty-pair.js';
 import { startSerialSimulator } from './simulator.js';
 import { SimulatedDevice } from '../end-devices.js';

@@ -1,6 +1,7 @@
+// Command-line errors and argument parsing shared by main.ts, the tools and the simulators' own
+// command lines: a UsageError means the user asked for something malformed (exit 2).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-// Command-line errors: a UsageError means the user asked for something malformed (exit 2).
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

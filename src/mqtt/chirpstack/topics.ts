@@ -1,4 +1,5 @@
-// Every MQTT topic lora-edge uses, in one place. ChirpStack v4 layout:
+// Every MQTT topic lora-edge uses, in one place, in the ChirpStack v4 gateway layout (our own
+// batch and device-ack events live in it too):
 // <prefix>/gateway/<gatewayId>/{event,state,command}/<name>; an empty prefix drops the leading level.
 
 export type EventName = 'up' | 'stats' | 'ack' | 'batch' | 'device-ack';

@@ -1,17 +1,13 @@
 // Network-server downlinks (ChirpStack `command/down`): each gw.DownlinkFrame item becomes a
 // TxRequest for the radio source named in its context; items are tried in order until one is
 // transmitted, and one gw.DownlinkTxAck reports a status per item. Nothing here throws.
-import type { Logger } from '../log.js';
-import {
-  marshal,
-  parseDownlinkFrame,
-  toDownlinkTxAck,
-  type DownlinkItemSpec,
-  type Marshaler,
-} from '../mqtt/chirpstack.js';
-import type { TxRequest, TxStatus, TxTiming } from '../radio/downlink.js';
-import { unwrapContext } from '../radio/source-context.js';
-import type { DownlinkScheduler } from './scheduler.js';
+import type { Logger } from '../../log.js';
+import { parseDownlinkFrame, toDownlinkTxAck, type DownlinkItemSpec } from './downlink.js';
+import type { Marshaler } from './enums.js';
+import { marshal } from './json.js';
+import type { TxRequest, TxStatus, TxTiming } from '../../radio/downlink.js';
+import { unwrapContext } from './source-context.js';
+import type { DownlinkScheduler } from '../../downlink/scheduler.js';
 
 export interface NetworkServerDownlinksOptions {
   /** This gateway's id (16 hex digits), as in the MQTT topics. */

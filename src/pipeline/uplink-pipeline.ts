@@ -1,40 +1,34 @@
 // The uplink path, one direction: RadioFrame -> CRC filter -> de-duplication -> LoRaWAN parse ->
-// device attribution and decoding -> Record -> outbox, plus the live ChirpStack event/up stream.
+// device attribution and decoding -> Uplink -> Record -> outbox, then the exits: the live ChirpStack
+// event/up stream and the parts acting on stored uplinks (edge mode).
 import type { Logger } from '../log.js';
 import type { RadioFrame } from '../radio/radio-frame.js';
-import type { OutboxRecord, RecordLorawan, RecordRadio, RecordDevice, RecordDecoded } from '../outbox/record.js';
+import type { OutboxRecord } from '../outbox/record.js';
 import { parsePhyPayload, type PhyPayload } from '../lorawan/phy-payload.js';
 import { DedupCache } from '../lorawan/dedup.js';
 import { LoRaWANError } from '../lorawan/errors.js';
 import { checkRadioFrame } from '../radio/plausibility.js';
+import type { DeviceOutcome, DeviceResolver } from '../devices/outcome.js';
+import type { LiveUplinkStream, RecordStore, Uplink, UplinkExit } from './uplink.js';
+import { EMPTY_LORAWAN, lorawanFields, toRecord } from './to-record.js';
 
-/** What the device layer adds to a frame it can attribute. */
-export interface DeviceOutcome {
-  /** null when the frame failed its MIC check: it is neither attributed nor decoded. */
-  device: RecordDevice | null;
-  micValid: boolean | null;
-  fCnt: number | null;
-  fCntReplay: boolean | null;
-  decoded: RecordDecoded | null;
-}
-
-export interface DeviceResolver {
-  /** null when the frame belongs to no registered device. */
-  resolve(phy: PhyPayload, frame: RadioFrame): DeviceOutcome | null;
-}
+export type { DeviceOutcome, DeviceResolver };
 
 export interface PipelineOptions {
   forwardCrcBad: boolean;
   forwardCrcNone: boolean;
   dedupWindowMs: number;
   logger: Logger;
-  /** Appends to the outbox (synchronous, assigns seq). */
-  store: (record: Omit<OutboxRecord, 'seq'>) => number;
-  /** Publishes on the live ChirpStack stream; returns false when skipped (offline). */
+  /** The outbox, or a function in its place (test rigs): synchronous, assigns the seq. */
+  store: RecordStore | ((record: Omit<OutboxRecord, 'seq'>) => number);
+  /** The live ChirpStack stream, or a function in its place (test rigs). */
+  live?: LiveUplinkStream;
   publishLive?: (frame: RadioFrame) => boolean;
   liveMaxAgeMs: number;
   devices?: DeviceResolver;
-  /** Called after a frame was stored (edge mode answers joins and confirmed uplinks here). */
+  /** Parts acting on stored LoRaWAN uplinks, in order (edge mode answers joins and confirmed uplinks). */
+  exits?: UplinkExit[];
+  /** The same as one exit, as a function (test rigs). */
   afterUplink?: (phy: PhyPayload, frame: RadioFrame, outcome: DeviceOutcome | null) => void;
   now?: () => number;
 }
@@ -57,11 +51,6 @@ export interface PipelineCounters {
   lastFrameAt: Record<string, number>;
 }
 
-const EMPTY_LORAWAN: RecordLorawan = {
-  mType: 'Invalid', devAddr: null, fCnt: null, fPort: null, adr: null, ack: null, micValid: null, fCntReplay: null,
-  joinEui: null, devEui: null, devNonce: null, parseError: null,
-};
-
 export class UplinkPipeline {
   private readonly dedup: DedupCache;
   private readonly now: () => number;
@@ -74,10 +63,20 @@ export class UplinkPipeline {
     liveSent: 0, liveSkipped: 0, dropped: {}, perSource: {}, mType: {}, lastFrameAt: {},
   };
 
+  private readonly store: (record: Omit<OutboxRecord, 'seq'>) => number;
+  private readonly publishLive: ((frame: RadioFrame) => boolean) | undefined;
+  private readonly exits: UplinkExit[];
+
   constructor(private readonly opts: PipelineOptions) {
     this.dedup = new DedupCache({ windowMs: opts.dedupWindowMs });
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+    const store = opts.store;
+    this.store = typeof store === 'function' ? store : (record) => store.append(record);
+    const live = opts.live;
+    this.publishLive = live ? (frame) => live.publish(frame) : opts.publishLive;
+    const after = opts.afterUplink;
+    this.exits = [...(opts.exits ?? []), ...(after ? [{ name: 'after-uplink', take: (u: Uplink) => u.phy && after(u.phy, u.frame, u.outcome) }] : [])];
   }
 
   /** Number of distinct devices heard since the previous call. */
@@ -129,52 +128,29 @@ export class UplinkPipeline {
       return;
     }
 
-    let lorawan: RecordLorawan;
-    let phy: PhyPayload | undefined;
-    let outcome: DeviceOutcome | null = null;
-    let device: RecordDevice | null = null;
-    let decoded: RecordDecoded | null = null;
-    try {
-      phy = parsePhyPayload(frame.payload);
-      lorawan = lorawanFields(phy);
-      outcome = this.opts.devices?.resolve(phy, frame) ?? null;
-      if (outcome) {
-        device = outcome.device;
-        decoded = outcome.decoded;
-        lorawan.micValid = outcome.micValid;
-        lorawan.fCntReplay = outcome.fCntReplay;
-        if (outcome.fCnt !== null) lorawan.fCnt = outcome.fCnt;
-      }
-    } catch (err) {
-      if (!(err instanceof LoRaWANError)) throw err;
-      s.invalidLorawan += 1;
-      lorawan = { ...EMPTY_LORAWAN, parseError: err.message };
-      this.log.debug({ source: frame.source, reason: err.code }, 'payload is not a valid LoRaWAN frame; forwarding it raw');
-    }
+    const uplink = this.attribute(frame);
+    const { lorawan } = uplink;
+    const device = uplink.outcome?.device ?? null;
+    const decoded = uplink.outcome?.decoded ?? null;
     s.mType[lorawan.mType] = (s.mType[lorawan.mType] ?? 0) + 1;
     const deviceKey = device?.devEui ?? lorawan.devEui ?? lorawan.devAddr;
     if (deviceKey && this.devicesSeen.size < 100_000) this.devicesSeen.add(deviceKey);
 
-    const record: Omit<OutboxRecord, 'seq'> = {
-      capturedAt: new Date(frame.receivedAt).toISOString(),
-      radio: radioFields(frame),
-      phyPayload: frame.payload.toString('base64'),
-      lorawan,
-      device,
-      decoded,
-    };
-    const seq = this.opts.store(record);
+    const seq = this.store(toRecord(uplink));
     s.forwarded += 1;
-    if (phy && this.opts.afterUplink) {
-      try {
-        this.opts.afterUplink(phy, frame, outcome);
-      } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'after-uplink handler failed');
+    // Only LoRaWAN frames go on to the exits; each exit's failure is its own.
+    if (uplink.phy) {
+      for (const exit of this.exits) {
+        try {
+          exit.take(uplink);
+        } catch (err) {
+          this.log.error({ exit: exit.name, err: (err as Error).message }, 'after-uplink handler failed');
+        }
       }
     }
 
-    if (this.opts.publishLive) {
-      if (this.now() - frame.receivedAt <= this.opts.liveMaxAgeMs && this.opts.publishLive(frame)) s.liveSent += 1;
+    if (this.publishLive) {
+      if (this.now() - frame.receivedAt <= this.opts.liveMaxAgeMs && this.publishLive(frame)) s.liveSent += 1;
       else s.liveSkipped += 1;
     }
     if (this.log.isLevelEnabled('info')) {
@@ -198,39 +174,25 @@ export class UplinkPipeline {
       );
     }
   }
-}
 
-export function radioFields(f: RadioFrame): RecordRadio {
-  return {
-    source: f.source,
-    frequency: f.frequency,
-    modulation: f.modulation,
-    spreadingFactor: f.spreadingFactor ?? null,
-    bandwidth: f.bandwidth ?? null,
-    codeRate: f.codeRate ?? null,
-    fskDatarate: f.fskDatarate ?? null,
-    rssi: f.rssi,
-    snr: f.snr ?? null,
-    channel: f.channel ?? null,
-    rfChain: f.rfChain ?? null,
-    crc: f.crc,
-    counterUs: f.counterUs ?? null,
-    gwTime: f.gwTime ?? null,
-  };
-}
-
-export function lorawanFields(phy: PhyPayload): RecordLorawan {
-  const out: RecordLorawan = { ...EMPTY_LORAWAN, mType: phy.mType };
-  if (phy.kind === 'data') {
-    out.devAddr = phy.devAddrHex;
-    out.fCnt = phy.fCnt;
-    out.fPort = phy.fPort;
-    out.adr = phy.adr;
-    out.ack = phy.ack;
-  } else if (phy.kind === 'joinRequest') {
-    out.joinEui = phy.joinEui;
-    out.devEui = phy.devEui;
-    out.devNonce = phy.devNonce;
+  /** Parses the frame and lets the device layer attribute and decode it; a non-LoRaWAN payload goes on raw. */
+  private attribute(frame: RadioFrame): Uplink {
+    let phy: PhyPayload | null = null;
+    try {
+      phy = parsePhyPayload(frame.payload);
+      const lorawan = lorawanFields(phy);
+      const outcome = this.opts.devices?.resolve(phy, frame) ?? null;
+      if (outcome) {
+        lorawan.micValid = outcome.micValid;
+        lorawan.fCntReplay = outcome.fCntReplay;
+        if (outcome.fCnt !== null) lorawan.fCnt = outcome.fCnt;
+      }
+      return { frame, phy, lorawan, outcome };
+    } catch (err) {
+      if (!(err instanceof LoRaWANError)) throw err;
+      this.stats.invalidLorawan += 1;
+      this.log.debug({ source: frame.source, reason: err.code }, 'payload is not a valid LoRaWAN frame; forwarding it raw');
+      return { frame, phy, lorawan: { ...EMPTY_LORAWAN, parseError: err.message }, outcome: null };
+    }
   }
-  return out;
 }
