@@ -99,11 +99,17 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 
     traffic.run(o.ratePerSecond);
     const t0 = Date.now();
+    // A fault can take longer than planned (a daemon restart on a loaded machine): the planned gap
+    // before the next fault is kept, so the daemon is never killed again the moment it is back.
+    let prevPlannedEnd = 0;
+    let prevActualEnd = t0;
     for (const fault of schedule.faults) {
-      const wait = t0 + fault.atMs - Date.now();
+      const wait = Math.max(t0 + fault.atMs, prevActualEnd + (fault.atMs - prevPlannedEnd)) - Date.now();
       if (wait > 0) await sleep(wait);
       log(`  fault ${fault.kind} for ${fault.forMs} ms at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await doFault(fault, { broker, daemon, proxy, killTimes });
+      prevPlannedEnd = fault.atMs + fault.forMs;
+      prevActualEnd = Date.now();
     }
     const rest = t0 + schedule.trafficMs - Date.now();
     if (rest > 0) await sleep(rest);
