@@ -179,7 +179,11 @@ async function powerCutRounds(sync: boolean, rounds: number): Promise<{ ledger: 
   try {
     for (let round = 0; round < rounds; round++) {
       const fs = await mountUnsyncedFs(disk, mnt);
-      await runChild(path.join(mnt, 'outbox'), seed + round, sync, rng.int(300, 1500), ledger, () => fs.powerCut());
+      try {
+        await runChild(path.join(mnt, 'outbox'), seed + round, sync, rng.int(300, 1500), ledger, () => fs.powerCut());
+      } finally {
+        fs.detach();
+      }
       const check = await checkStore(path.join(disk, 'outbox'));
       const missing = lost(ledger, check.present);
       const back = resurrected(ledger, check.present);

@@ -10,8 +10,13 @@ const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SCRIPT = packagePath('test', 'helpers', 'faults', 'unsynced-fs.py');
 
 export interface UnsyncedFs {
-  /** SIGKILLs the file system process (unsynced data is lost) and detaches the mount. */
+  /** SIGKILLs the file system process: unsynced data is lost. */
   powerCut(): Promise<void>;
+  /**
+   * Detaches the dead mount. Only once the writer is dead too: detached earlier, a writer still
+   * running would write into the bare mountpoint directory.
+   */
+  detach(): void;
 }
 
 /** Why the FUSE layer cannot run here, or null when it can. */
@@ -47,6 +52,8 @@ export async function mountUnsyncedFs(backing: string, mountpoint: string): Prom
         child.kill('SIGKILL');
         await exited;
       }
+    },
+    detach() {
       spawnSync('umount', ['-l', mountpoint]);
     },
   };
