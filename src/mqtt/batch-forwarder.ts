@@ -14,7 +14,8 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from '../outbox/record.js';
-import { fitHubBatch, rawBudget, type FittedBatch } from './batch-fit.js';
+import type { StoredRecord } from '../outbox/stored-record.js';
+import { fitHubBatch, rawBudget, type BatchInput, type FittedBatch } from './batch-fit.js';
 import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 import { NoSubscribersError } from './no-subscribers.js';
 
@@ -27,6 +28,8 @@ const gzipAsync = promisify(gzip);
 /** What the forwarder needs from the outbox. */
 export interface BatchSource {
   readBatch(afterSeq: number, maxRecords: number, maxBytes: number): Promise<OutboxRecord[]>;
+  /** The same records as their stored JSON bytes (the outbox): batches splice them instead of re-encoding. */
+  readStored?(afterSeq: number, maxRecords: number, maxBytes: number): Promise<StoredRecord[]>;
   /** Deletes delivered records: the inclusive range, or exactly the seqs listed. */
   ack(delivered: { from: number; to: number } | number[]): Promise<void>;
   /** Seq of the oldest stored record, null when empty. */
@@ -156,7 +159,7 @@ export class BatchForwarder {
         this.pumpAgain = false;
         while (!this.stopped && this.sink.online && this.activeCount() < this.opts.inflight) {
           const readFrom = this.cursor;
-          const records = await this.source.readBatch(readFrom, this.opts.maxRecords, this.opts.maxBytes);
+          const records = await this.read(readFrom);
           // A failed batch rewound the cursor while we read: read again from there.
           if (this.cursor !== readFrom) continue;
           if (this.stopped) break;
@@ -180,6 +183,13 @@ export class BatchForwarder {
     }
   }
 
+  private read(afterSeq: number): Promise<BatchInput[]> {
+    const { maxRecords, maxBytes } = this.opts;
+    return this.source.readStored
+      ? this.source.readStored(afterSeq, maxRecords, maxBytes)
+      : this.source.readBatch(afterSeq, maxRecords, maxBytes);
+  }
+
   private activeCount(): number {
     let n = 0;
     for (const e of this.inflight) if (!e.abandoned) n += 1;
@@ -187,7 +197,7 @@ export class BatchForwarder {
   }
 
   /** Holes between the cursor and the records read must have been removed on purpose. */
-  private checkHoles(after: number, records: OutboxRecord[]): void {
+  private checkHoles(after: number, records: readonly BatchInput[]): void {
     let expected = after + 1;
     for (const r of records) {
       if (r.seq > expected && !this.source.removedOnPurpose(expected, r.seq - 1)) {
@@ -216,7 +226,7 @@ export class BatchForwarder {
     this.pumpAgain = true;
   }
 
-  private fit(records: OutboxRecord[]): FittedBatch {
+  private fit(records: readonly BatchInput[]): FittedBatch {
     const limit = this.sink.maxPacketSize ?? this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     const budget = rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
     return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget);
@@ -226,7 +236,7 @@ export class BatchForwarder {
     return this.opts.compression === 'gzip' ? gzipAsync(fitted.json) : Promise.resolve(fitted.json);
   }
 
-  private async send(records: OutboxRecord[], fitted: FittedBatch): Promise<void> {
+  private async send(records: readonly BatchInput[], fitted: FittedBatch): Promise<void> {
     const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq, waitedMs: 0, abandoned: false };
     this.inflight.add(entry);
     this.stats.inflight = this.activeCount();

@@ -13,6 +13,8 @@ import type { OutboxRecord } from '../../src/outbox/record.js';
 import { silentLogger } from '../../src/log.js';
 import { seededRandom } from '../../src/testing/serial/simulator-port.js';
 import { sampleRecord } from '../fixtures/outbox/records.js';
+import { encodeRecord } from '../../src/outbox/record-encoding.js';
+import { StoredRecord } from '../../src/outbox/stored-record.js';
 
 const GW = '0016c001ff10a235';
 const NOW = Date.UTC(2026, 11, 6);
@@ -34,6 +36,30 @@ test('the fitted payload is byte for byte JSON.stringify(buildHubBatch(prefix))'
   const cut = fitHubBatch(GW, records, NOW, NOW - 1000, 8000);
   assert.ok(cut.kind === 'batch' && cut.count > 1 && cut.count < 50);
   assert.is((cut as { json: Buffer }).json.toString(), JSON.stringify(buildHubBatch(GW, records.slice(0, cut.count), NOW, NOW - 1000)));
+});
+
+test('stored records (as the outbox reads them) splice to the same bytes as record objects', () => {
+  const stored = (r: OutboxRecord) => {
+    const { seq, ...rest } = r;
+    return new StoredRecord(seq, r.capturedAt, encodeRecord(seq, rest));
+  };
+  const records = Array.from({ length: 40 }, (_, i) => record(i + 1, i * 5, i % 9 === 0 ? 700 : 0));
+  records[3].device = { devEui: '0011223344556677', name: 'caf\u00e9 \ud83d\ude00 "quoted"\n', profile: 'p', owner: 'o' };
+  for (const budget of [10 * 1024 * 1024, 8000, 1500, 300]) {
+    const a = fitHubBatch(GW, records, NOW, NOW - 1000, budget);
+    const b = fitHubBatch(GW, records.map(stored), NOW, NOW - 1000, budget);
+    assert.equal(b.kind, a.kind, `budget ${budget}`);
+    assert.is(b.count, a.count, `budget ${budget}`);
+    if (a.kind === 'batch' && b.kind === 'batch') {
+      assert.is(b.json.toString(), a.json.toString(), `budget ${budget}`);
+      assert.is(b.shortened, a.shortened);
+    } else {
+      assert.equal(b, a);
+    }
+  }
+  const big = record(7, 0, 200_000);
+  assert.equal(fitHubBatch(GW, [stored(big)], NOW, 0, 100_000), fitHubBatch(GW, [big], NOW, 0, 100_000), 'shortened');
+  assert.equal(fitHubBatch(GW, [stored(big)], NOW, 0, 200), fitHubBatch(GW, [big], NOW, 0, 200), 'too large');
 });
 
 test(`seeded random records and limits: never over the budget, always the longest prefix (seed ${SEED})`, () => {
