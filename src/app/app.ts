@@ -18,7 +18,7 @@ import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
 import { wrapContext } from '../radio/source-context.js';
 import { DownlinkScheduler } from '../downlink/scheduler.js';
 import { NetworkServerDownlinks } from '../downlink/ns-downlinks.js';
-import { Scheduler } from '../ops/scheduler.js';
+import { CronJobs as Scheduler } from '../ops/cron-jobs.js';
 import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';
 import { RateMeter, RECONNECT_LOOP_WINDOW_MS, type DaemonSnapshot, type DeviceLayerSnapshot } from '../ops/snapshot.js';
 import { createMetricsRegistry } from '../ops/metrics.js';

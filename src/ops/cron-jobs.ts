@@ -9,7 +9,7 @@ export interface Job {
   run: () => Promise<void> | void;
 }
 
-export class Scheduler {
+export class CronJobs {
   private tasks: ScheduledTask[] = [];
 
   constructor(
