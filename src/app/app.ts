@@ -16,7 +16,7 @@ import { maxPayloadBytes } from '../mqtt/packet-size.js';
 import { marshal, toUplinkFrame } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type DeviceResolver } from './uplink-pipeline.js';
 import { wrapContext } from '../radio/source-context.js';
-import { DownlinkScheduler } from '../downlink/scheduler.js';
+import { TransmitGate as DownlinkScheduler } from '../downlink/transmit-gate.js';
 import { NetworkServerDownlinks } from '../downlink/ns-downlinks.js';
 import { CronJobs as Scheduler } from '../ops/cron-jobs.js';
 import { publishGatewayStats, logDailySummary, dropsByReason, loraEdgeVersion, type JobContext } from '../ops/jobs.js';

@@ -11,7 +11,7 @@ import {
 } from '../mqtt/chirpstack.js';
 import type { TxRequest, TxStatus, TxTiming } from '../radio/downlink.js';
 import { unwrapContext } from '../radio/source-context.js';
-import type { DownlinkScheduler } from './scheduler.js';
+import type { TransmitGate as DownlinkScheduler } from './transmit-gate.js';
 
 export interface NetworkServerDownlinksOptions {
   /** This gateway's id (16 hex digits), as in the MQTT topics. */

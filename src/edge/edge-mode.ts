@@ -12,7 +12,7 @@ import type { DataFrame, JoinRequestFrame, PhyPayload } from '../lorawan/phy-pay
 import { buildDataDownlink, decryptFrmPayload } from '../lorawan/index.js';
 import type { DeviceDirectory } from '../devices/device-directory.js';
 import type { OtaaDevice } from '../devices/device-index.js';
-import type { DownlinkScheduler } from '../downlink/scheduler.js';
+import type { TransmitGate } from '../downlink/transmit-gate.js';
 import { allocateDevAddr, parseDevAddrRange, type DevAddrRange } from './devaddr-pool.js';
 import { deviceAckEvent, type DeviceAckEvent } from './device-ack.js';
 import { parseDeviceCommand } from './device-command.js';
@@ -38,7 +38,7 @@ import type { EdgeSettings } from './settings.js';
 /** What edge mode needs of the device directory. */
 export type EdgeDirectory = Pick<DeviceDirectory, 'device' | 'hasAbpDevAddr' | 'attachSessions' | 'deviceCount'>;
 /** What edge mode needs of the downlink scheduler. */
-export type EdgeScheduler = Pick<DownlinkScheduler, 'send' | 'defaultSourceIndex'>;
+export type EdgeTransmitGate = Pick<TransmitGate, 'send' | 'defaultSourceIndex'>;
 
 export interface EdgeModeOptions {
   /** Damaged-store recoveries done at open are added here. */
@@ -46,7 +46,7 @@ export interface EdgeModeOptions {
   /** The `edge` config section plus RX2 and power from `downlink` (see edgeSettings()). */
   config: EdgeSettings;
   directory: EdgeDirectory;
-  scheduler: EdgeScheduler;
+  scheduler: EdgeTransmitGate;
   /** The radio sources in configuration order: the scheduler's source indexes. */
   sources: readonly RadioSource[];
   /** Edge state directory, e.g. `<storage.dir>/edge`. */

@@ -2,7 +2,7 @@
 // preamble the Semtech forwarder really sends (at least 6 symbols; 8 when none is given).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DownlinkScheduler, requestAirtimeMs } from '../../src/downlink/scheduler.js';
+import { TransmitGate, requestAirtimeMs } from '../../src/downlink/transmit-gate.js';
 import { airtimeMs, channelHalfWidth, subBandOfChannel, transmittedLoraPreamble } from '../../src/lorawan/region-eu868.js';
 import { silentLogger } from '../../src/log.js';
 import type { DownlinkCapable, TxRequest, TxStatus } from '../../src/radio/downlink.js';
@@ -85,7 +85,7 @@ test('airtime counts the padded preamble: SF7/125 kHz, 20 bytes, CR 4/5', () => 
 
 test('scheduler: TX_FREQ for channels spilling out of their sub-band, OK inside; power limit of the whole channel', async () => {
   const radio = new Radio();
-  const scheduler = new DownlinkScheduler({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => 0 });
+  const scheduler = new TransmitGate({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => 0 });
   assert.is(await scheduler.send(0, request({ frequency: 868_590_000 })), 'TX_FREQ');
   assert.is(await scheduler.send(0, request({ frequency: 869_400_000, power: 27 })), 'TX_FREQ');
   assert.is(await scheduler.send(0, request({ frequency: 869_400_000, power: 14 })), 'TX_FREQ');
@@ -98,7 +98,7 @@ test('scheduler: TX_FREQ for channels spilling out of their sub-band, OK inside;
 
 test('scheduler: the duty-cycle ledger books the padded preamble', async () => {
   const radio = new Radio();
-  const scheduler = new DownlinkScheduler({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => 0 });
+  const scheduler = new TransmitGate({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => 0 });
   assert.is(await scheduler.send(0, request({ preamble: 2 })), 'OK');
   const g1 = scheduler.stats().dutyCycle.find((d) => d.name === 'g1');
   assert.ok(g1 && Math.abs(g1.usedMs - 54.528) < 1e-9, JSON.stringify(g1));

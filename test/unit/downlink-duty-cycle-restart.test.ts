@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DownlinkScheduler } from '../../src/downlink/scheduler.js';
+import { TransmitGate } from '../../src/downlink/transmit-gate.js';
 import { DutyCycleLedger } from '../../src/lorawan/region-eu868.js';
 import { silentLogger } from '../../src/log.js';
 import type { DownlinkCapable, TxRequest, TxStatus } from '../../src/radio/downlink.js';
@@ -24,7 +24,7 @@ test('airtime used before a restart still counts after it, until it leaves the h
   const dir = mkdtempSync(join(tmpdir(), 'lora-edge-dc-'));
   const statePath = join(dir, 'duty-cycle.json');
   let t = 1_000_000;
-  const make = () => new DownlinkScheduler({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => t, statePath });
+  const make = () => new TransmitGate({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => t, statePath });
   try {
     const first = make();
     for (let i = 0; i < 12; i++) assert.is(await first.send(0, big), 'OK');
@@ -49,7 +49,7 @@ test('an unreadable state file means starting from none, not a crash', async () 
   const statePath = join(dir, 'duty-cycle.json');
   writeFileSync(statePath, '{not json');
   try {
-    const s = new DownlinkScheduler({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), statePath });
+    const s = new TransmitGate({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), statePath });
     assert.is(await s.send(0, big), 'OK');
     s.close();
   } finally {

@@ -1,8 +1,8 @@
-// DownlinkScheduler status paths against fake radio sources, with an injected clock and a captured log.
+// TransmitGate status paths against fake radio sources, with an injected clock and a captured log.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
-import { DownlinkScheduler } from '../../src/downlink/scheduler.js';
+import { TransmitGate } from '../../src/downlink/transmit-gate.js';
 import { createLogger } from '../../src/log.js';
 import type { DownlinkCapable, TxRequest, TxStatus } from '../../src/radio/downlink.js';
 import type { RadioSource } from '../../src/radio/radio-frame.js';
@@ -56,19 +56,19 @@ interface Ctx {
   radio: FakeRadio;
   t: number;
   lines: Array<{ level: string; msg: string }>;
-  scheduler: DownlinkScheduler;
+  scheduler: TransmitGate;
 }
 
 const it = suite<Ctx>('downlink-scheduler', {} as Ctx);
 
-function make(ctx: Ctx, opts: { dutyCycle?: boolean; maxTxPower?: number; sources?: RadioSource[] } = {}): DownlinkScheduler {
+function make(ctx: Ctx, opts: { dutyCycle?: boolean; maxTxPower?: number; sources?: RadioSource[] } = {}): TransmitGate {
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) ctx.lines.push(JSON.parse(line));
       cb();
     },
   });
-  return new DownlinkScheduler({
+  return new TransmitGate({
     sources: opts.sources ?? [receiveOnly, ctx.radio],
     dutyCycle: opts.dutyCycle ?? true,
     maxTxPower: opts.maxTxPower ?? 27,

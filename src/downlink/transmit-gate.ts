@@ -7,7 +7,7 @@ import { canTransmit, type DownlinkCapable, type TxRequest, type TxStatus } from
 import type { RadioSource } from '../radio/radio-frame.js';
 import { DutyCycleLedger, airtimeMs, channelHalfWidth, fskAirtimeMs, subBandOfChannel, transmittedLoraPreamble } from '../lorawan/region-eu868.js';
 
-export interface DownlinkSchedulerOptions {
+export interface TransmitGateOptions {
   sources: readonly RadioSource[];
   /** Refuse frames that would exceed the sub-band duty cycle (DUTY_CYCLE_OVERFLOW). */
   dutyCycle: boolean;
@@ -26,13 +26,13 @@ export interface DownlinkSchedulerOptions {
 const BAND_LOW_HZ = 863_000_000;
 const BAND_HIGH_HZ = 870_000_000;
 
-export type SchedulerStats = {
+export type TransmitGateCounters = {
   sent: number;
   byStatus: Record<string, number>;
   dutyCycle: ReturnType<DutyCycleLedger['usage']>;
 };
 
-export class DownlinkScheduler {
+export class TransmitGate {
   private readonly sources: readonly RadioSource[];
   private readonly dutyCycle: boolean;
   private readonly maxTxPower: number;
@@ -43,7 +43,7 @@ export class DownlinkScheduler {
   /** Sub-bands currently refusing for duty cycle: logged once when an episode starts, once when it ends. */
   private readonly overflowing = new Set<string>();
 
-  constructor(opts: DownlinkSchedulerOptions) {
+  constructor(opts: TransmitGateOptions) {
     this.sources = opts.sources;
     this.dutyCycle = opts.dutyCycle;
     this.maxTxPower = opts.maxTxPower;
@@ -115,7 +115,7 @@ export class DownlinkScheduler {
     return index >= 0 ? index : undefined;
   }
 
-  stats(): SchedulerStats {
+  stats(): TransmitGateCounters {
     return { sent: this.sent, byStatus: { ...this.byStatus }, dutyCycle: this.ledger.usage() };
   }
 
