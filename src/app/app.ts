@@ -9,7 +9,7 @@ import { Outbox } from '../outbox/outbox.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import { HubClient } from '../mqtt/hub-client.js';
-import { BatchForwarder } from '../mqtt/batch-forwarder.js';
+import { BatchPublisher as BatchForwarder } from '../mqtt/batch-publisher.js';
 import { Topics } from '../mqtt/topics.js';
 import { fitHubBatch } from '../mqtt/batch-fit.js';
 import { maxPayloadBytes } from '../mqtt/packet-size.js';

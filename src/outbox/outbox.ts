@@ -1,5 +1,5 @@
 // The durable outbox: every received frame is appended here (synchronously, grouped into LevelDB
-// batches), read back in seq order by the forwarder, and deleted only once the broker acked it.
+// batches), read back in seq order by the batch publisher, and deleted only once the broker acked it.
 // Memory stays bounded whatever the depth: only the pending group and one read chunk live in RAM.
 // This class is the public face; the jobs live in group-writer, reader, acks and retention, all
 // sharing one StoredState and one serial queue for every store mutation.

@@ -1,5 +1,5 @@
 // Reading the outbox in seq order: live traffic from the recent cache, the backlog from LevelDB
-// (undecodable values found on the way are deleted and counted). The forwarder takes the stored
+// (undecodable values found on the way are deleted and counted). The batch publisher takes the stored
 // bytes (readStored) so no record is parsed or serialised again on its way into a batch.
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';

@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { fitHubBatch, rawBudget } from '../../src/mqtt/batch-fit.js';
 import { buildHubBatch } from '../../src/mqtt/hub-batch.js';
-import { BatchForwarder } from '../../src/mqtt/batch-forwarder.js';
+import { BatchPublisher } from '../../src/mqtt/batch-publisher.js';
 import { publishPacketSize, maxPayloadBytes } from '../../src/mqtt/packet-size.js';
 import type { OutboxRecord } from '../../src/outbox/record.js';
 import { silentLogger } from '../../src/log.js';
@@ -138,7 +138,7 @@ test('forwarder: a record that cannot fit is acknowledged unsent once, never re-
     },
   };
   // A source id of 9000 characters: shortening cuts it to 256, so record 2 is sent shortened.
-  const fwd = new BatchForwarder(source, sink, { gatewayId: GW, topic: 't', maxRecords: 500, maxBytes: 1 << 20, inflight: 4, compression: 'none', logger: silentLogger() });
+  const fwd = new BatchPublisher(source, sink, { gatewayId: GW, topic: 't', maxRecords: 500, maxBytes: 1 << 20, inflight: 4, compression: 'none', logger: silentLogger() });
   fwd.wake();
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(acked, [[1, 1], [2, 3]], 'record 1 alone (record 2 does not fit beside it), then 2 shortened with 3');
@@ -151,7 +151,7 @@ test('forwarder: a record that cannot fit is acknowledged unsent once, never re-
   acked.length = 0;
   published.length = 0;
   sink.maxPacketSize = 300;
-  const fwd2 = new BatchForwarder(source, sink, { gatewayId: GW, topic: 't', maxRecords: 500, maxBytes: 1 << 20, inflight: 4, compression: 'none', logger: silentLogger() });
+  const fwd2 = new BatchPublisher(source, sink, { gatewayId: GW, topic: 't', maxRecords: 500, maxBytes: 1 << 20, inflight: 4, compression: 'none', logger: silentLogger() });
   fwd2.wake();
   await new Promise((r) => setTimeout(r, 50));
   assert.is(published.length, 0);

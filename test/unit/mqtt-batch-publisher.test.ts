@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gunzipSync } from 'node:zlib';
-import { BatchForwarder, type BatchSink, type BatchSource } from '../../src/mqtt/batch-forwarder.js';
+import { BatchPublisher, type BatchSink, type BatchSource } from '../../src/mqtt/batch-publisher.js';
 import type { OutboxRecord } from '../../src/outbox/record.js';
 import { isGzip, type HubBatch } from '../../src/mqtt/hub-batch.js';
 import { silentLogger } from '../../src/log.js';
@@ -80,8 +80,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
   }
 }
 
-function forwarder(source: BatchSource, sink: BatchSink, extra: Partial<ConstructorParameters<typeof BatchForwarder>[2]> = {}) {
-  return new BatchForwarder(source, sink, {
+function forwarder(source: BatchSource, sink: BatchSink, extra: Partial<ConstructorParameters<typeof BatchPublisher>[2]> = {}) {
+  return new BatchPublisher(source, sink, {
     gatewayId: '0016c001ff10a235', topic: 't', maxRecords: 10, maxBytes: 1 << 20, inflight: 8, compression: 'none',
     logger: silentLogger(), ...extra,
   });

@@ -25,7 +25,7 @@ const RETRY_MAX_MS = 30_000;
 
 const gzipAsync = promisify(gzip);
 
-/** What the forwarder needs from the outbox. */
+/** What the publisher needs from the outbox. */
 export interface BatchSource {
   readBatch(afterSeq: number, maxRecords: number, maxBytes: number): Promise<OutboxRecord[]>;
   /** The same records as their stored JSON bytes (the outbox): batches splice them instead of re-encoding. */
@@ -38,7 +38,7 @@ export interface BatchSource {
   removedOnPurpose(from: number, to: number): boolean;
 }
 
-/** What the forwarder needs from the MQTT connection. */
+/** What the publisher needs from the MQTT connection. */
 export interface BatchSink {
   readonly online: boolean;
   readonly onlineSince: number;
@@ -47,7 +47,7 @@ export interface BatchSink {
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
-export interface BatchForwarderOptions {
+export interface BatchPublisherOptions {
   gatewayId: string;
   topic: string;
   maxRecords: number;
@@ -66,7 +66,7 @@ export interface BatchForwarderOptions {
   onAcked?: (records: number, firstSeq: number, lastSeq: number) => void;
 }
 
-export interface ForwarderCounters {
+export interface BatchPublisherCounters {
   batchesPublished: number;
   batchesAcked: number;
   recordsAcked: number;
@@ -95,7 +95,7 @@ interface InFlight {
   abandoned: boolean;
 }
 
-export class BatchForwarder {
+export class BatchPublisher {
   /** Highest seq handed to a publish so far. */
   private cursor = 0;
   private readonly inflight = new Set<InFlight>();
@@ -109,7 +109,7 @@ export class BatchForwarder {
   private readonly now: () => number;
   private readonly stuckAfterMs: number;
   private readonly stuckCheckMs: number;
-  readonly stats: ForwarderCounters = {
+  readonly stats: BatchPublisherCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
     gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0,
   };
@@ -123,7 +123,7 @@ export class BatchForwarder {
   constructor(
     private readonly source: BatchSource,
     private readonly sink: BatchSink,
-    private readonly opts: BatchForwarderOptions,
+    private readonly opts: BatchPublisherOptions,
   ) {
     this.now = opts.now ?? Date.now;
     this.stuckAfterMs = opts.stuckAfterMs ?? 120_000;
@@ -132,7 +132,7 @@ export class BatchForwarder {
     this.stuckTimer.unref();
   }
 
-  /** Wakes the forwarder: new records were flushed, the link came up, or a batch was acked. */
+  /** Wakes the publisher: new records were flushed, the link came up, or a batch was acked. */
   wake(): void {
     if (this.stopped) return;
     void this.pump();
