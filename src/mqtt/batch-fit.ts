@@ -24,6 +24,7 @@ export function rawBudget(maxPayload: number, compression: 'none' | 'gzip'): num
 
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']}');
+const CLOSE_BRACE = 0x7d;
 
 /** A record's batch text as byte pieces (concatenated once, at the end) and their total length. */
 interface EncodedRecord {
@@ -33,14 +34,17 @@ interface EncodedRecord {
 
 function encodeBatchRecord(input: BatchInput, nowMs: number, onlineSinceMs: number): EncodedRecord {
   const { holdMs, replay } = sendTimeFields(input.capturedAt, nowMs, onlineSinceMs);
-  if (input instanceof StoredRecord) {
+  // Our encoder always ends a record with `}`; a value written otherwise (trailing whitespace from
+  // a hand-edited store) is re-encoded so the splice can never produce invalid JSON.
+  if (input instanceof StoredRecord && input.json[input.json.length - 1] === CLOSE_BRACE) {
     // `{...stored}` + `,"holdMs":…,"replay":…}`: the same text as JSON.stringify({ ...record, holdMs, replay }),
     // since stored records never carry those two keys (NewRecord has no such fields).
     const head = input.json.subarray(0, input.json.length - 1);
     const tail = Buffer.from(`,"holdMs":${JSON.stringify(holdMs)},"replay":${replay}}`);
     return { pieces: [head, tail], bytes: head.length + tail.length };
   }
-  const text = Buffer.from(JSON.stringify({ ...input, holdMs, replay }));
+  const record = input instanceof StoredRecord ? input.record() : input;
+  const text = Buffer.from(JSON.stringify({ ...record, holdMs, replay }));
   return { pieces: [text], bytes: text.length };
 }
 

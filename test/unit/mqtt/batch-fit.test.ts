@@ -60,6 +60,8 @@ test('stored records (as the outbox reads them) splice to the same bytes as reco
   const big = record(7, 0, 200_000);
   assert.equal(fitHubBatch(GW, [stored(big)], NOW, 0, 100_000), fitHubBatch(GW, [big], NOW, 0, 100_000), 'shortened');
   assert.equal(fitHubBatch(GW, [stored(big)], NOW, 0, 200), fitHubBatch(GW, [big], NOW, 0, 200), 'too large');
+  const padded = new StoredRecord(records[0].seq, records[0].capturedAt, Buffer.concat([stored(records[0]).json, Buffer.from(' \n')]));
+  assert.equal(fitHubBatch(GW, [padded], NOW, 0, 1e6), fitHubBatch(GW, [records[0]], NOW, 0, 1e6), 'a value not ending in } is re-encoded');
 });
 
 test(`seeded random records and limits: never over the budget, always the longest prefix (seed ${SEED})`, () => {
