@@ -9,17 +9,17 @@ import { UdpSource } from '../radio/udp/index.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { HubClient } from '../mqtt/hub-client.js';
-import { BatchForwarder } from '../mqtt/batch-forwarder.js';
+import { BatchPublisher } from '../mqtt/batch-publisher.js';
 import { Topics } from '../mqtt/chirpstack/topics.js';
 import { UnstoredRecords } from '../mqtt/unstored-records.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';
 import { UplinkPipeline, type UplinkExit } from '../pipeline/index.js';
-import { DownlinkScheduler } from '../downlink/scheduler.js';
+import { TransmitGate } from '../downlink/transmit-gate.js';
 import { DeviceDirectory, type DeviceResolver } from '../devices/index.js';
 import { EdgeMode, edgeSettings } from '../edge/index.js';
 import { EdgeUplinkExit } from '../edge/uplink-exit.js';
-import { Scheduler } from '../ops/scheduler.js';
+import { CronJobs } from '../ops/cron-jobs.js';
 import { logDailySummary, loraEdgeVersion } from '../ops/jobs.js';
 import type { DaemonSnapshot } from '../ops/snapshot.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
@@ -42,9 +42,9 @@ export interface AppOptions {
 interface Built {
   outbox?: Outbox;
   hub?: HubClient;
-  forwarder?: BatchForwarder;
+  forwarder?: BatchPublisher;
   devices?: DeviceDirectory;
-  scheduler?: DownlinkScheduler;
+  scheduler?: TransmitGate;
   nsDownlinks?: NetworkServerDownlinks;
   edge?: EdgeMode;
   pipeline?: UplinkPipeline;
@@ -72,7 +72,7 @@ export class App {
 
   get outbox(): Outbox | undefined { return this.built.outbox; }
   get hub(): HubClient | undefined { return this.built.hub; }
-  get forwarder(): BatchForwarder | undefined { return this.built.forwarder; }
+  get forwarder(): BatchPublisher | undefined { return this.built.forwarder; }
   get pipeline(): UplinkPipeline | undefined { return this.built.pipeline; }
   get ops(): OpsServer | undefined { return this.built.ops; }
   get sources(): readonly RadioSource[] { return this.radioSources; }
@@ -151,7 +151,7 @@ export class App {
     this.built.hub = hub;
     await this.add(parts.hubPart(hub));
 
-    const forwarder = new BatchForwarder(outbox, hub, {
+    const forwarder = new BatchPublisher(outbox, hub, {
       gatewayId: c.gateway.id,
       topic: hub.topics.event('batch'),
       maxRecords: c.batch.maxRecords,
@@ -184,7 +184,7 @@ export class App {
     }
 
     // Downlinks go through one scheduler (duty cycle, power limits) to the source that can send them.
-    const scheduler = new DownlinkScheduler({
+    const scheduler = new TransmitGate({
       sources: this.radioSources,
       dutyCycle: c.downlink.dutyCycle,
       maxTxPower: c.downlink.maxTxPower,
@@ -266,7 +266,7 @@ export class App {
     const logger = this.child('ops');
     const stats = new ChirpStackGatewayStats(c.gateway.id, c.mqtt.marshaler, hub);
     const summaryBase = { received: 0 };
-    const jobs = new Scheduler(
+    const jobs = new CronJobs(
       [
         { name: 'stats', schedule: c.ops.statsSchedule, run: () => void stats.publish(this.snapshot()) },
         { name: 'retention', schedule: c.ops.retentionSchedule, run: async () => void (await outbox.sweep()) },

@@ -3,16 +3,16 @@
 import type { Part, SnapshotReport } from './part.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { HubClient } from '../mqtt/hub-client.js';
-import type { BatchForwarder } from '../mqtt/batch-forwarder.js';
+import type { BatchPublisher } from '../mqtt/batch-publisher.js';
 import type { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import type { UnstoredRecords } from '../mqtt/unstored-records.js';
 import type { NetworkServerDownlinks } from '../mqtt/chirpstack/ns-downlinks.js';
 import type { DeviceDirectory } from '../devices/index.js';
-import type { DownlinkScheduler } from '../downlink/scheduler.js';
+import type { TransmitGate } from '../downlink/transmit-gate.js';
 import type { EdgeMode } from '../edge/index.js';
 import type { UplinkPipeline } from '../pipeline/index.js';
 import type { RadioSource } from '../radio/radio-frame.js';
-import type { Scheduler } from '../ops/scheduler.js';
+import type { CronJobs } from '../ops/cron-jobs.js';
 import type { OpsServer } from '../ops/http-server.js';
 import { dropsByReason } from '../ops/jobs.js';
 import { RateMeter, RECONNECT_LOOP_WINDOW_MS } from '../ops/snapshot.js';
@@ -52,7 +52,7 @@ export class ForwarderPart implements Part {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly forwarder: BatchForwarder,
+    private readonly forwarder: BatchPublisher,
     private readonly outbox: Outbox,
     hub: HubClient,
   ) {
@@ -100,7 +100,7 @@ export function devicesPart(devices: DeviceDirectory): Part {
   };
 }
 
-export function downlinkSchedulerPart(scheduler: DownlinkScheduler): Part {
+export function downlinkSchedulerPart(scheduler: TransmitGate): Part {
   return {
     name: 'downlink scheduler',
     start: nothing,
@@ -176,7 +176,7 @@ export function sourcePart(source: RadioSource, pipeline: UplinkPipeline): Part 
   };
 }
 
-export function jobsPart(scheduler: Scheduler): Part {
+export function jobsPart(scheduler: CronJobs): Part {
   return { name: 'scheduler', start: async () => scheduler.start(), stop: () => scheduler.stop() };
 }
 

@@ -1,9 +1,15 @@
 // Cuts a batch so its encoded message (JSON envelope included, gzip's worst case allowed for) stays
 // under the MQTT packet limit. A record too large on its own is shortened (its decoded data left
 // out, texts cut); one that still does not fit is given up, so no batch is ever re-sent forever.
+// Records read from the outbox arrive as their stored JSON bytes and are spliced in as they are,
+// with only the send-time fields appended: a record is encoded once, when it is stored.
 import type { OutboxRecord, BatchRecord, RecordDecoded } from '../outbox/record.js';
+import { StoredRecord } from '../outbox/stored-record.js';
 import { MAX_REASON_CHARS, shorten } from '../bounded-text.js';
-import { buildHubBatch } from './hub-batch.js';
+import { hubBatchEnvelope, sendTimeFields } from './hub-batch.js';
+
+/** What a batch is built from: stored bytes from the outbox, or a record object (tests, other sources). */
+export type BatchInput = OutboxRecord | StoredRecord;
 
 export type FittedBatch =
   /** The first `count` records, encoded (uncompressed); `shortened` of them lost their decoded data. */
@@ -16,42 +22,78 @@ export function rawBudget(maxPayload: number, compression: 'none' | 'gzip'): num
   return compression === 'gzip' ? Math.floor((maxPayload - 64) / (1 + 1 / 4096 + 1 / 16384)) : maxPayload;
 }
 
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
+const CLOSE_BRACE = 0x7d;
+
+/** A record's batch text as byte pieces (concatenated once, at the end) and their total length. */
+interface EncodedRecord {
+  pieces: Buffer[];
+  bytes: number;
+}
+
+function encodeBatchRecord(input: BatchInput, nowMs: number, onlineSinceMs: number): EncodedRecord {
+  const { holdMs, replay } = sendTimeFields(input.capturedAt, nowMs, onlineSinceMs);
+  // Our encoder always ends a record with `}`; a value written otherwise (trailing whitespace from
+  // a hand-edited store) is re-encoded so the splice can never produce invalid JSON.
+  if (input instanceof StoredRecord && input.json[input.json.length - 1] === CLOSE_BRACE) {
+    // `{...stored}` + `,"holdMs":…,"replay":…}`: the same text as JSON.stringify({ ...record, holdMs, replay }),
+    // since stored records never carry those two keys (NewRecord has no such fields).
+    const head = input.json.subarray(0, input.json.length - 1);
+    const tail = Buffer.from(`,"holdMs":${JSON.stringify(holdMs)},"replay":${replay}}`);
+    return { pieces: [head, tail], bytes: head.length + tail.length };
+  }
+  const record = input instanceof StoredRecord ? input.record() : input;
+  const text = Buffer.from(JSON.stringify({ ...record, holdMs, replay }));
+  return { pieces: [text], bytes: text.length };
+}
+
+function batchRecordOf(input: BatchInput, nowMs: number, onlineSinceMs: number): BatchRecord {
+  const record = input instanceof StoredRecord ? input.record() : input;
+  return { ...record, ...sendTimeFields(input.capturedAt, nowMs, onlineSinceMs) };
+}
+
 /**
- * The longest prefix of `records` whose batch encodes to at most `maxBytes`. Each record is
- * serialised once; the result is byte-for-byte what JSON.stringify(buildHubBatch(...)) gives.
+ * The longest prefix of `records` whose batch encodes to at most `maxBytes`. The result is
+ * byte-for-byte what JSON.stringify(buildHubBatch(...)) gives for the same records.
  */
 export function fitHubBatch(
   gatewayId: string,
-  records: OutboxRecord[],
+  records: readonly BatchInput[],
   nowMs: number,
   onlineSinceMs: number,
   maxBytes: number,
 ): FittedBatch {
-  const batch = buildHubBatch(gatewayId, records, nowMs, onlineSinceMs);
-  const parts: string[] = [];
+  const firstSeq = records[0].seq;
   // The envelope with the full range's batchId: a prefix's id is never longer (seqs only grow).
-  let used = Buffer.byteLength(JSON.stringify({ ...batch, records: [] }));
+  const fullEnvelope = hubBatchEnvelope(gatewayId, firstSeq, records[records.length - 1].seq, nowMs);
+  let used = Buffer.byteLength(JSON.stringify(fullEnvelope));
+  const parts: Buffer[] = [];
+  let count = 0;
   let shortened = 0;
-  for (const record of batch.records) {
-    let text = JSON.stringify(record);
-    let bytes = Buffer.byteLength(text) + (parts.length > 0 ? 1 : 0);
-    if (used + bytes > maxBytes) {
-      if (parts.length > 0) break;
+  for (const input of records) {
+    let encoded = encodeBatchRecord(input, nowMs, onlineSinceMs);
+    const sep = count > 0 ? 1 : 0;
+    if (used + encoded.bytes + sep > maxBytes) {
+      if (count > 0) break;
       // Alone and still too large: shorten it, or give it up.
-      text = JSON.stringify(shortenRecord(record, Buffer.byteLength(text)));
-      bytes = Buffer.byteLength(text);
-      if (used + bytes > maxBytes) return { kind: 'too_large', count: 1, bytes: used + Buffer.byteLength(JSON.stringify(record)) };
+      const full = encoded.bytes;
+      const text = Buffer.from(JSON.stringify(shortenRecord(batchRecordOf(input, nowMs, onlineSinceMs), full)));
+      if (used + text.length > maxBytes) return { kind: 'too_large', count: 1, bytes: used + full };
+      encoded = { pieces: [text], bytes: text.length };
       shortened = 1;
     }
-    parts.push(text);
-    used += bytes;
+    if (sep) parts.push(COMMA);
+    parts.push(...encoded.pieces);
+    used += encoded.bytes + sep;
+    count += 1;
   }
-  const count = parts.length;
-  const kept = count === records.length ? batch : { ...batch, batchId: `${records[0].seq}-${records[count - 1].seq}` };
-  const envelope = JSON.stringify({ ...kept, records: [] });
+  const envelope =
+    count === records.length ? fullEnvelope : hubBatchEnvelope(gatewayId, firstSeq, records[count - 1].seq, nowMs);
+  const envelopeText = JSON.stringify(envelope);
   // `..."records":[]}` -> `..."records":[<parts>]}`
-  const json = `${envelope.slice(0, -2)}${parts.join(',')}]}`;
-  return { kind: 'batch', count, json: Buffer.from(json), shortened };
+  const json = Buffer.concat([Buffer.from(envelopeText.slice(0, -2)), ...parts, CLOSE]);
+  return { kind: 'batch', count, json, shortened };
 }
 
 /** The record without its decoded data and with every free text cut short: what the hub can still use. */

@@ -13,10 +13,33 @@ export interface HubBatch {
   records: BatchRecord[];
 }
 
+/** What a batch adds to each record when it is sent. */
+export interface SendTimeFields {
+  holdMs: number;
+  replay: boolean;
+}
+
 /**
- * Adds the send-time fields. A record is a replay when it was captured before the current hub
- * connection came up, that is, it waited in the outbox through an outage (or a restart).
+ * A record is a replay when it was captured before the current hub connection came up, that is,
+ * it waited in the outbox through an outage (or a restart).
  */
+export function sendTimeFields(capturedAt: string, nowMs: number, onlineSinceMs: number): SendTimeFields {
+  const captured = Date.parse(capturedAt);
+  return { holdMs: Math.max(0, nowMs - captured), replay: captured < onlineSinceMs };
+}
+
+/** The batch without its records: `records` comes last, so record text can be spliced before `]}`. */
+export function hubBatchEnvelope(gatewayId: string, firstSeq: number, lastSeq: number, nowMs: number): HubBatch {
+  return {
+    schemaVersion: HUB_SCHEMA_VERSION,
+    gatewayId,
+    batchId: `${firstSeq}-${lastSeq}`,
+    sentAt: new Date(nowMs).toISOString(),
+    records: [],
+  };
+}
+
+/** The batch as an object, send-time fields added (tests, and the reference fitHubBatch must match). */
 export function buildHubBatch(
   gatewayId: string,
   records: OutboxRecord[],
@@ -26,16 +49,9 @@ export function buildHubBatch(
   const out: BatchRecord[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    const captured = Date.parse(r.capturedAt);
-    out[i] = { ...r, holdMs: Math.max(0, nowMs - captured), replay: captured < onlineSinceMs };
+    out[i] = { ...r, ...sendTimeFields(r.capturedAt, nowMs, onlineSinceMs) };
   }
-  return {
-    schemaVersion: HUB_SCHEMA_VERSION,
-    gatewayId,
-    batchId: `${records[0].seq}-${records[records.length - 1].seq}`,
-    sentAt: new Date(nowMs).toISOString(),
-    records: out,
-  };
+  return { ...hubBatchEnvelope(gatewayId, records[0].seq, records[records.length - 1].seq, nowMs), records: out };
 }
 
 /** gzip members start with 1f 8b; JSON batches start with `{`. Hubs tell the two apart by that. */

@@ -2,7 +2,7 @@
 // metrics, the health check and `lora-edge status` all render this, so they never disagree.
 import type { OutboxStats } from '../outbox/outbox.js';
 import type { HubCounters } from '../mqtt/hub-client.js';
-import type { ForwarderCounters } from '../mqtt/batch-forwarder.js';
+import type { BatchPublisherCounters as ForwarderCounters } from '../mqtt/batch-publisher.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import type { PipelineCounters } from '../pipeline/uplink-pipeline.js';
 import type { NsDownlinkCounter } from '../mqtt/chirpstack/ns-downlinks.js';

@@ -1,5 +1,5 @@
 // Record values: the record JSON in UTF-8, `seq` first. Decoding checks just enough that the
-// forwarder can rely on the shape it gets back (an object with the seq of its key and a capturedAt).
+// batch publisher can rely on the shape it gets back (an object with the seq of its key and a capturedAt).
 import type { OutboxRecord } from './record.js';
 import { OutboxArgumentError } from './errors.js';
 

@@ -1,5 +1,5 @@
 // Which seqs left the outbox on purpose (acknowledged, or dropped by a counted bound), as merged
-// ranges. The forwarder asks it about every hole in what it reads: a hole nobody removed is a
+// ranges. The batch publisher asks it about every hole in what it reads: a hole nobody removed is a
 // record lost without a count, which must never happen silently. Seqs at or below `floor` are not
 // tracked (stored before this process opened the outbox, or pruned below the head).
 

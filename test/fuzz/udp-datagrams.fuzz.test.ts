@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import { silentLogger } from '../../src/log.js';
-import { UdpSource } from '../../src/radio/udp/udp-source.js';
+import { ObservedUdpSource as UdpSource } from '../../src/testing/observed-udp-source.js';
 import { UplinkPipeline } from '../../src/pipeline/uplink-pipeline.js';
 import { buildPullData, buildPushData, buildTxAck } from '../../src/radio/udp/gateway-side.js';
 import { makeRxpk } from '../../src/testing/packet-forwarder.js';

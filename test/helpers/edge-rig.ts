@@ -1,6 +1,6 @@
 // The pieces of the daemon edge mode works with, wired the way the App wires them, on real
 // sockets: PacketForwarderSim -> UdpSource -> UplinkPipeline (DeviceDirectory resolves, edge mode
-// answers after the uplink) -> DownlinkScheduler -> UdpSource -> PULL_RESP at the simulator.
+// answers after the uplink) -> TransmitGate -> UdpSource -> PULL_RESP at the simulator.
 // Edge mode and the directory can be closed and reopened on the same state (a restart).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { PacketForwarderSim, makeRxpk, type ReceivedPullResp, type TxAckDecider 
 import { UplinkPipeline } from '../../src/pipeline/uplink-pipeline.js';
 import type { OutboxRecord } from '../../src/outbox/record.js';
 import { DeviceDirectory } from '../../src/devices/device-directory.js';
-import { DownlinkScheduler } from '../../src/downlink/scheduler.js';
+import { TransmitGate } from '../../src/downlink/transmit-gate.js';
 import { EdgeMode, type EdgeSettings, type DeviceAckEvent } from '../../src/edge/index.js';
 
 export const FORWARDER_EUI = 'aa555a0000000101';
@@ -62,7 +62,7 @@ export class EdgeRig {
   readonly events: DeviceAckEvent[] = [];
   edge!: EdgeMode;
   directory!: DeviceDirectory;
-  scheduler!: DownlinkScheduler;
+  scheduler!: TransmitGate;
   private pipeline!: UplinkPipeline;
   private nextTmst = 1_000_000;
   /** Extra listener for device-ack events (e.g. publish them on MQTT). */
@@ -85,7 +85,7 @@ export class EdgeRig {
     await source.start();
     const sim = new PacketForwarderSim({ target: `127.0.0.1:${source.address().port}`, gatewayEui: FORWARDER_EUI, ackTimeoutMs: 1000, txAck: opts.txAck });
     rig = new EdgeRig(dir, { ...DEFAULT_SETTINGS, ...opts.settings }, source, sim, logger);
-    rig.scheduler = new DownlinkScheduler({ sources: [source], dutyCycle: true, maxTxPower: rig.settings.maxTxPower, logger });
+    rig.scheduler = new TransmitGate({ sources: [source], dutyCycle: true, maxTxPower: rig.settings.maxTxPower, logger });
     await rig.open();
     if (!(await sim.pullData()).acked) throw new Error('no PULL_ACK from the UDP source');
     return rig;

@@ -1,12 +1,12 @@
 // Network-server downlinks end to end: a ChirpStack-style client publishes gw.DownlinkFrame on
-// command/down (aedes), NetworkServerDownlinks + DownlinkScheduler hand it to a real UdpSource, the
+// command/down (aedes), NetworkServerDownlinks + TransmitGate hand it to a real UdpSource, the
 // packet-forwarder simulator receives the PULL_RESP and answers TX_ACK, and gw.DownlinkTxAck comes
 // back on event/ack. Wired here as the App wires it (HubClient.onCommand -> handle; publishAck -> event/ack).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import gw from '@chirpstack/chirpstack-api/gw/gw_pb.js';
 import { NetworkServerDownlinks } from '../../src/mqtt/chirpstack/ns-downlinks.js';
-import { DownlinkScheduler } from '../../src/downlink/scheduler.js';
+import { TransmitGate } from '../../src/downlink/transmit-gate.js';
 import { silentLogger } from '../../src/log.js';
 import { HubClient } from '../../src/mqtt/hub-client.js';
 import { toDownlinkFrame, toProtoJson, type DownlinkFrameSpec, type DownlinkItemSpec, type Marshaler } from '../../src/mqtt/chirpstack.js';
@@ -50,7 +50,7 @@ async function setUp(ctx: Ctx, marshaler: Marshaler): Promise<void> {
   await ctx.source.start();
   ctx.sim = new PacketForwarderSim({ target: `127.0.0.1:${ctx.source.address().port}`, gatewayEui: FORWARDER_EUI, ackTimeoutMs: 1000 });
   assert.ok((await ctx.sim.pullData()).acked, 'PULL_ACK');
-  const scheduler = new DownlinkScheduler({ sources: [ctx.source], dutyCycle: true, maxTxPower: 27, logger: silentLogger() });
+  const scheduler = new TransmitGate({ sources: [ctx.source], dutyCycle: true, maxTxPower: 27, logger: silentLogger() });
   let hub: HubClient | undefined;
   ctx.ns = new NetworkServerDownlinks({
     gatewayId: GATEWAY_ID,

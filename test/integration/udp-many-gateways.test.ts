@@ -5,7 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import { silentLogger } from '../../src/log.js';
-import { UdpSource, GATEWAYS_KEPT } from '../../src/radio/udp/udp-source.js';
+import { GATEWAYS_KEPT } from '../../src/radio/udp/udp-source.js';
+import { ObservedUdpSource as UdpSource } from '../../src/testing/observed-udp-source.js';
 import { buildPullData, buildPushData } from '../../src/radio/udp/gateway-side.js';
 
 const TOTAL_EUIS = 600_000;

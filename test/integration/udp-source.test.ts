@@ -5,7 +5,8 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { silentLogger } from '../../src/log.js';
 import type { RadioFrame } from '../../src/radio/radio-frame.js';
-import { UdpSource, UdpSourceError, type FrameOrigin, type StatReport, type TxAckReport } from '../../src/radio/udp/udp-source.js';
+import { UdpSourceError, type FrameOrigin, type StatReport } from '../../src/radio/udp/udp-source.js';
+import { ObservedUdpSource as UdpSource, type TxAckReport } from '../../src/testing/observed-udp-source.js';
 import { PacketForwarderSim, makeRxpk } from '../../src/testing/packet-forwarder.js';
 
 const EUI = 'aa555a0000000101';

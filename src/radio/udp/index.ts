@@ -4,7 +4,6 @@ export type {
   DownlinkTarget,
   FrameOrigin,
   StatReport,
-  TxAckReport,
   UdpFrameHandler,
   UdpSourceErrorCode,
   UdpSourceOptions,

@@ -1,0 +1,353 @@
+// Reads the outbox in seq order and publishes batches with QoS 1, keeping at most `inflight` batches
+// unacknowledged; records are deleted only after the PUBACK of the batch that carried them.
+//
+// Three guards keep the promise "no record skipped silently":
+// - batches are handed to the MQTT client in the order they were read (gzip runs in parallel and
+//   finishes out of order; the hand-off waits for the batch before it);
+// - every hole between what was read and the cursor must have been removed on purpose (acked, or a
+//   counted drop); any other hole is logged as an error and counted (`gapsDetected`);
+// - when nothing is in flight and nothing new is read, the oldest stored record must lie beyond the
+//   cursor; otherwise records were passed over, which is logged, counted and repaired by rewinding;
+// - a batch that stays unacknowledged for `stuckAfterMs` of connected time is given up and read
+//   again (a duplicate at worst), so a lost acknowledgement can never stall delivery for good.
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Logger } from '../log.js';
+import type { OutboxRecord } from '../outbox/record.js';
+import type { StoredRecord } from '../outbox/stored-record.js';
+import { fitHubBatch, rawBudget, type BatchInput, type FittedBatch } from './batch-fit.js';
+import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
+import { NoSubscribersError } from './no-subscribers.js';
+
+/** Back-off after batches fail while connected (broker refusing them, nobody subscribed): 0.5 s doubling to 30 s. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+const gzipAsync = promisify(gzip);
+
+/** What the publisher needs from the outbox. */
+export interface BatchSource {
+  readBatch(afterSeq: number, maxRecords: number, maxBytes: number): Promise<OutboxRecord[]>;
+  /** The same records as their stored JSON bytes (the outbox): batches splice them instead of re-encoding. */
+  readStored?(afterSeq: number, maxRecords: number, maxBytes: number): Promise<StoredRecord[]>;
+  /** Deletes delivered records: the inclusive range, or exactly the seqs listed. */
+  ack(delivered: { from: number; to: number } | number[]): Promise<void>;
+  /** Seq of the oldest stored record, null when empty. */
+  headSeq(): number | null;
+  /** True when every seq in from..to left the store on purpose (acknowledged or a counted drop). */
+  removedOnPurpose(from: number, to: number): boolean;
+}
+
+/** What the publisher needs from the MQTT connection. */
+export interface BatchSink {
+  readonly online: boolean;
+  readonly onlineSince: number;
+  /** The packet limit in force (HubClient: mqtt.maxPacketSize or the broker's smaller one). */
+  readonly maxPacketSize?: number;
+  publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+}
+
+export interface BatchPublisherOptions {
+  gatewayId: string;
+  topic: string;
+  maxRecords: number;
+  maxBytes: number;
+  inflight: number;
+  compression: 'none' | 'gzip';
+  logger: Logger;
+  now?: () => number;
+  /** Connected time after which an unacknowledged batch is given up and read again. */
+  stuckAfterMs?: number;
+  /** How often connected waiting time is counted (tests shorten it). */
+  stuckCheckMs?: number;
+  /** Used when the sink does not say; default 128 KiB. */
+  maxPacketSize?: number;
+  /** Called after each acknowledged batch (metrics, latency probes). */
+  onAcked?: (records: number, firstSeq: number, lastSeq: number) => void;
+}
+
+export interface BatchPublisherCounters {
+  batchesPublished: number;
+  batchesAcked: number;
+  recordsAcked: number;
+  batchErrors: number;
+  inflight: number;
+  lastAckedSeq: number;
+  /** Holes in the seqs read that no acknowledgement or counted drop explains. */
+  gapsDetected: number;
+  /** Stored records found behind the cursor with nothing in flight (then re-sent). */
+  skippedRepaired: number;
+  /** Batches given up after stuckAfterMs without an acknowledgement (then re-sent). */
+  stuckBatches: number;
+  /** Records sent without their decoded data because alone they exceeded the packet limit. */
+  recordsShortened: number;
+  /** Records given up (acknowledged unsent) because even shortened they exceed the packet limit. */
+  recordsTooLarge: number;
+  /** Batches the broker took with nobody subscribed (MQTT 5 reason 0x10): kept and sent again later. */
+  heldNoSubscriber: number;
+}
+
+interface InFlight {
+  from: number;
+  to: number;
+  /** Connected milliseconds spent waiting for the acknowledgement. */
+  waitedMs: number;
+  abandoned: boolean;
+}
+
+export class BatchPublisher {
+  /** Highest seq handed to a publish so far. */
+  private cursor = 0;
+  private readonly inflight = new Set<InFlight>();
+  private pumping = false;
+  private pumpAgain = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly stuckTimer: NodeJS.Timeout;
+  /** Resolves once the previous batch was handed to the MQTT client (keeps publish order). */
+  private lastHandOff: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+  private readonly stuckAfterMs: number;
+  private readonly stuckCheckMs: number;
+  readonly stats: BatchPublisherCounters = {
+    batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
+    gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0,
+  };
+  /** Failures while connected since the last success: they set the back-off. */
+  private failuresWhileOnline = 0;
+  /** No new batch before this time (back-off after failures while connected). */
+  private holdUntil = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private noSubscriberEpisode = false;
+
+  constructor(
+    private readonly source: BatchSource,
+    private readonly sink: BatchSink,
+    private readonly opts: BatchPublisherOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.stuckAfterMs = opts.stuckAfterMs ?? 120_000;
+    this.stuckCheckMs = opts.stuckCheckMs ?? 1000;
+    this.stuckTimer = setInterval(() => this.checkStuck(), this.stuckCheckMs);
+    this.stuckTimer.unref();
+  }
+
+  /** Wakes the publisher: new records were flushed, the link came up, or a batch was acked. */
+  wake(): void {
+    if (this.stopped) return;
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    const hold = this.holdUntil - Date.now();
+    if (hold > 0) {
+      if (!this.holdTimer) {
+        this.holdTimer = setTimeout(() => {
+          this.holdTimer = undefined;
+          this.wake();
+        }, hold);
+      }
+      return;
+    }
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (!this.stopped && this.sink.online && this.activeCount() < this.opts.inflight) {
+          const readFrom = this.cursor;
+          const records = await this.read(readFrom);
+          // A failed batch rewound the cursor while we read: read again from there.
+          if (this.cursor !== readFrom) continue;
+          if (this.stopped) break;
+          if (records.length === 0) {
+            this.checkNothingBehindCursor();
+            break;
+          }
+          // Cut to the packet limit here, before the cursor moves: the rest is read again next round.
+          const fitted = this.fit(records);
+          const batch = records.slice(0, fitted.count);
+          this.checkHoles(readFrom, batch);
+          this.cursor = batch[batch.length - 1].seq;
+          void this.send(batch, fitted);
+        }
+      } while (this.pumpAgain && !this.stopped);
+    } catch (err) {
+      this.opts.logger.error({ err: (err as Error).message }, 'reading the outbox failed; retrying in 1 s');
+      this.scheduleRetry();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private read(afterSeq: number): Promise<BatchInput[]> {
+    const { maxRecords, maxBytes } = this.opts;
+    return this.source.readStored
+      ? this.source.readStored(afterSeq, maxRecords, maxBytes)
+      : this.source.readBatch(afterSeq, maxRecords, maxBytes);
+  }
+
+  private activeCount(): number {
+    let n = 0;
+    for (const e of this.inflight) if (!e.abandoned) n += 1;
+    return n;
+  }
+
+  /** Holes between the cursor and the records read must have been removed on purpose. */
+  private checkHoles(after: number, records: readonly BatchInput[]): void {
+    let expected = after + 1;
+    for (const r of records) {
+      if (r.seq > expected && !this.source.removedOnPurpose(expected, r.seq - 1)) {
+        this.stats.gapsDetected += 1;
+        this.opts.logger.error(
+          { from: expected, to: r.seq - 1 },
+          'seq gap: records missing from the outbox that were neither delivered nor dropped by a counted bound',
+        );
+      }
+      expected = r.seq + 1;
+    }
+  }
+
+  /** Nothing in flight and nothing after the cursor: anything stored at or below it was passed over. */
+  private checkNothingBehindCursor(): void {
+    if (this.activeCount() > 0 || this.inflight.size > 0) return;
+    const head = this.source.headSeq();
+    if (head === null || head > this.cursor) return;
+    this.stats.gapsDetected += 1;
+    this.stats.skippedRepaired += 1;
+    this.opts.logger.error(
+      { headSeq: head, cursor: this.cursor },
+      'seq gap: stored records were passed over by the forwarder; sending them now',
+    );
+    this.cursor = head - 1;
+    this.pumpAgain = true;
+  }
+
+  private fit(records: readonly BatchInput[]): FittedBatch {
+    const limit = this.sink.maxPacketSize ?? this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+    const budget = rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
+    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget);
+  }
+
+  private encode(fitted: FittedBatch & { kind: 'batch' }): Promise<Buffer> {
+    return this.opts.compression === 'gzip' ? gzipAsync(fitted.json) : Promise.resolve(fitted.json);
+  }
+
+  private async send(records: readonly BatchInput[], fitted: FittedBatch): Promise<void> {
+    const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq, waitedMs: 0, abandoned: false };
+    this.inflight.add(entry);
+    this.stats.inflight = this.activeCount();
+    const encoded = fitted.kind === 'batch' ? this.encode(fitted) : undefined;
+    let acked: Promise<void> | undefined;
+    const handOff = this.lastHandOff.then(async () => {
+      if (!encoded) return;
+      const payload = await encoded;
+      if (fitted.kind === 'batch' && fitted.shortened) {
+        this.stats.recordsShortened += fitted.shortened;
+        this.opts.logger.warn({ seq: entry.from }, 'record too large for the MQTT packet limit: sent without its decoded data');
+      }
+      this.stats.batchesPublished += 1;
+      acked = this.sink.publish(this.opts.topic, payload, 1);
+    });
+    if (fitted.kind === 'too_large') {
+      this.stats.recordsTooLarge += 1;
+      this.opts.logger.error({ seq: entry.from, bytes: fitted.bytes }, 'record too large for the MQTT packet limit even without its decoded data: dropped');
+    }
+    this.lastHandOff = handOff.catch(() => undefined);
+    try {
+      await handOff;
+      await acked;
+      // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
+      const contiguous = entry.to - entry.from + 1 === records.length;
+      await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : records.map((r) => r.seq));
+      this.stats.lastAckedSeq = Math.max(this.stats.lastAckedSeq, entry.to);
+      this.failuresWhileOnline = 0;
+      if (this.noSubscriberEpisode) {
+        this.noSubscriberEpisode = false;
+        this.opts.logger.info('the hub subscribes again: delivering the records kept meanwhile');
+      }
+      if (fitted.kind === 'batch') {
+        this.stats.batchesAcked += 1;
+        this.stats.recordsAcked += records.length;
+        this.opts.onAcked?.(records.length, entry.from, entry.to);
+      }
+    } catch (err) {
+      // Not delivered: read these records again (the outbox still has them).
+      this.stats.batchErrors += 1;
+      if (!entry.abandoned) this.rewind(entry.from - 1);
+      if (!this.stopped) {
+        if (err instanceof NoSubscribersError) {
+          this.stats.heldNoSubscriber += 1;
+          if (!this.noSubscriberEpisode) {
+            this.noSubscriberEpisode = true;
+            this.opts.logger.warn(
+              { topic: err.topic, from: entry.from },
+              'nobody is subscribed to the batch topic (the broker lost the hub\'s session?): records stay in the outbox and are sent again with back-off',
+            );
+          }
+        } else {
+          this.opts.logger.warn({ err: (err as Error).message, from: entry.from, to: entry.to }, 'batch not delivered; it will be sent again');
+        }
+        // A failure while connected is the broker's answer, not a dropped link: back off before
+        // trying again. After a dropped link the reconnect wakes us at once.
+        if (this.sink.online) {
+          this.failuresWhileOnline += 1;
+          this.holdUntil = Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failuresWhileOnline - 1));
+        }
+        this.scheduleRetry();
+      }
+    } finally {
+      this.inflight.delete(entry);
+      this.stats.inflight = this.activeCount();
+    }
+    this.wake();
+  }
+
+  private rewind(toSeq: number): void {
+    this.cursor = Math.min(this.cursor, toSeq);
+  }
+
+  /** Counts connected time per batch; gives up one that waited too long so its records are re-read. */
+  private checkStuck(): void {
+    if (this.stopped || !this.sink.online) return;
+    let gaveUp = false;
+    for (const e of this.inflight) {
+      if (e.abandoned) continue;
+      e.waitedMs += this.stuckCheckMs;
+      if (e.waitedMs < this.stuckAfterMs) continue;
+      e.abandoned = true;
+      gaveUp = true;
+      this.stats.stuckBatches += 1;
+      this.rewind(e.from - 1);
+      this.opts.logger.error(
+        { from: e.from, to: e.to, waitedMs: e.waitedMs },
+        'batch not acknowledged while connected; sending its records again (the hub may see them twice)',
+      );
+    }
+    if (gaveUp) {
+      this.stats.inflight = this.activeCount();
+      this.wake();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.wake();
+    }, 1000);
+  }
+
+  /** Stops publishing new batches; in-flight ones may still be acknowledged. */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.stuckTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+}

@@ -1,0 +1,212 @@
+// What the outbox has stored, kept in step with every write: the meta entry, the head and tail
+// edges, the recent cache, the seqs removed on purpose and the cumulative counters. Every deletion
+// goes through deleteEntries so these never drift apart.
+import type { Logger } from '../log.js';
+import { META_KEY, RECORD_KEY_MIN, recordKey } from './keys.js';
+import { encodeMeta, type OutboxMeta } from './meta.js';
+import { RecentCache } from './recent-cache.js';
+import { RemovedSeqs } from './removed-seqs.js';
+import type { BatchOp, BatchWriter, ResolvedOptions } from './options.js';
+import { capturedAtOf, readEdge, type OutboxDb, type StoredEntry } from './store.js';
+import type { ReopenGate } from './reopen-gate.js';
+import { describeCause } from './errors.js';
+
+export interface OutboxDropCounts {
+  overflow: number;
+  expired: number;
+  corrupt: number;
+  pending_overflow: number;
+  write_error: number;
+}
+
+/** Cumulative since open. */
+export interface OutboxCounters {
+  dropped: OutboxDropCounts;
+  /** Failed batch writes (flushes, acks, sweeps). */
+  writeErrors: number;
+  appended: number;
+  acked: number;
+  /** Successful flush batches. */
+  flushes: number;
+  /** Times the store was closed and reopened to clear a persistent write error. */
+  reopens: number;
+}
+
+/** What a reopen needs: when it is allowed, how to open the store, what to forget afterwards. */
+export interface StoreReopener {
+  gate: ReopenGate;
+  open(): Promise<{ db: OutboxDb; meta: OutboxMeta; head: StoredEntry | null; tail: StoredEntry | null }>;
+  /** Called once the store was reopened (remembered reads are stale). */
+  reopened(): void;
+}
+
+export class StoredState {
+  meta: OutboxMeta;
+  /** The next seq append hands out (ahead of meta.nextSeq while records wait to be written). */
+  nextSeq: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  oldestCapturedAt: string | null;
+  readonly recent: RecentCache;
+  /** Seqs removed on purpose since open (acked, dropped by a counted bound, handed to onUnstored). */
+  readonly removed: RemovedSeqs;
+  /** Highest seq handed to onUnstored: it may have reached the hub, so it must never be reused. */
+  highestUnstoredSeq = 0;
+  readonly counters: OutboxCounters = {
+    dropped: { overflow: 0, expired: 0, corrupt: 0, pending_overflow: 0, write_error: 0 },
+    writeErrors: 0,
+    appended: 0,
+    acked: 0,
+    flushes: 0,
+    reopens: 0,
+  };
+  private failedWritesInARow = 0;
+  private compaction: Promise<void> | null = null;
+  private deletesSinceCompact = 0;
+
+  constructor(
+    /** Replaced when the store is reopened after a persistent write error. */
+    public db: OutboxDb,
+    private readonly write: BatchWriter,
+    private readonly opts: ResolvedOptions,
+    private readonly log: Logger,
+    meta: OutboxMeta,
+    head: StoredEntry | null,
+    tail: StoredEntry | null,
+    private readonly reopener?: StoreReopener,
+  ) {
+    this.meta = meta;
+    this.nextSeq = meta.nextSeq;
+    this.firstSeq = head?.seq ?? null;
+    this.lastSeq = tail?.seq ?? null;
+    this.oldestCapturedAt = capturedAtOf(head);
+    // What is on disk at open is the backlog; everything flushed from now on is cached too.
+    this.recent = new RecentCache(opts.recentCacheBytes, meta.nextSeq - 1);
+    this.removed = new RemovedSeqs(meta.nextSeq - 1);
+  }
+
+  /**
+   * Every batch write goes through here (always inside the serial queue). When a write fails while
+   * the file system has room again, the error may be LevelDB's sticky background error (set by a
+   * compaction that hit a full disk): the store is reopened and the write tried once more.
+   */
+  async writeOps(ops: BatchOp[]): Promise<void> {
+    try {
+      await this.write(ops, { sync: this.opts.sync });
+      this.failedWritesInARow = 0;
+      return;
+    } catch (err) {
+      this.failedWritesInARow += 1;
+      // A first failure is usually the disk filling up right now; a second in a row while the
+      // disk has room is the sticky error. The caller counts the failure when the retry fails too.
+      const r = this.reopener;
+      if (this.failedWritesInARow < 2 || !r || !(await r.gate.due()) || !(await this.reopenStore(r, err))) throw err;
+    }
+    await this.write(ops, { sync: this.opts.sync });
+    this.failedWritesInARow = 0;
+  }
+
+  /** Closes and reopens the store; what it holds becomes the truth. False when the reopen failed. */
+  private async reopenStore(r: StoreReopener, cause: unknown): Promise<boolean> {
+    r.reopened();
+    await this.compacted();
+    await this.db.close().catch(() => undefined);
+    let opened: Awaited<ReturnType<StoreReopener['open']>>;
+    try {
+      opened = await r.open();
+    } catch (err) {
+      // Left closed: the next write fails fast and tries again once the gate allows it.
+      this.log.error({ err, dir: this.opts.dir }, 'outbox store could not be reopened after write errors; retrying later');
+      return false;
+    }
+    this.db = opened.db;
+    this.meta = opened.meta;
+    this.firstSeq = opened.head?.seq ?? null;
+    this.lastSeq = opened.tail?.seq ?? null;
+    this.oldestCapturedAt = capturedAtOf(opened.head);
+    this.counters.reopens += 1;
+    this.log.warn(
+      { dir: this.opts.dir, cause: describeCause(cause), depth: opened.meta.count },
+      'outbox store reopened: writes kept failing although the disk has room again (LevelDB keeps a failed background write until reopened)',
+    );
+    return true;
+  }
+
+  /** The nextSeq to store: past every written seq and every seq that may have left the daemon. */
+  durableNextSeq(): number {
+    return Math.max(this.meta.nextSeq, this.highestUnstoredSeq + 1);
+  }
+
+  /** One atomic batch: delete the entries and write the adjusted meta; then refresh the cached edges. */
+  async deleteEntries(entries: StoredEntry[]): Promise<void> {
+    // Marked before the write: a read running beside it must not take the holes for losses. If the
+    // write fails the records stay stored and are simply read again.
+    this.removed.add(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
+    const ops: BatchOp[] = entries.map((e) => ({ type: 'del', key: e.key }));
+    let removedBytes = 0;
+    for (const e of entries) removedBytes += e.value.length;
+    const next: OutboxMeta = {
+      nextSeq: this.durableNextSeq(),
+      bytes: Math.max(0, this.meta.bytes - removedBytes),
+      count: Math.max(0, this.meta.count - entries.length),
+    };
+    ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
+    try {
+      await this.writeOps(ops);
+    } catch (err) {
+      this.counters.writeErrors += 1;
+      throw err;
+    }
+    this.meta = next;
+    this.recent.remove(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
+    this.deletesSinceCompact += entries.length;
+    await this.refreshEdges(entries);
+    this.maybeCompact();
+  }
+
+  private async refreshEdges(deleted: StoredEntry[]): Promise<void> {
+    if (this.meta.count === 0) {
+      this.firstSeq = null;
+      this.lastSeq = null;
+      this.oldestCapturedAt = null;
+      return;
+    }
+    if (this.firstSeq !== null && this.recent.covers(this.firstSeq - 1)) {
+      // Nothing is stored at or below the cache floor: the cache knows both edges.
+      const head = this.recent.first();
+      this.firstSeq = head?.seq ?? null;
+      this.oldestCapturedAt = head?.capturedAt ?? null;
+      this.lastSeq = this.recent.last()?.seq ?? null;
+      return;
+    }
+    const deletedSeqs = new Set(deleted.map((e) => e.seq));
+    if (this.firstSeq === null || deletedSeqs.has(this.firstSeq)) {
+      // Seek from the old head: keys below it are gone, so their tombstones are never walked.
+      const head = await readEdge(this.db, false, this.firstSeq ?? 0);
+      this.firstSeq = head?.seq ?? null;
+      this.oldestCapturedAt = capturedAtOf(head);
+    }
+    if (this.lastSeq === null || deletedSeqs.has(this.lastSeq)) {
+      const tail = await readEdge(this.db, true);
+      this.lastSeq = tail?.seq ?? null;
+    }
+  }
+
+  private maybeCompact(): void {
+    if (this.opts.compactAfterDeletes === 0 || this.compaction) return;
+    if (this.deletesSinceCompact < this.opts.compactAfterDeletes) return;
+    this.deletesSinceCompact = 0;
+    const end = recordKey(this.firstSeq ?? this.nextSeq);
+    this.compaction = this.db
+      .compactRange(RECORD_KEY_MIN, end)
+      .catch((err: unknown) => this.log.warn({ err, dir: this.opts.dir }, 'outbox compaction of the drained range failed'))
+      .finally(() => {
+        this.compaction = null;
+      });
+  }
+
+  /** Resolves once a running compaction has finished (close). */
+  async compacted(): Promise<void> {
+    if (this.compaction) await this.compaction;
+  }
+}

@@ -1,0 +1,89 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, recordKey, seqFromRecordKey } from '../../../src/outbox/keys.js';
+import { decodeMeta, encodeMeta } from '../../../src/outbox/meta.js';
+import { decodeRecord, encodeRecord } from '../../../src/outbox/record-encoding.js';
+import { OutboxArgumentError } from '../../../src/outbox/errors.js';
+import { sampleRecord } from '../../fixtures/outbox/records.js';
+
+test('record key is prefix byte + 8-byte big-endian seq', () => {
+  assert.is(recordKey(1).toString('hex'), '720000000000000001');
+  assert.is(recordKey(0x0102030405).toString('hex'), '720000000102030405');
+  assert.is(recordKey(Number.MAX_SAFE_INTEGER).toString('hex'), '72001fffffffffffff');
+});
+
+test('record keys sort in seq order, across byte and 32-bit boundaries', () => {
+  const seqs = [0, 1, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER];
+  for (let i = 1; i < seqs.length; i++) {
+    assert.is(Buffer.compare(recordKey(seqs[i - 1]!), recordKey(seqs[i]!)), -1, `${seqs[i - 1]} < ${seqs[i]}`);
+  }
+  assert.is(Buffer.compare(RECORD_KEY_MIN, recordKey(1)), -1);
+  assert.is(Buffer.compare(recordKey(Number.MAX_SAFE_INTEGER), RECORD_KEY_END), -1);
+});
+
+test('meta key lies outside the record range', () => {
+  const outside = Buffer.compare(META_KEY, RECORD_KEY_MIN) < 0 || Buffer.compare(META_KEY, RECORD_KEY_END) >= 0;
+  assert.ok(outside);
+});
+
+test('seqFromRecordKey inverts recordKey and rejects foreign keys', () => {
+  for (const seq of [0, 1, 300, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) assert.is(seqFromRecordKey(recordKey(seq)), seq);
+  assert.is(seqFromRecordKey(META_KEY), null);
+  assert.is(seqFromRecordKey(Buffer.from('720001', 'hex')), null);
+  assert.is(seqFromRecordKey(Buffer.from('730000000000000001', 'hex')), null);
+  assert.is(seqFromRecordKey(Buffer.from('72ffffffffffffffff', 'hex')), null, 'beyond 2^53');
+});
+
+test('recordKey rejects negative, fractional and unsafe seqs', () => {
+  assert.throws(() => recordKey(-1), /non-negative safe integer/);
+  assert.throws(() => recordKey(1.5), /non-negative safe integer/);
+  assert.throws(() => recordKey(2 ** 53), /non-negative safe integer/);
+});
+
+test('meta round-trips and rejects damaged values', () => {
+  const meta = { nextSeq: 42, bytes: 12_345, count: 7 };
+  assert.equal(decodeMeta(encodeMeta(meta)), meta);
+  assert.is(decodeMeta(undefined), null);
+  assert.is(decodeMeta(Buffer.from('{not json')), null);
+  assert.is(decodeMeta(Buffer.from('{"v":1,"nextSeq":-1,"bytes":0,"count":0}')), null);
+  assert.is(decodeMeta(Buffer.from('{"v":2,"nextSeq":1,"bytes":0,"count":0}')), null);
+  assert.is(decodeMeta(Buffer.from('{"v":1,"nextSeq":1,"bytes":0.5,"count":0}')), null);
+});
+
+test('encodeRecord writes seq first and lets the assigned seq win', () => {
+  const rec = sampleRecord(1, '2026-01-01T00:00:00.000Z');
+  const value = encodeRecord(9, { ...rec, seq: 3 } as typeof rec);
+  const text = value.toString('utf8');
+  assert.ok(text.startsWith('{"seq":9,"capturedAt":"2026-01-01T00:00:00.000Z"'), text.slice(0, 60));
+  assert.is(JSON.parse(text).seq, 9);
+});
+
+test('encodeRecord rejects non-records with a readable reason', () => {
+  assert.throws(() => encodeRecord(1, null as never), (e: unknown) => e instanceof OutboxArgumentError && /must be an object/.test((e as Error).message));
+  assert.throws(() => encodeRecord(1, { ...sampleRecord(1), capturedAt: 'yesterday' }), /capturedAt must be an ISO 8601/);
+  const cyclic = sampleRecord(1) as ReturnType<typeof sampleRecord> & { self?: unknown };
+  cyclic.self = cyclic;
+  assert.throws(() => encodeRecord(1, cyclic), /not serialisable as JSON/);
+});
+
+test('decodeRecord accepts its own encoding and names what is wrong otherwise', () => {
+  const rec = sampleRecord(5);
+  const ok = decodeRecord(5, encodeRecord(5, rec));
+  assert.ok(ok.ok);
+  if (ok.ok) assert.equal(ok.record, { seq: 5, ...rec });
+  const cases: Array<[number | null, string, RegExp]> = [
+    [5, 'garbage{', /not JSON/],
+    [5, '[1,2]', /not a JSON object/],
+    [5, 'null', /not a JSON object/],
+    [5, '{"seq":6,"capturedAt":"2026-01-01T00:00:00Z"}', /seq mismatch: key says 5, value says 6/],
+    [5, '{"seq":5}', /capturedAt/],
+    [null, '{"seq":5,"capturedAt":"2026-01-01T00:00:00Z"}', /malformed record key/],
+  ];
+  for (const [seq, text, reason] of cases) {
+    const r = decodeRecord(seq, Buffer.from(text));
+    assert.is(r.ok, false, text);
+    if (!r.ok) assert.match(r.reason, reason);
+  }
+});
+
+test.run();

@@ -1,0 +1,52 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RecentCache, type CachedRecord } from '../../../src/outbox/recent-cache.js';
+
+const rec = (seq: number, size = 10): CachedRecord => ({ seq, value: Buffer.alloc(size, seq & 0xff), capturedAt: `t${seq}` });
+const seqs = (rs: CachedRecord[]) => rs.map((r) => r.seq);
+
+test('covers everything above the floor; reads in order with limits', () => {
+  const c = new RecentCache(1000, 10);
+  assert.not.ok(c.covers(9), 'seq 10 and below may be on disk only');
+  assert.ok(c.covers(10));
+  c.add([rec(11), rec(12), rec(13), rec(14)]);
+  assert.equal(seqs(c.read(10, 100, 1000)), [11, 12, 13, 14]);
+  assert.equal(seqs(c.read(12, 100, 1000)), [13, 14]);
+  assert.equal(seqs(c.read(10, 2, 1000)), [11, 12]);
+  assert.equal(seqs(c.read(10, 100, 25)), [11, 12], 'byte limit');
+  assert.equal(seqs(c.read(10, 100, 1)), [11], 'always at least one');
+  assert.equal(seqs(c.read(14, 100, 1000)), []);
+});
+
+test('eviction past the byte bound raises the floor', () => {
+  const c = new RecentCache(35, 0);
+  c.add([rec(1), rec(2), rec(3)]);
+  assert.is(c.floor, 0);
+  c.add([rec(4)]);
+  assert.is(c.floor, 1, 'seq 1 now only on disk');
+  assert.not.ok(c.covers(0));
+  assert.equal(seqs(c.read(1, 10, 100)), [2, 3, 4]);
+});
+
+test('removal from the front and from the middle', () => {
+  const c = new RecentCache(10_000, 0);
+  c.add([1, 2, 3, 4, 5, 6].map((s) => rec(s)));
+  c.remove([1, 2]);
+  assert.is(c.first()!.seq, 3);
+  c.remove([5]);
+  assert.equal(seqs(c.read(0, 10, 10_000)), [3, 4, 6]);
+  assert.equal(seqs(c.range(3, 5)), [3, 4]);
+  c.remove([3, 4, 6, 99]);
+  assert.is(c.size, 0);
+  assert.is(c.first(), undefined);
+  assert.is(c.last(), undefined);
+});
+
+test('many acks from the front stay cheap and correct', () => {
+  const c = new RecentCache(1e9, 0);
+  for (let s = 1; s <= 5000; s++) c.add([rec(s, 1)]);
+  for (let s = 1; s <= 4990; s += 10) c.remove([s, s + 1, s + 2, s + 3, s + 4, s + 5, s + 6, s + 7, s + 8, s + 9]);
+  assert.equal(seqs(c.read(0, 100, 1e9)), [4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999, 5000]);
+});
+
+test.run();
