@@ -2,13 +2,13 @@
 // and the device-ack events dropped, through their parts' reports (app/parts.ts, app/part.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mergeReports } from '../../src/app/part.js';
-import { deviceAcksPart, networkServerDownlinksPart } from '../../src/app/parts.js';
-import { DeviceAckQueue } from '../../src/mqtt/device-ack-queue.js';
-import { NetworkServerDownlinks } from '../../src/mqtt/chirpstack/ns-downlinks.js';
-import { createMetricsRegistry } from '../../src/ops/metrics.js';
-import type { DaemonSnapshot } from '../../src/ops/snapshot.js';
-import { silentLogger } from '../../src/log.js';
+import { mergeReports } from '../../../src/app/part.js';
+import { deviceAcksPart, networkServerDownlinksPart } from '../../../src/app/parts.js';
+import { DeviceAckQueue } from '../../../src/mqtt/device-ack-queue.js';
+import { NetworkServerDownlinks } from '../../../src/mqtt/chirpstack/ns-downlinks.js';
+import { createMetricsRegistry } from '../../../src/ops/metrics.js';
+import type { DaemonSnapshot } from '../../../src/ops/snapshot.js';
+import { silentLogger } from '../../../src/log.js';
 
 /** A whole snapshot with quiet numbers everywhere, as the app builds it before the parts report. */
 function base(): Record<string, unknown> {
