@@ -40,7 +40,7 @@ export function hubPart(hub: HubClient): Part {
     name: 'mqtt',
     start: async () => hub.start(),
     stop: () => hub.stop(),
-    report: (now) => ({ mqtt: { state: hub.state(), connected: hub.online, ...hub.stats, closesRecent: hub.closesWithin(RECONNECT_LOOP_WINDOW_MS, now) } }),
+    report: (now) => ({ mqtt: { state: hub.state(), connected: hub.online, ...hub.counters, closesRecent: hub.closesWithin(RECONNECT_LOOP_WINDOW_MS, now) } }),
   };
 }
 
@@ -58,14 +58,14 @@ export class ForwarderPart implements Part {
   ) {
     outbox.onFlushed(() => forwarder.wake());
     hub.onOnline(() => {
-      this.drain = { since: Date.now(), startDepth: outbox.stats().depth, startAcked: forwarder.stats.recordsAcked };
+      this.drain = { since: Date.now(), startDepth: outbox.stats().depth, startAcked: forwarder.counters.recordsAcked };
       forwarder.wake();
     });
   }
 
   async start(): Promise<void> {
     this.forwarder.wake();
-    this.timer = setInterval(() => this.meter.sample(this.forwarder.stats.recordsAcked), 1000);
+    this.timer = setInterval(() => this.meter.sample(this.forwarder.counters.recordsAcked), 1000);
     this.timer.unref();
   }
 
@@ -75,7 +75,7 @@ export class ForwarderPart implements Part {
   }
 
   report(): SnapshotReport {
-    return { forwarder: { ...this.forwarder.stats, drainRatePerS: this.meter.perSecond(), drain: this.drain } };
+    return { forwarder: { ...this.forwarder.counters, drainRatePerS: this.meter.perSecond(), drain: this.drain } };
   }
 }
 
@@ -106,7 +106,7 @@ export function downlinkSchedulerPart(scheduler: TransmitGate): Part {
     start: nothing,
     stop: async () => scheduler.close(),
     report: () => {
-      const st = scheduler.stats();
+      const st = scheduler.counters();
       return { downlinks: { byStatus: st.byStatus, dutyCycle: st.dutyCycle } };
     },
   };
@@ -150,7 +150,7 @@ export function pipelinePart(pipeline: UplinkPipeline, outbox: Outbox): Part {
     // Frames still being handed over when stopping are flushed by the outbox's own close.
     stop: () => outbox.flush(),
     report: () => {
-      const { perSource: _perSource, lastFrameAt: _lastFrameAt, ...counters } = pipeline.stats;
+      const { perSource: _perSource, lastFrameAt: _lastFrameAt, ...counters } = pipeline.counters;
       return { pipeline: counters, drops: dropsByReason({ outbox, pipeline }) };
     },
   };
@@ -167,8 +167,8 @@ export function sourcePart(source: RadioSource, pipeline: UplinkPipeline): Part 
         {
           id: source.id,
           state: source.state(),
-          frames: pipeline.stats.perSource[source.id] ?? { ok: 0, bad: 0, none: 0 },
-          lastFrameAt: pipeline.stats.lastFrameAt[source.id] ?? null,
+          frames: pipeline.counters.perSource[source.id] ?? { ok: 0, bad: 0, none: 0 },
+          lastFrameAt: pipeline.counters.lastFrameAt[source.id] ?? null,
           counters: source.counters(),
         },
       ],

@@ -115,7 +115,7 @@ export class TransmitGate {
     return index >= 0 ? index : undefined;
   }
 
-  stats(): TransmitGateCounters {
+  counters(): TransmitGateCounters {
     return { sent: this.sent, byStatus: { ...this.byStatus }, dutyCycle: this.ledger.usage() };
   }
 

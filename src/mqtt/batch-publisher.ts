@@ -109,7 +109,7 @@ export class BatchPublisher {
   private readonly now: () => number;
   private readonly stuckAfterMs: number;
   private readonly stuckCheckMs: number;
-  readonly stats: BatchPublisherCounters = {
+  readonly counters: BatchPublisherCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
     gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0,
   };
@@ -201,7 +201,7 @@ export class BatchPublisher {
     let expected = after + 1;
     for (const r of records) {
       if (r.seq > expected && !this.source.removedOnPurpose(expected, r.seq - 1)) {
-        this.stats.gapsDetected += 1;
+        this.counters.gapsDetected += 1;
         this.opts.logger.error(
           { from: expected, to: r.seq - 1 },
           'seq gap: records missing from the outbox that were neither delivered nor dropped by a counted bound',
@@ -216,8 +216,8 @@ export class BatchPublisher {
     if (this.activeCount() > 0 || this.inflight.size > 0) return;
     const head = this.source.headSeq();
     if (head === null || head > this.cursor) return;
-    this.stats.gapsDetected += 1;
-    this.stats.skippedRepaired += 1;
+    this.counters.gapsDetected += 1;
+    this.counters.skippedRepaired += 1;
     this.opts.logger.error(
       { headSeq: head, cursor: this.cursor },
       'seq gap: stored records were passed over by the forwarder; sending them now',
@@ -239,21 +239,21 @@ export class BatchPublisher {
   private async send(records: readonly BatchInput[], fitted: FittedBatch): Promise<void> {
     const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq, waitedMs: 0, abandoned: false };
     this.inflight.add(entry);
-    this.stats.inflight = this.activeCount();
+    this.counters.inflight = this.activeCount();
     const encoded = fitted.kind === 'batch' ? this.encode(fitted) : undefined;
     let acked: Promise<void> | undefined;
     const handOff = this.lastHandOff.then(async () => {
       if (!encoded) return;
       const payload = await encoded;
       if (fitted.kind === 'batch' && fitted.shortened) {
-        this.stats.recordsShortened += fitted.shortened;
+        this.counters.recordsShortened += fitted.shortened;
         this.opts.logger.warn({ seq: entry.from }, 'record too large for the MQTT packet limit: sent without its decoded data');
       }
-      this.stats.batchesPublished += 1;
+      this.counters.batchesPublished += 1;
       acked = this.sink.publish(this.opts.topic, payload, 1);
     });
     if (fitted.kind === 'too_large') {
-      this.stats.recordsTooLarge += 1;
+      this.counters.recordsTooLarge += 1;
       this.opts.logger.error({ seq: entry.from, bytes: fitted.bytes }, 'record too large for the MQTT packet limit even without its decoded data: dropped');
     }
     this.lastHandOff = handOff.catch(() => undefined);
@@ -263,24 +263,24 @@ export class BatchPublisher {
       // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
       const contiguous = entry.to - entry.from + 1 === records.length;
       await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : records.map((r) => r.seq));
-      this.stats.lastAckedSeq = Math.max(this.stats.lastAckedSeq, entry.to);
+      this.counters.lastAckedSeq = Math.max(this.counters.lastAckedSeq, entry.to);
       this.failuresWhileOnline = 0;
       if (this.noSubscriberEpisode) {
         this.noSubscriberEpisode = false;
         this.opts.logger.info('the hub subscribes again: delivering the records kept meanwhile');
       }
       if (fitted.kind === 'batch') {
-        this.stats.batchesAcked += 1;
-        this.stats.recordsAcked += records.length;
+        this.counters.batchesAcked += 1;
+        this.counters.recordsAcked += records.length;
         this.opts.onAcked?.(records.length, entry.from, entry.to);
       }
     } catch (err) {
       // Not delivered: read these records again (the outbox still has them).
-      this.stats.batchErrors += 1;
+      this.counters.batchErrors += 1;
       if (!entry.abandoned) this.rewind(entry.from - 1);
       if (!this.stopped) {
         if (err instanceof NoSubscribersError) {
-          this.stats.heldNoSubscriber += 1;
+          this.counters.heldNoSubscriber += 1;
           if (!this.noSubscriberEpisode) {
             this.noSubscriberEpisode = true;
             this.opts.logger.warn(
@@ -301,7 +301,7 @@ export class BatchPublisher {
       }
     } finally {
       this.inflight.delete(entry);
-      this.stats.inflight = this.activeCount();
+      this.counters.inflight = this.activeCount();
     }
     this.wake();
   }
@@ -320,7 +320,7 @@ export class BatchPublisher {
       if (e.waitedMs < this.stuckAfterMs) continue;
       e.abandoned = true;
       gaveUp = true;
-      this.stats.stuckBatches += 1;
+      this.counters.stuckBatches += 1;
       this.rewind(e.from - 1);
       this.opts.logger.error(
         { from: e.from, to: e.to, waitedMs: e.waitedMs },
@@ -328,7 +328,7 @@ export class BatchPublisher {
       );
     }
     if (gaveUp) {
-      this.stats.inflight = this.activeCount();
+      this.counters.inflight = this.activeCount();
       this.wake();
     }
   }

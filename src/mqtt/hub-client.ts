@@ -82,7 +82,7 @@ export class HubClient {
   private readonly log: Logger;
   private lastError = '';
   private onlineSinceMs = 0;
-  readonly stats: HubCounters = {
+  readonly counters: HubCounters = {
     connects: 0, reconnects: 0, disconnects: 0, publishTimeouts: 0, published: 0, acked: 0, publishErrors: 0, liveSkipped: 0,
     connectAttempts: 0, closes: 0, oversizeRefused: 0, noSubscriber: 0,
   };
@@ -181,9 +181,9 @@ export class HubClient {
     }
     const client = mqtt.connect(o.url, options);
     this.client = client;
-    this.stats.connectAttempts += 1;
+    this.counters.connectAttempts += 1;
     client.on('reconnect', () => {
-      this.stats.connectAttempts += 1;
+      this.counters.connectAttempts += 1;
     });
     client.on('packetsend', (packet) => this.replayGuard.packetSent(packet as { cmd: string; messageId?: number; topic?: string; payload?: unknown }));
     client.on('packetreceive', (packet) => {
@@ -210,9 +210,9 @@ export class HubClient {
     });
 
     client.on('connect', () => {
-      this.stats.connects += 1;
+      this.counters.connects += 1;
       this.replayGuard.connected();
-      if (this.everConnected) this.stats.reconnects += 1;
+      if (this.everConnected) this.counters.reconnects += 1;
       this.everConnected = true;
       this.lastError = '';
       client.options.reconnectPeriod = o.reconnectMinMs;
@@ -252,7 +252,7 @@ export class HubClient {
         if (msg !== this.lastError) this.log.error({ err: refused.message, url: o.url }, 'the MQTT client refused to open the connection; fix the mqtt settings');
         this.lastError = msg;
       }
-      this.stats.closes += 1;
+      this.counters.closes += 1;
       this.closeTimes.push(Date.now());
       if (this.closeTimes.length > CLOSES_KEPT) this.closeTimes.shift();
       // Offline first: callers woken by a dropped message must not publish into a closed connection.
@@ -276,7 +276,7 @@ export class HubClient {
     this.isOnline = online;
     if (online) this.onlineSinceMs = Date.now();
     else if (!this.stopping) {
-      this.stats.disconnects += 1;
+      this.counters.disconnects += 1;
       this.log.warn('disconnected from the MQTT broker; uplinks are kept in the outbox');
     }
     for (const l of online ? this.onlineListeners : this.offlineListeners) {
@@ -307,11 +307,11 @@ export class HubClient {
    */
   publishLive(topic: string, payload: Buffer | string): boolean {
     if (!this.isOnline || !this.client || (this.client.stream?.writableLength ?? 0) > LIVE_BACKLOG_LIMIT) {
-      this.stats.liveSkipped += 1;
+      this.counters.liveSkipped += 1;
       return false;
     }
     this.publishRaw(topic, payload, 0, false).catch(() => {
-      this.stats.liveSkipped += 1;
+      this.counters.liveSkipped += 1;
     });
     return true;
   }
@@ -320,7 +320,7 @@ export class HubClient {
     const client = this.client!;
     const packetBytes = publishPacketSize(topic, Buffer.byteLength(payload), qos, this.protocol);
     if (packetBytes > this.maxPacketSize) return Promise.reject(this.refuseOversize(topic, packetBytes));
-    this.stats.published += 1;
+    this.counters.published += 1;
     const tracked = qos === 1 ? this.replayGuard.track(topic, payload, packetBytes) : undefined;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -329,7 +329,7 @@ export class HubClient {
       const watch = () => {
         timer = setTimeout(() => {
           if (this.isOnline && !this.stopping) {
-            this.stats.publishTimeouts += 1;
+            this.counters.publishTimeouts += 1;
             this.log.warn({ topic, timeoutMs: this.opts.publishTimeoutMs }, 'broker did not acknowledge a publish in time; reconnecting');
             // Tearing the socket down makes mqtt.js reconnect and re-send what is in flight.
             client.stream?.destroy();
@@ -344,7 +344,7 @@ export class HubClient {
         const messageId = (packet as { messageId?: number } | undefined)?.messageId;
         const unsubscribed = messageId !== undefined && this.unsubscribedAcks.delete(messageId);
         if (!err && unsubscribed && this.subscriberRequired.has(topic)) {
-          this.stats.noSubscriber += 1;
+          this.counters.noSubscriber += 1;
           reject(new NoSubscribersError(topic));
           return;
         }
@@ -352,10 +352,10 @@ export class HubClient {
         if (tracked && this.culprits.delete(tracked)) {
           reject(new PacketTooLargeError(topic, packetBytes, this.maxPacketSize));
         } else if (err) {
-          this.stats.publishErrors += 1;
+          this.counters.publishErrors += 1;
           reject(err);
         } else {
-          if (qos === 1) this.stats.acked += 1;
+          if (qos === 1) this.counters.acked += 1;
           resolve();
         }
       });
@@ -367,7 +367,7 @@ export class HubClient {
    * connection and mqtt.js would send it again after every reconnect. Logged once per topic.
    */
   private refuseOversize(topic: string, packetBytes: number): PacketTooLargeError {
-    this.stats.oversizeRefused += 1;
+    this.counters.oversizeRefused += 1;
     const err = new PacketTooLargeError(topic, packetBytes, this.maxPacketSize);
     if (!this.oversizeLogged.has(topic)) {
       this.oversizeLogged.add(topic);
@@ -391,7 +391,7 @@ export class HubClient {
     );
     // Everything else in flight that large would be re-sent and fail the same way.
     for (const t of this.replayGuard.sentAtLeast(this.maxPacketSize + 1)) {
-      this.stats.oversizeRefused += 1;
+      this.counters.oversizeRefused += 1;
       this.culprits.add(t);
       client.removeOutgoingMessage(t.messageId!);
     }

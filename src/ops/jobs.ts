@@ -22,7 +22,7 @@ export interface JobContext {
 
 /** Drops by reason across the pipeline and the outbox, for stats, metrics and the summary. */
 export function dropsByReason(ctx: Pick<JobContext, 'outbox' | 'pipeline'>): Record<string, number> {
-  const out: Record<string, number> = { ...ctx.pipeline.stats.dropped };
+  const out: Record<string, number> = { ...ctx.pipeline.counters.dropped };
   for (const [k, v] of Object.entries(ctx.outbox.stats().dropped)) if (v) out[`outbox_${k}`] = v;
   return out;
 }
@@ -33,7 +33,7 @@ export function logDailySummary(ctx: JobContext, last: { received: number }): vo
   const o = ctx.outbox.stats();
   ctx.logger.info(
     {
-      frames: p.stats.received - last.received,
+      frames: p.counters.received - last.received,
       devicesSeen: p.takeDevicesSeen(),
       drops: dropsByReason(ctx),
       outboxDepth: o.depth,
@@ -41,5 +41,5 @@ export function logDailySummary(ctx: JobContext, last: { received: number }): vo
     },
     'daily summary',
   );
-  last.received = p.stats.received;
+  last.received = p.counters.received;
 }

@@ -19,17 +19,14 @@ export interface PipelineOptions {
   forwardCrcNone: boolean;
   dedupWindowMs: number;
   logger: Logger;
-  /** The outbox, or a function in its place (test rigs): synchronous, assigns the seq. */
-  store: RecordStore | ((record: Omit<OutboxRecord, 'seq'>) => number);
-  /** The live ChirpStack stream, or a function in its place (test rigs). */
+  /** The outbox: synchronous, assigns the seq. */
+  store: RecordStore;
+  /** The live ChirpStack stream. */
   live?: LiveUplinkStream;
-  publishLive?: (frame: RadioFrame) => boolean;
   liveMaxAgeMs: number;
   devices?: DeviceResolver;
   /** Parts acting on stored LoRaWAN uplinks, in order (edge mode answers joins and confirmed uplinks). */
   exits?: UplinkExit[];
-  /** The same as one exit, as a function (test rigs). */
-  afterUplink?: (phy: PhyPayload, frame: RadioFrame, outcome: DeviceOutcome | null) => void;
   now?: () => number;
 }
 
@@ -58,7 +55,7 @@ export class UplinkPipeline {
   private readonly reasonLogged = new Set<string>();
   /** Distinct devices (DevEUI when known, else DevAddr) since the last summary; bounded. */
   private devicesSeen = new Set<string>();
-  readonly stats: PipelineCounters = {
+  readonly counters: PipelineCounters = {
     received: 0, crcOk: 0, crcBad: 0, crcNone: 0, forwarded: 0, duplicates: 0, invalidLorawan: 0,
     liveSent: 0, liveSkipped: 0, dropped: {}, perSource: {}, mType: {}, lastFrameAt: {},
   };
@@ -72,11 +69,10 @@ export class UplinkPipeline {
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
     const store = opts.store;
-    this.store = typeof store === 'function' ? store : (record) => store.append(record);
+    this.store = (record) => store.append(record);
     const live = opts.live;
-    this.publishLive = live ? (frame) => live.publish(frame) : opts.publishLive;
-    const after = opts.afterUplink;
-    this.exits = [...(opts.exits ?? []), ...(after ? [{ name: 'after-uplink', take: (u: Uplink) => u.phy && after(u.phy, u.frame, u.outcome) }] : [])];
+    this.publishLive = live ? (frame) => live.publish(frame) : undefined;
+    this.exits = [...(opts.exits ?? [])];
   }
 
   /** Number of distinct devices heard since the previous call. */
@@ -96,7 +92,7 @@ export class UplinkPipeline {
   };
 
   private drop(reason: string, message: string): void {
-    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
+    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
     // Once per reason at warn, then debug: a noisy radio must not flood the journal.
     if (!this.reasonLogged.has(reason)) {
       this.reasonLogged.add(reason);
@@ -107,7 +103,7 @@ export class UplinkPipeline {
   }
 
   private process(frame: RadioFrame): void {
-    const s = this.stats;
+    const s = this.counters;
     s.received += 1;
     // Sources refuse these already (each knows its band); this guard keeps any source honest.
     const implausible = checkRadioFrame(frame, ['eu868', 'ism2400']);
@@ -190,7 +186,7 @@ export class UplinkPipeline {
       return { frame, phy, lorawan, outcome };
     } catch (err) {
       if (!(err instanceof LoRaWANError)) throw err;
-      this.stats.invalidLorawan += 1;
+      this.counters.invalidLorawan += 1;
       this.log.debug({ source: frame.source, reason: err.code }, 'payload is not a valid LoRaWAN frame; forwarding it raw');
       return { frame, phy, lorawan: { ...EMPTY_LORAWAN, parseError: err.message }, outcome: null };
     }

@@ -117,7 +117,7 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
     const accept = await sim.nextPullResp(3000);
     assert.ok(accept, 'join accept sent');
     device.acceptJoin(txpkPayload(accept!.txpk));
-    const closesAtStart = daemon.app.hub!.stats.closes;
+    const closesAtStart = daemon.app.hub!.counters.closes;
 
     const send = (name: string, payload: Buffer | string) => commander.publishAsync(`${base}/command/${name}`, payload, { qos: 1 });
     const acks = () => events.on('/event/device-ack').map((m) => JSON.parse(m.payload.toString()) as { id: unknown; status: string; reason?: string });
@@ -172,8 +172,8 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
       if (m.topic.endsWith('/event/batch')) assertValidBatch(JSON.parse(m.payload.toString()));
     }
     const hub = daemon.app.hub!;
-    assert.is(hub.stats.closes, closesAtStart, `seed ${f.seed}: the connection dropped`);
-    assert.is(hub.stats.oversizeRefused, 0, `seed ${f.seed}: a message had to be refused for size`);
+    assert.is(hub.counters.closes, closesAtStart, `seed ${f.seed}: the connection dropped`);
+    assert.is(hub.counters.oversizeRefused, 0, `seed ${f.seed}: a message had to be refused for size`);
     assert.ok(hub.online);
     assert.equal(unhandled, [], `seed ${f.seed}: unhandled rejections`);
     const snap = daemon.app.snapshot();

@@ -44,13 +44,17 @@ async function harness(): Promise<Harness> {
     forwardCrcNone: true,
     dedupWindowMs: 200,
     logger: silentLogger(),
-    store: (r) => {
-      records.push({ ...r, seq: ++seq });
-      return seq;
+    store: {
+      append: (r) => {
+        records.push({ ...r, seq: ++seq });
+        return seq;
+      },
     },
-    publishLive: (frame) => {
-      live.push(marshal(toUplinkFrame(frame, { gatewayId: GW, uplinkId: seq }), 'json').toString());
-      return true;
+    live: {
+      publish: (frame) => {
+        live.push(marshal(toUplinkFrame(frame, { gatewayId: GW, uplinkId: seq }), 'json').toString());
+        return true;
+      },
     },
     liveMaxAgeMs: 60_000,
   });
@@ -145,7 +149,7 @@ function nullOrNonFinite(value: unknown, path = '$'): string[] {
 function checkProperties(h: Harness, where: string): void {
   const c = h.source.counters();
   assert.is(c.handler_errors, 0, `${where}: a handler threw`);
-  assert.is(h.pipeline.stats.dropped.internal_error ?? 0, 0, `${where}: the pipeline caught an internal error`);
+  assert.is(h.pipeline.counters.dropped.internal_error ?? 0, 0, `${where}: the pipeline caught an internal error`);
   for (const frame of h.frames) {
     const bad = checkRadioFrame(frame, ['eu868']);
     assert.is(bad, undefined, `${where}: implausible frame passed on: ${JSON.stringify(bad)}`);

@@ -13,6 +13,7 @@ import type { OutboxRecord } from '../../src/outbox/record.js';
 import { DeviceDirectory } from '../../src/devices/device-directory.js';
 import { TransmitGate } from '../../src/downlink/transmit-gate.js';
 import { EdgeMode, type EdgeSettings, type DeviceAckEvent } from '../../src/edge/index.js';
+import { EdgeUplinkExit } from '../../src/edge/uplink-exit.js';
 
 export const FORWARDER_EUI = 'aa555a0000000101';
 
@@ -118,10 +119,10 @@ export class EdgeRig {
       // Tests replay identical frames on purpose.
       dedupWindowMs: 1,
       logger: this.logger,
-      store: (record) => this.records.push(record),
+      store: { append: (record) => this.records.push(record) },
       liveMaxAgeMs: 30_000,
       devices: this.directory,
-      afterUplink: (phy, frame, outcome) => this.edge.onUplink(phy, frame, outcome),
+      exits: [new EdgeUplinkExit(this.edge)],
     });
   }
 

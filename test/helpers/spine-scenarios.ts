@@ -102,8 +102,8 @@ export async function uplinkFieldsScenario(broker: TestBroker): Promise<void> {
     assert.is(records[0].radio.counterUs, 0xfedcba98);
     assert.is(records[0].radio.gwTime, '2026-11-23T10:11:12.345678Z');
     assert.is(records[1].lorawan.mType, 'ConfirmedDataUp');
-    assert.is(daemon.app.pipeline!.stats.crcBad, 1);
-    assert.is(daemon.app.pipeline!.stats.dropped.crc_bad, 1);
+    assert.is(daemon.app.pipeline!.counters.crcBad, 1);
+    assert.is(daemon.app.pipeline!.counters.dropped.crc_bad, 1);
 
     // Graceful stop: OFFLINE published, retained.
     const before = collector.on('/state/conn').length;
@@ -172,7 +172,7 @@ export async function reconnectScenario(broker: TestBroker): Promise<void> {
     assert.equal(records.map((r) => r.lorawan.fCnt), [100, 101, 102, 103, 104]);
     assert.ok(records.every((r) => r.replay), 'records that waited through the outage are marked replay');
     assert.is(collector.on('/event/up').length, 0, 'frames from the outage are not sent live');
-    assert.ok(daemon.app.hub!.stats.reconnects >= 1);
+    assert.ok(daemon.app.hub!.counters.reconnects >= 1);
   } finally {
     await sim.close();
     await daemon.destroy();

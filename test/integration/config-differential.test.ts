@@ -245,7 +245,7 @@ async function run(configPath: string, env: NodeJS.ProcessEnv): Promise<Verdict 
     const errors = lines.filter((l) => l.level === 'error' || l.level === 'fatal').map((l) => `${l.msg} ${JSON.stringify(l)}`);
     if (errors.length > 0) return { ok: false, why: `error logged: ${errors.join(' | ')}` };
     if (overflow.length > 0) return { ok: false, why: `timer overflow: ${overflow.join(' | ')}` };
-    const { reconnects, publishTimeouts } = app.hub!.stats;
+    const { reconnects, publishTimeouts } = app.hub!.counters;
     if (reconnects > 0 || publishTimeouts > 0) return { ok: false, why: `reconnects ${reconnects}, publish timeouts ${publishTimeouts}` };
     if (loaded.config.ops.http.enabled && app.ops?.address() === undefined) return { ok: false, why: 'ops endpoint not serving' };
     return { ok: true };

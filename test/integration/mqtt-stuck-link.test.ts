@@ -22,7 +22,7 @@ test('a publish not acknowledged in time forces a reconnect; every record still 
     proxy.freeze();
     await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(6).slice(3), rate: 200, count: 30 });
     await hub.waitForUnique(50, 15_000);
-    const stats = daemon.app.hub!.stats;
+    const stats = daemon.app.hub!.counters;
     assert.ok(stats.publishTimeouts >= 1, 'the watchdog fired');
     assert.ok(stats.reconnects >= 1, "and the client reconnected");
     assert.ok(stats.disconnects >= 1, "the dropped connection is counted");

@@ -30,12 +30,12 @@ if (!tier.available && !tier.required) {
       await until(() => daemon.app.hub!.online, 'the daemon to connect');
       assert.is(daemon.app.hub!.protocolVersion, 5);
       await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(3), rate: 500, count: 30 });
-      await until(() => daemon.app.forwarder!.stats.heldNoSubscriber > 0, 'a batch refused for want of a subscriber');
-      assert.is(daemon.app.forwarder!.stats.recordsAcked, 0, 'nothing counted as delivered');
+      await until(() => daemon.app.forwarder!.counters.heldNoSubscriber > 0, 'a batch refused for want of a subscriber');
+      assert.is(daemon.app.forwarder!.counters.recordsAcked, 0, 'nothing counted as delivered');
       await until(() => daemon.app.outbox!.stats().pending === 0, 'every record written');
       const stored = daemon.app.outbox!.stats();
       assert.ok(stored.appended >= 25, `traffic arrived (${stored.appended})`);
-      assert.is(stored.depth, stored.appended, `every record kept: ${JSON.stringify({ fwd: daemon.app.forwarder!.stats, hub: daemon.app.hub!.stats, outbox: stored })}`);
+      assert.is(stored.depth, stored.appended, `every record kept: ${JSON.stringify({ fwd: daemon.app.forwarder!.counters, hub: daemon.app.hub!.counters, outbox: stored })}`);
       hub = await TestHub.connect(broker.url);
       await hub.waitForUnique(stored.appended, 40_000);
       await until(() => daemon.app.outbox!.stats().depth === 0, 'the outbox to empty');
@@ -53,7 +53,7 @@ if (!tier.available && !tier.required) {
       await until(() => daemon.app.hub!.online, 'the daemon to connect');
       await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(3), rate: 500, count: 10 });
       await until(() => daemon.app.outbox!.stats().appended >= 8 && daemon.app.outbox!.stats().depth === 0 && daemon.app.outbox!.stats().pending === 0, 'the records acknowledged');
-      assert.is(daemon.app.forwarder!.stats.heldNoSubscriber, 0);
+      assert.is(daemon.app.forwarder!.counters.heldNoSubscriber, 0);
     } finally {
       await daemon.destroy();
       await broker.stop();

@@ -74,7 +74,7 @@ run('a hostile command/device and a 600-frame backlog: acks and batches fit, the
   const collector = await Collector.connect(broker.url, [`${base}/event/#`]);
   ctx.collector = collector;
   await waitUntil(() => daemon.app.hub!.online, 'the daemon connected');
-  const closesWhenConnected = daemon.app.hub!.stats.closes;
+  const closesWhenConnected = daemon.app.hub!.counters.closes;
 
   // The hub sends the hostile command (it fits the broker's limit, its old echo did not).
   const command = hostileDeviceCommand();
@@ -125,10 +125,10 @@ run('a message over the limit is refused before it reaches the broker, counted o
   );
   assert.instance(err, Error);
   assert.match(err!.message, /exceeds the MQTT packet limit/);
-  assert.is(hub.stats.oversizeRefused, 1);
+  assert.is(hub.counters.oversizeRefused, 1);
   await hub.publish(`${base}/event/device-ack`, '{"small":true}', 1);
   await collector.waitFor(() => collector.on('/event/device-ack').length === 1, 'the small message');
-  assert.is(hub.stats.closes, 0, 'the connection never closed');
+  assert.is(hub.counters.closes, 0, 'the connection never closed');
 });
 
 run('broker limit below ours (MQTT 3.1.1, nothing announced): the re-send loop is detected, broken, and batches shrink to fit', async (ctx) => {
@@ -149,7 +149,7 @@ run('broker limit below ours (MQTT 3.1.1, nothing announced): the re-send loop i
     await sim.pushRxpk(rxpks);
   }
   await waitUntil(() => daemon.app.outbox!.stats().depth === FRAMES, 'the backlog in the outbox');
-  const closesBefore = daemon.app.hub!.stats.closes;
+  const closesBefore = daemon.app.hub!.counters.closes;
   await broker.restart();
   const collector = await Collector.connect(broker.url, [`${base}/event/batch`]);
   ctx.collector = collector;
@@ -182,7 +182,7 @@ run('MQTT 5: the broker\'s smaller maximum packet size (CONNACK) wins over ours'
     const err = await hub.publish(`${base}/event/batch`, Buffer.alloc(70_000), 1).then(() => undefined, (e: Error) => e);
     assert.match(String(err?.message), /exceeds the MQTT packet limit of 65536/);
     await hub.publish(`${base}/event/batch`, Buffer.alloc(60_000), 1);
-    assert.is(hub.stats.closes, 0);
+    assert.is(hub.counters.closes, 0);
   } finally {
     await hub.stop();
   }

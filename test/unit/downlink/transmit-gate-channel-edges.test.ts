@@ -100,7 +100,7 @@ test('scheduler: the duty-cycle ledger books the padded preamble', async () => {
   const radio = new Radio();
   const scheduler = new TransmitGate({ sources: [radio], dutyCycle: true, maxTxPower: 27, logger: silentLogger(), now: () => 0 });
   assert.is(await scheduler.send(0, request({ preamble: 2 })), 'OK');
-  const g1 = scheduler.stats().dutyCycle.find((d) => d.name === 'g1');
+  const g1 = scheduler.counters().dutyCycle.find((d) => d.name === 'g1');
   assert.ok(g1 && Math.abs(g1.usedMs - 54.528) < 1e-9, JSON.stringify(g1));
 });
 

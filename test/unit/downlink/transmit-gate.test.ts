@@ -89,7 +89,7 @@ it('OK: the request reaches the source unchanged and its airtime is booked on th
   assert.is(await ctx.scheduler.send(1, req), 'OK');
   assert.is(ctx.radio.requests.length, 1);
   assert.is(ctx.radio.requests[0], req);
-  const stats = ctx.scheduler.stats();
+  const stats = ctx.scheduler.counters();
   assert.is(stats.sent, 1);
   assert.equal(stats.byStatus, { OK: 1 });
   // SF7/125, 13 bytes, counted with CRC: 12.25 + 33 symbols of 1.024 ms.
@@ -103,7 +103,7 @@ it('TX_FREQ outside 863-870 MHz or in a gap between sub-bands; nothing transmitt
   assert.is(await ctx.scheduler.send(1, request({ frequency: 868_650_000 })), 'TX_FREQ');
   assert.is(await ctx.scheduler.send(1, request({ frequency: Number.NaN })), 'TX_FREQ');
   assert.is(ctx.radio.requests.length, 0);
-  assert.equal(ctx.scheduler.stats().byStatus, { TX_FREQ: 4 });
+  assert.equal(ctx.scheduler.counters().byStatus, { TX_FREQ: 4 });
 });
 
 it('TX_POWER above the legal sub-band limit or the configured ceiling (refused, not clamped)', async (ctx) => {
@@ -138,7 +138,7 @@ it('the radio status is passed through, and airtime not emitted is given back', 
   assert.is(await ctx.scheduler.send(1, request()), 'TOO_LATE');
   ctx.radio.reply = 'COLLISION_PACKET';
   assert.is(await ctx.scheduler.send(1, request()), 'COLLISION_PACKET');
-  const stats = ctx.scheduler.stats();
+  const stats = ctx.scheduler.counters();
   assert.is(stats.sent, 0);
   assert.equal(stats.byStatus, { TOO_LATE: 1, COLLISION_PACKET: 1 });
   assert.is(stats.dutyCycle.find((u) => u.name === 'g1')?.usedMs, 0);
@@ -171,20 +171,20 @@ it('DUTY_CYCLE_OVERFLOW once 1% of the hour is used; logged once per episode; fr
   assert.is(await ctx.scheduler.send(1, big), 'DUTY_CYCLE_OVERFLOW');
   assert.is(warnings(), 2);
   assert.is(recoveries(), 1);
-  assert.equal(ctx.scheduler.stats().byStatus, { OK: 15, DUTY_CYCLE_OVERFLOW: 3 });
+  assert.equal(ctx.scheduler.counters().byStatus, { OK: 15, DUTY_CYCLE_OVERFLOW: 3 });
 });
 
 it('duty cycle off: never refused for airtime', async (ctx) => {
   const free = make(ctx, { dutyCycle: false });
   const big = request({ payload: Buffer.alloc(64, 1), spreadingFactor: 12 });
   for (let i = 0; i < 20; i++) assert.is(await free.send(1, big), 'OK');
-  assert.is(free.stats().dutyCycle.find((u) => u.name === 'g1')?.usedMs, 0);
+  assert.is(free.counters().dutyCycle.find((u) => u.name === 'g1')?.usedMs, 0);
 });
 
 it('FSK requests are timed with the FSK formula', async (ctx) => {
   const fsk = request({ modulation: 'FSK', spreadingFactor: undefined, bandwidth: undefined, fskDatarate: 50_000 });
   assert.is(await ctx.scheduler.send(1, fsk), 'OK');
-  const g1 = ctx.scheduler.stats().dutyCycle.find((u) => u.name === 'g1');
+  const g1 = ctx.scheduler.counters().dutyCycle.find((u) => u.name === 'g1');
   assert.ok(g1 && Math.abs(g1.usedMs - (24 * 8) / 50) < 1e-9);
 });
 

@@ -145,7 +145,7 @@ test('forwarder: a record that cannot fit is acknowledged unsent once, never re-
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(acked, [[1, 1], [2, 3]], 'record 1 alone (record 2 does not fit beside it), then 2 shortened with 3');
   assert.is(published.length, 2);
-  assert.is(fwd.stats.recordsShortened, 1);
+  assert.is(fwd.counters.recordsShortened, 1);
   assert.ok(published.every((p) => p.length <= 4096));
   fwd.stop();
 
@@ -157,8 +157,8 @@ test('forwarder: a record that cannot fit is acknowledged unsent once, never re-
   fwd2.wake();
   await new Promise((r) => setTimeout(r, 50));
   assert.is(published.length, 0);
-  assert.is(fwd2.stats.recordsTooLarge, 3);
-  assert.is(fwd2.stats.batchErrors, 0);
+  assert.is(fwd2.counters.recordsTooLarge, 3);
+  assert.is(fwd2.counters.batchErrors, 0);
   fwd2.stop();
   assert.is(acked.length, 3);
   fwd.stop();

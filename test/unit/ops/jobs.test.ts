@@ -8,7 +8,7 @@ import { logDailySummary, dropsByReason, type JobContext } from '../../../src/op
 function fakeContext(lines: string[]): JobContext {
   const destination = new Writable({ write(c, _e, done) { lines.push(c.toString()); done(); } });
   const pipeline = {
-    stats: { received: 120, dropped: { crc_bad: 3 } },
+    counters: { received: 120, dropped: { crc_bad: 3 } },
     takeDevicesSeen: () => 7,
   };
   const outbox = { stats: () => ({ depth: 4, dropped: { overflow: 2, expired: 0, corrupt: 1, pending_overflow: 0, write_error: 0 } }) };
