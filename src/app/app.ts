@@ -131,6 +131,7 @@ export class App {
       url: c.mqtt.url,
       gatewayId: c.gateway.id,
       topicPrefix: c.mqtt.topicPrefix,
+      legacyHubTopics: c.mqtt.legacyHubTopics,
       marshaler: c.mqtt.marshaler,
       clientId: c.mqtt.clientId,
       username: c.mqtt.username,
@@ -144,7 +145,7 @@ export class App {
       reconnectMaxMs: c.mqtt.reconnectMax,
       maxPacketSize: c.mqtt.maxPacketSize,
       protocolVersion: c.mqtt.protocolVersion,
-      subscriberRequiredTopics: [new Topics(c.mqtt.topicPrefix, c.gateway.id).event('batch')],
+      subscriberRequiredTopics: [new Topics(c.mqtt.topicPrefix, c.gateway.id, { legacyHubTopics: c.mqtt.legacyHubTopics }).hub('batch')],
       logger: this.child('mqtt'),
       onCommand: (name, payload) => this.routeCommand(name, payload),
     });
@@ -153,7 +154,7 @@ export class App {
 
     const forwarder = new BatchForwarder(outbox, hub, {
       gatewayId: c.gateway.id,
-      topic: hub.topics.event('batch'),
+      topic: hub.topics.hub('batch'),
       maxRecords: c.batch.maxRecords,
       maxBytes: c.batch.maxBytes,
       inflight: c.batch.inflight,
@@ -208,7 +209,7 @@ export class App {
     // Edge mode answers joins and carries hub commands for the devices the gateway knows; it is
     // built even when disabled globally, as single devices may opt in (`edge: true`).
     if (this.built.devices) {
-      const acks = new DeviceAckQueue(hub, hub.topics.event('device-ack'), this.child('edge'));
+      const acks = new DeviceAckQueue(hub, hub.topics.hub('device-ack'), this.child('edge'));
       hub.onOnline(() => acks.flush());
       await this.add(parts.deviceAcksPart(acks));
       const edge = await EdgeMode.open({

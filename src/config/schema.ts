@@ -136,6 +136,11 @@ export const configSchema = z.strictObject({
         .regex(/^[^#+\s]*$/, 'must not contain MQTT wildcards (# +) or spaces')
         .default('eu868'),
       marshaler: z.enum(['protobuf', 'json']).default('protobuf'),
+      /**
+       * Publish batches and device acks on <prefix>/gateway/<id>/event/{batch,device-ack}, where they
+       * were before (a ChirpStack server subscribed to event/+ receives them too). Off: hub/{batch,device-ack}.
+       */
+      legacyHubTopics: z.boolean().default(false),
       /** Defaults to the gateway id, so the broker keeps one persistent session per gateway. */
       clientId: z.string().min(1).optional(),
       username: z.string().min(1).optional(),

@@ -59,6 +59,10 @@ mqtt:
   topicPrefix: "eu868"
   # protobuf (what ChirpStack uses by default) or json (protobuf JSON mapping, for debugging).
   marshaler: protobuf
+  # Batches and device acks go to <topicPrefix>/gateway/<id>/hub/{batch,device-ack}, outside the
+  # event/ sub-tree ChirpStack subscribes to. true puts them back on event/{batch,device-ack} for a
+  # hub still subscribed there (docs/hub/README.md, "Migrating from event/batch").
+  legacyHubTopics: false
   # clientId: defaults to the gateway id (one persistent session per gateway)
   # username: gateway-0016c001ff10a235
   # passwordFile: /etc/lora-edge/mqtt-password   # or set LORA_EDGE_MQTT_PASSWORD
@@ -98,7 +102,7 @@ storage:
   flushMaxRecords: 256
 
 batch:
-  # Records go to <topicPrefix>/gateway/<id>/event/batch in batches of at most:
+  # Records go to <topicPrefix>/gateway/<id>/hub/batch in batches of at most:
   maxRecords: 500
   # Stored record bytes per batch; the encoded batch is also kept under mqtt.maxPacketSize.
   maxBytes: 256KiB
