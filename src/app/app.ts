@@ -14,7 +14,7 @@ import { Topics } from '../mqtt/chirpstack/topics.js';
 import { UnstoredRecords } from '../mqtt/unstored-records.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';
-import { UplinkPipeline, type UplinkExit } from '../pipeline/index.js';
+import { UplinkPipeline, compileCheckedFilter, type UplinkExit } from '../pipeline/index.js';
 import { DownlinkScheduler } from '../downlink/scheduler.js';
 import { DeviceDirectory, type DeviceResolver } from '../devices/index.js';
 import { EdgeMode, edgeSettings } from '../edge/index.js';
@@ -243,6 +243,11 @@ export class App {
       liveMaxAgeMs: c.mqtt.liveMaxAge,
       devices: this.opts.devices ?? this.built.devices,
       exits,
+      filters: {
+        live: compileCheckedFilter(c.filters.live),
+        batch: compileCheckedFilter(c.filters.batch),
+        onlyRegistered: c.batch.onlyRegistered,
+      },
     });
     this.built.pipeline = pipeline;
     await this.add(parts.pipelinePart(pipeline, outbox));

@@ -36,6 +36,9 @@ export const CONFIG_TEMPLATE = `# lora-edge configuration (YAML). Check it with:
 gateway:
   # EUI-64 of this gateway, 16 hex digits. It is the MQTT client id and part of every topic.
   id: "0016c001ff10a235"
+  # Where the gateway stands, sent in gw.GatewayStats (a packet forwarder with GPS sends its own,
+  # which wins): latitude and longitude in degrees, altitude in metres.
+  # location: { latitude: 52.5200, longitude: 13.4050, altitude: 34 }
 
 # Radio sources; several may run at once and every frame is tagged with its source.
 sources:
@@ -110,6 +113,24 @@ batch:
   inflight: 8
   # none or gzip (for metered links).
   compression: none
+  # true: only frames of devices in the device registry go into the outbox and the batches.
+  onlyRegistered: false
+
+# Uplink filters, one set for the live ChirpStack stream (event/up) and one for the batches (outbox).
+# Entries as ChirpStack MQTT Forwarder writes them: a NetID is 6 hex digits; a prefix is the value at
+# full width in hex, "/", and how many leading bits count ("26000000/7" = every DevAddr of NetID
+# 000013). A leading "!" excludes. Per key: with plain entries a frame must match one of them, and it
+# must match no "!" entry. DevAddr and NetID entries concern data frames, JoinEUI entries join
+# requests; other frames pass. Each filtered frame is counted (lora_edge_frames_filtered_total).
+filters:
+  live:
+    netIds: []               # e.g. ["000013"]
+    devAddrPrefixes: []      # e.g. ["26000000/7", "!26011200/24"]
+    joinEuiPrefixes: []      # e.g. ["70b3d57ed0000000/40"]
+  batch:
+    netIds: []
+    devAddrPrefixes: []
+    joinEuiPrefixes: []
 
 devices:
   # Device registry (YAML) with keys; without it frames are forwarded raw and not decoded.
