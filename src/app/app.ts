@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { sourceId } from '../config/load.js';
 import type { Logger } from '../log.js';
-import type { RadioSource } from '../radio/radio-frame.js';
+import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
 import { UdpSource } from '../radio/udp/index.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { StoreRecovery } from '../store-recovery.js';
@@ -14,6 +14,7 @@ import { Topics } from '../mqtt/chirpstack/topics.js';
 import { UnstoredRecords } from '../mqtt/unstored-records.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';
+import { RadioTally, countingTransmissions } from '../mqtt/chirpstack/radio-tally.js';
 import { UplinkPipeline, compileCheckedFilter, type UplinkExit } from '../pipeline/index.js';
 import { DownlinkScheduler } from '../downlink/scheduler.js';
 import { DeviceDirectory, type DeviceResolver } from '../devices/index.js';
@@ -48,6 +49,7 @@ interface Built {
   nsDownlinks?: NetworkServerDownlinks;
   edge?: EdgeMode;
   pipeline?: UplinkPipeline;
+  stats?: ChirpStackGatewayStats;
   ops?: OpsServer;
   liveness?: OutboxLiveness;
 }
@@ -61,6 +63,8 @@ export class App {
   private readonly radioSources: RadioSource[] = [];
   /** Damaged stores repaired or moved aside at start (health, metrics, status). */
   private readonly recoveries: StoreRecovery[] = [];
+  /** Radio counts of the current gw.GatewayStats interval (frames heard, transmissions). */
+  private readonly radioTally = new RadioTally();
   private started = false;
   private stopping: Promise<void> | undefined;
   private readonly startedAt = Date.now();
@@ -194,11 +198,13 @@ export class App {
     });
     this.built.scheduler = scheduler;
     await this.add(parts.downlinkSchedulerPart(scheduler));
+    // What network-server downlinks and edge mode send through: the scheduler, every outcome counted for the stats.
+    const transmit = countingTransmissions(scheduler, this.radioTally);
     if (c.downlink.enabled) {
       const ns = new NetworkServerDownlinks({
         gatewayId: c.gateway.id,
         marshaler: c.mqtt.marshaler,
-        scheduler,
+        scheduler: transmit,
         publishAck: (payload) => void hub.publish(hub.topics.event('ack'), payload, 1).catch(() => undefined),
         logger: this.child('downlink'),
       });
@@ -215,7 +221,7 @@ export class App {
       const edge = await EdgeMode.open({
         config: edgeSettings(c),
         directory: this.built.devices,
-        scheduler,
+        scheduler: transmit,
         sources: this.radioSources,
         stateDir: edgeStateDir(c.storage.dir),
         recoveries: this.recoveries,
@@ -251,15 +257,28 @@ export class App {
     });
     this.built.pipeline = pipeline;
     await this.add(parts.pipelinePart(pipeline, outbox));
+    const stats = new ChirpStackGatewayStats({
+      gatewayId: c.gateway.id,
+      marshaler: c.mqtt.marshaler,
+      hub: this.built.hub!,
+      tally: this.radioTally,
+      configuredLocation: c.gateway.location,
+    });
+    this.built.stats = stats;
 
+    // Every frame heard is counted for the stats (as Concentratord does), then goes down the pipeline.
+    const onFrame = (frame: RadioFrame): void => {
+      this.radioTally.rx(frame);
+      pipeline.handle(frame);
+    };
     for (const sc of c.sources) {
       const id = sourceId(sc, c.sources);
       const logger = this.child('source');
       const source: RadioSource =
         sc.type === 'udp'
-          ? new UdpSource({ id, bind: sc.bind, logger, onFrame: pipeline.handle })
+          ? new UdpSource({ id, bind: sc.bind, logger, onFrame, onStat: (report) => stats.noteForwarderStat(report.stat) })
           : // path, driver, baudRate and the driver's own keys pass through as configured.
-            new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame: pipeline.handle });
+            new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame });
       await this.add(parts.sourcePart(source, pipeline));
       this.radioSources.push(source);
       this.log.info({ source: id, state: source.state() }, 'radio source started');
@@ -268,9 +287,8 @@ export class App {
 
   private async startOps(): Promise<void> {
     const c = this.config;
-    const { outbox, hub, pipeline } = this.built as Required<Built>;
+    const { outbox, hub, pipeline, stats } = this.built as Required<Built>;
     const logger = this.child('ops');
-    const stats = new ChirpStackGatewayStats(c.gateway.id, c.mqtt.marshaler, hub);
     const summaryBase = { received: 0 };
     const jobs = new Scheduler(
       [
