@@ -32,7 +32,7 @@ Technician tools
   outbox stats [--config PATH | --dir STORAGE_DIR]
   outbox export --out FILE [--config PATH | --dir STORAGE_DIR]
                                    inspect or export the outbox (daemon stopped)
-  hub-tail --url URL [--gateway ID] [--prefix P] [--count N]
+  hub-tail --url URL [--gateway ID] [--prefix P] [--count N] [--legacy-topics]
                                    hub side: subscribe to batches, de-duplicate, report seq gaps
 
 Options

@@ -356,7 +356,7 @@ class HubSubscriber {
     private readonly client: MqttClient,
     private readonly opts: HubOptions,
   ) {
-    this.batchTopic = `eu868/gateway/${opts.gateway}/event/batch`;
+    this.batchTopic = `eu868/gateway/${opts.gateway}/hub/batch`;
     this.connTopic = `eu868/gateway/${opts.gateway}/state/conn`;
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
   }

@@ -62,7 +62,7 @@ async function benchLivePath(broker: TestBroker): Promise<Record<string, string 
     }
   });
   await new Promise<void>((r) => hub.once('connect', () => r()));
-  await hub.subscribeAsync([`eu868/gateway/${GATEWAY}/event/batch`, `eu868/gateway/${GATEWAY}/event/up`], { qos: 1 });
+  await hub.subscribeAsync([`eu868/gateway/${GATEWAY}/hub/batch`, `eu868/gateway/${GATEWAY}/event/up`], { qos: 1 });
   // Wait until the daemon is connected (its ONLINE state arrives retained).
   await new Promise<void>((resolve) => {
     const probe = mqtt.connect(broker.url, { clientId: 'bench-probe', protocolVersion: 4 });

@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { sourceId } from '../config/load.js';
 import type { Logger } from '../log.js';
-import type { RadioSource } from '../radio/radio-frame.js';
+import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
 import { UdpSource } from '../radio/udp/index.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { StoreRecovery } from '../store-recovery.js';
@@ -14,7 +14,8 @@ import { Topics } from '../mqtt/chirpstack/topics.js';
 import { UnstoredRecords } from '../mqtt/unstored-records.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';
-import { UplinkPipeline, type UplinkExit } from '../pipeline/index.js';
+import { RadioTally, countingTransmissions } from '../mqtt/chirpstack/radio-tally.js';
+import { UplinkPipeline, compileCheckedFilter, type UplinkExit } from '../pipeline/index.js';
 import { TransmitGate } from '../downlink/transmit-gate.js';
 import { DeviceDirectory, type DeviceResolver } from '../devices/index.js';
 import { EdgeMode, edgeSettings } from '../edge/index.js';
@@ -48,6 +49,7 @@ interface Built {
   nsDownlinks?: NetworkServerDownlinks;
   edge?: EdgeMode;
   pipeline?: UplinkPipeline;
+  stats?: ChirpStackGatewayStats;
   ops?: OpsServer;
   liveness?: OutboxLiveness;
 }
@@ -61,6 +63,8 @@ export class App {
   private readonly radioSources: RadioSource[] = [];
   /** Damaged stores repaired or moved aside at start (health, metrics, status). */
   private readonly recoveries: StoreRecovery[] = [];
+  /** Radio counts of the current gw.GatewayStats interval (frames heard, transmissions). */
+  private readonly radioTally = new RadioTally();
   private started = false;
   private stopping: Promise<void> | undefined;
   private readonly startedAt = Date.now();
@@ -131,6 +135,7 @@ export class App {
       url: c.mqtt.url,
       gatewayId: c.gateway.id,
       topicPrefix: c.mqtt.topicPrefix,
+      legacyHubTopics: c.mqtt.legacyHubTopics,
       marshaler: c.mqtt.marshaler,
       clientId: c.mqtt.clientId,
       username: c.mqtt.username,
@@ -144,7 +149,7 @@ export class App {
       reconnectMaxMs: c.mqtt.reconnectMax,
       maxPacketSize: c.mqtt.maxPacketSize,
       protocolVersion: c.mqtt.protocolVersion,
-      subscriberRequiredTopics: [new Topics(c.mqtt.topicPrefix, c.gateway.id).event('batch')],
+      subscriberRequiredTopics: [new Topics(c.mqtt.topicPrefix, c.gateway.id, { legacyHubTopics: c.mqtt.legacyHubTopics }).hub('batch')],
       logger: this.child('mqtt'),
       onCommand: (name, payload) => this.routeCommand(name, payload),
     });
@@ -153,7 +158,7 @@ export class App {
 
     const forwarder = new BatchPublisher(outbox, hub, {
       gatewayId: c.gateway.id,
-      topic: hub.topics.event('batch'),
+      topic: hub.topics.hub('batch'),
       maxRecords: c.batch.maxRecords,
       maxBytes: c.batch.maxBytes,
       inflight: c.batch.inflight,
@@ -193,11 +198,13 @@ export class App {
     });
     this.built.scheduler = scheduler;
     await this.add(parts.downlinkSchedulerPart(scheduler));
+    // What network-server downlinks and edge mode send through: the scheduler, every outcome counted for the stats.
+    const transmit = countingTransmissions(scheduler, this.radioTally);
     if (c.downlink.enabled) {
       const ns = new NetworkServerDownlinks({
         gatewayId: c.gateway.id,
         marshaler: c.mqtt.marshaler,
-        scheduler,
+        scheduler: transmit,
         publishAck: (payload) => void hub.publish(hub.topics.event('ack'), payload, 1).catch(() => undefined),
         logger: this.child('downlink'),
       });
@@ -208,13 +215,13 @@ export class App {
     // Edge mode answers joins and carries hub commands for the devices the gateway knows; it is
     // built even when disabled globally, as single devices may opt in (`edge: true`).
     if (this.built.devices) {
-      const acks = new DeviceAckQueue(hub, hub.topics.event('device-ack'), this.child('edge'));
+      const acks = new DeviceAckQueue(hub, hub.topics.hub('device-ack'), this.child('edge'));
       hub.onOnline(() => acks.flush());
       await this.add(parts.deviceAcksPart(acks));
       const edge = await EdgeMode.open({
         config: edgeSettings(c),
         directory: this.built.devices,
-        scheduler,
+        scheduler: transmit,
         sources: this.radioSources,
         stateDir: edgeStateDir(c.storage.dir),
         recoveries: this.recoveries,
@@ -242,18 +249,36 @@ export class App {
       liveMaxAgeMs: c.mqtt.liveMaxAge,
       devices: this.opts.devices ?? this.built.devices,
       exits,
+      filters: {
+        live: compileCheckedFilter(c.filters.live),
+        batch: compileCheckedFilter(c.filters.batch),
+        onlyRegistered: c.batch.onlyRegistered,
+      },
     });
     this.built.pipeline = pipeline;
     await this.add(parts.pipelinePart(pipeline, outbox));
+    const stats = new ChirpStackGatewayStats({
+      gatewayId: c.gateway.id,
+      marshaler: c.mqtt.marshaler,
+      hub: this.built.hub!,
+      tally: this.radioTally,
+      configuredLocation: c.gateway.location,
+    });
+    this.built.stats = stats;
 
+    // Every frame heard is counted for the stats (as Concentratord does), then goes down the pipeline.
+    const onFrame = (frame: RadioFrame): void => {
+      this.radioTally.rx(frame);
+      pipeline.handle(frame);
+    };
     for (const sc of c.sources) {
       const id = sourceId(sc, c.sources);
       const logger = this.child('source');
       const source: RadioSource =
         sc.type === 'udp'
-          ? new UdpSource({ id, bind: sc.bind, logger, onFrame: pipeline.handle })
+          ? new UdpSource({ id, bind: sc.bind, logger, onFrame, onStat: (report) => stats.noteForwarderStat(report.stat) })
           : // path, driver, baudRate and the driver's own keys pass through as configured.
-            new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame: pipeline.handle });
+            new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame });
       await this.add(parts.sourcePart(source, pipeline));
       this.radioSources.push(source);
       this.log.info({ source: id, state: source.state() }, 'radio source started');
@@ -262,9 +287,8 @@ export class App {
 
   private async startOps(): Promise<void> {
     const c = this.config;
-    const { outbox, hub, pipeline } = this.built as Required<Built>;
+    const { outbox, hub, pipeline, stats } = this.built as Required<Built>;
     const logger = this.child('ops');
-    const stats = new ChirpStackGatewayStats(c.gateway.id, c.mqtt.marshaler, hub);
     const summaryBase = { received: 0 };
     const jobs = new CronJobs(
       [

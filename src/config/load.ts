@@ -8,6 +8,7 @@ import { applyEnvOverrides, envKeys } from './env.js';
 import { isLoopbackHost } from './loopback.js';
 import { parseDevAddrRange } from '../edge/devaddr-pool.js';
 import { findSerialDriver, parseSerialDriverSettings } from '../radio/serial/driver-registry.js';
+import { compileFilter } from '../pipeline/uplink-filter.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lora-edge/config.yaml';
 
@@ -102,6 +103,15 @@ function semanticChecks(config: Config, problems: string[], warnings: string[], 
     problems.push(`edge.devAddrFrom, edge.devAddrTo: ${(e as Error).message}`);
   }
   opsHttpChecks(config.ops.http, problems);
+  filterChecks(config.filters, problems, warnings);
+}
+
+function filterChecks(filters: Config['filters'], problems: string[], warnings: string[]): void {
+  for (const stream of ['live', 'batch'] as const) {
+    const compiled = compileFilter(filters[stream]);
+    for (const p of compiled.problems) problems.push(`filters.${stream}.${p.key}[${p.index}]: ${p.message}`);
+    for (const w of compiled.warnings) warnings.push(`filters.${stream}.${w.key}[${w.index}]: ${w.message}`);
+  }
 }
 
 function opsHttpChecks(http: Config['ops']['http'], problems: string[]): void {

@@ -107,12 +107,34 @@ const cronExpression = (def: string) =>
     .default(def)
     .refine((v) => cron.validate(v), 'must be a cron expression (5 fields, or 6 with seconds first), for example "*/30 * * * * *"');
 
+/** Checked entry by entry in load.ts (pipeline/uplink-filter.ts parses them), so each bad one is named. */
+const uplinkFilterSpec = z.strictObject({
+  /** NetIDs (6 hex digits); "!" excludes. */
+  netIds: z.array(z.string()).default([]),
+  /** DevAddr prefixes as ChirpStack MQTT Forwarder writes them, "26000000/7"; "!" excludes. */
+  devAddrPrefixes: z.array(z.string()).default([]),
+  /** JoinEUI prefixes, "70b3d57ed0000000/40"; "!" excludes. */
+  joinEuiPrefixes: z.array(z.string()).default([]),
+});
+
 export const sourceSchema = z.discriminatedUnion('type', [udpSource, serialSource]);
 
 export const configSchema = z.strictObject({
   gateway: z
     .strictObject({
       id: eui64,
+      /**
+       * Where the gateway stands, for gw.GatewayStats; the packet forwarder's own `stat` position
+       * (a GPS) wins when it sends one.
+       */
+      location: z
+        .strictObject({
+          latitude: z.number().min(-90).max(90),
+          longitude: z.number().min(-180).max(180),
+          /** Metres above sea level. */
+          altitude: z.number().min(-1000).max(10_000).default(0),
+        })
+        .optional(),
     }),
   sources: z.array(sourceSchema).min(1, 'at least one radio source is needed').default([{ type: 'udp', bind: '127.0.0.1:1700' }]),
   radio: z
@@ -136,6 +158,11 @@ export const configSchema = z.strictObject({
         .regex(/^[^#+\s]*$/, 'must not contain MQTT wildcards (# +) or spaces')
         .default('eu868'),
       marshaler: z.enum(['protobuf', 'json']).default('protobuf'),
+      /**
+       * Publish batches and device acks on <prefix>/gateway/<id>/event/{batch,device-ack}, where they
+       * were before (a ChirpStack server subscribed to event/+ receives them too). Off: hub/{batch,device-ack}.
+       */
+      legacyHubTopics: z.boolean().default(false),
       /** Defaults to the gateway id, so the broker keeps one persistent session per gateway. */
       clientId: z.string().min(1).optional(),
       username: z.string().min(1).optional(),
@@ -193,6 +220,15 @@ export const configSchema = z.strictObject({
       /** Batches published but not yet acknowledged by the broker. */
       inflight: z.number().int().min(1).max(1000).default(8),
       compression: z.enum(['none', 'gzip']).default('none'),
+      /** Only frames of devices in the registry go into the outbox (the batches); others are counted. */
+      onlyRegistered: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** Uplink filters (pipeline/uplink-filter.ts): one set for the live ChirpStack stream, one for the batches. */
+  filters: z
+    .strictObject({
+      live: uplinkFilterSpec.prefault({}),
+      batch: uplinkFilterSpec.prefault({}),
     })
     .prefault({}),
   devices: z

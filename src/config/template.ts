@@ -36,6 +36,9 @@ export const CONFIG_TEMPLATE = `# lora-edge configuration (YAML). Check it with:
 gateway:
   # EUI-64 of this gateway, 16 hex digits. It is the MQTT client id and part of every topic.
   id: "0016c001ff10a235"
+  # Where the gateway stands, sent in gw.GatewayStats (a packet forwarder with GPS sends its own,
+  # which wins): latitude and longitude in degrees, altitude in metres.
+  # location: { latitude: 52.5200, longitude: 13.4050, altitude: 34 }
 
 # Radio sources; several may run at once and every frame is tagged with its source.
 sources:
@@ -59,6 +62,10 @@ mqtt:
   topicPrefix: "eu868"
   # protobuf (what ChirpStack uses by default) or json (protobuf JSON mapping, for debugging).
   marshaler: protobuf
+  # Batches and device acks go to <topicPrefix>/gateway/<id>/hub/{batch,device-ack}, outside the
+  # event/ sub-tree ChirpStack subscribes to. true puts them back on event/{batch,device-ack} for a
+  # hub still subscribed there (docs/hub/README.md, "Migrating from event/batch").
+  legacyHubTopics: false
   # clientId: defaults to the gateway id (one persistent session per gateway)
   # username: gateway-0016c001ff10a235
   # passwordFile: /etc/lora-edge/mqtt-password   # or set LORA_EDGE_MQTT_PASSWORD
@@ -98,7 +105,7 @@ storage:
   flushMaxRecords: 256
 
 batch:
-  # Records go to <topicPrefix>/gateway/<id>/event/batch in batches of at most:
+  # Records go to <topicPrefix>/gateway/<id>/hub/batch in batches of at most:
   maxRecords: 500
   # Stored record bytes per batch; the encoded batch is also kept under mqtt.maxPacketSize.
   maxBytes: 256KiB
@@ -106,6 +113,24 @@ batch:
   inflight: 8
   # none or gzip (for metered links).
   compression: none
+  # true: only frames of devices in the device registry go into the outbox and the batches.
+  onlyRegistered: false
+
+# Uplink filters, one set for the live ChirpStack stream (event/up) and one for the batches (outbox).
+# Entries as ChirpStack MQTT Forwarder writes them: a NetID is 6 hex digits; a prefix is the value at
+# full width in hex, "/", and how many leading bits count ("26000000/7" = every DevAddr of NetID
+# 000013). A leading "!" excludes. Per key: with plain entries a frame must match one of them, and it
+# must match no "!" entry. DevAddr and NetID entries concern data frames, JoinEUI entries join
+# requests; other frames pass. Each filtered frame is counted (lora_edge_frames_filtered_total).
+filters:
+  live:
+    netIds: []               # e.g. ["000013"]
+    devAddrPrefixes: []      # e.g. ["26000000/7", "!26011200/24"]
+    joinEuiPrefixes: []      # e.g. ["70b3d57ed0000000/40"]
+  batch:
+    netIds: []
+    devAddrPrefixes: []
+    joinEuiPrefixes: []
 
 devices:
   # Device registry (YAML) with keys; without it frames are forwarded raw and not decoded.

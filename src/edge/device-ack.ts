@@ -1,4 +1,4 @@
-// The events edge mode publishes on `<prefix>/gateway/<id>/event/device-ack`, one per step of a
+// The events edge mode publishes on `<prefix>/gateway/<id>/hub/device-ack`, one per step of a
 // command: queued, sent, acked (confirmed downlinks), failed (with a reason).
 
 import { shorten } from '../bounded-text.js';

@@ -31,7 +31,7 @@ export interface EdgeModeOptions {
   /** Edge state directory, e.g. `<storage.dir>/edge`. */
   stateDir: string;
   logger: Logger;
-  /** Publishes one JSON event on `<prefix>/gateway/<id>/event/device-ack`. */
+  /** Publishes one JSON event on `<prefix>/gateway/<id>/hub/device-ack` (`event/device-ack` with mqtt.legacyHubTopics). */
   publishDeviceAck: (event: DeviceAckEvent) => void;
   now?: () => number;
   /** How often uplink counters are written (default 1000 ms). */

@@ -24,6 +24,8 @@ export interface HubClientOptions {
   url: string;
   gatewayId: string;
   topicPrefix: string;
+  /** Batches and device acks on `event/` as before issue 14 (mqtt.legacyHubTopics). */
+  legacyHubTopics?: boolean;
   marshaler: Marshaler;
   clientId?: string;
   username?: string;
@@ -101,7 +103,7 @@ export class HubClient {
   private readonly oversizeLogged = new Set<string>();
 
   constructor(private readonly opts: HubClientOptions) {
-    this.topics = new Topics(opts.topicPrefix, opts.gatewayId);
+    this.topics = new Topics(opts.topicPrefix, opts.gatewayId, { legacyHubTopics: opts.legacyHubTopics });
     this.log = opts.logger;
     this.protocol = opts.protocolVersion ?? 4;
     this.subscriberRequired = new Set(opts.subscriberRequiredTopics ?? []);

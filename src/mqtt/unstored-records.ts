@@ -38,7 +38,7 @@ export class UnstoredRecords {
       }
       return;
     }
-    const topic = hub.topics.event('batch');
+    const topic = hub.topics.hub('batch');
     const budget = maxPayloadBytes(topic, hub.maxPacketSize);
     for (let rest = records; rest.length > 0; ) {
       const fitted = fitHubBatch(this.gatewayId, rest, Date.now(), hub.onlineSince, budget);

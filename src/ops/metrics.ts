@@ -109,6 +109,11 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
     c.inc(s.mqtt.publishTimeouts), snap);
   counter(reg, 'lora_edge_live_skipped_total', 'Frames not sent on the live event/up stream (offline, too old, back-pressure).', [], (c, s) =>
     c.inc(s.pipeline.liveSkipped), snap);
+  counter(reg, 'lora_edge_frames_filtered_total', 'Frames kept out of a stream (live event/up, batch) by the uplink filters, per reason (net_id, dev_addr, join_eui, unregistered).', ['stream', 'reason'], (c, s) => {
+    const filtered = s.pipeline.filtered;
+    if (!filtered) return;
+    for (const stream of ['live', 'batch'] as const) for (const [reason, n] of Object.entries(filtered[stream])) c.inc({ stream, reason }, n ?? 0);
+  }, snap);
   gauge(reg, 'lora_edge_source_up', '1 when a radio source is receiving, per source and state.', ['source', 'state'], (g, s) => {
     for (const src of s.sources) g.set({ source: src.id, state: src.state }, /^(listening|receiving|open)/.test(src.state) ? 1 : 0);
   }, snap);

@@ -49,7 +49,8 @@ export interface DaemonSnapshot {
     /** Since the last (re)connect: outbox depth then and records delivered then. */
     drain: { since: number; startDepth: number; startAcked: number } | null;
   };
-  pipeline: Omit<PipelineCounters, 'perSource' | 'lastFrameAt'>;
+  /** `filtered` is absent from daemons older than the uplink filters. */
+  pipeline: Omit<PipelineCounters, 'perSource' | 'lastFrameAt' | 'filtered'> & Partial<Pick<PipelineCounters, 'filtered'>>;
   drops: Record<string, number>;
   devices: DeviceLayerSnapshot | null;
   /** Records the outbox could not store that could not be sent live either. */

@@ -49,6 +49,12 @@ export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): stri
   }
   const drops = Object.entries(s.drops).filter(([, n]) => n > 0);
   lines.push(`${pad('drops')}${drops.length ? drops.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
+  const filtered = s.pipeline.filtered;
+  if (filtered) {
+    const parts = (['batch', 'live'] as const).flatMap((stream) =>
+      Object.entries(filtered[stream]).filter(([, n]) => (n ?? 0) > 0).map(([k, n]) => `${stream} ${k} ${n}`));
+    if (parts.length) lines.push(`${pad('filtered')}${parts.join(', ')}`);
+  }
   if (s.devices) {
     const decoded = Object.values(s.devices.decoded).reduce((a, b) => a + b, 0);
     const errors = Object.values(s.devices.codecErrors).reduce((a, b) => a + b, 0);

@@ -1,6 +1,6 @@
 // The uplink path, one direction: RadioFrame -> CRC filter -> de-duplication -> LoRaWAN parse ->
-// device attribution and decoding -> Uplink -> Record -> outbox, then the exits: the live ChirpStack
-// event/up stream and the parts acting on stored uplinks (edge mode).
+// device attribution and decoding -> Uplink -> batch filters -> Record -> outbox, then the exits: the
+// live ChirpStack event/up stream (behind its own filters) and the parts acting on uplinks (edge mode).
 import type { Logger } from '../log.js';
 import type { RadioFrame } from '../radio/radio-frame.js';
 import type { OutboxRecord } from '../outbox/record.js';
@@ -11,6 +11,7 @@ import { checkRadioFrame } from '../radio/plausibility.js';
 import type { DeviceOutcome, DeviceResolver } from '../devices/outcome.js';
 import type { LiveUplinkStream, RecordStore, Uplink, UplinkExit } from './uplink.js';
 import { EMPTY_LORAWAN, lorawanFields, toRecord } from './to-record.js';
+import { checkUplink, PASS_ALL, type FilterReason, type UplinkFilter } from './uplink-filter.js';
 
 export type { DeviceOutcome, DeviceResolver };
 
@@ -27,8 +28,20 @@ export interface PipelineOptions {
   devices?: DeviceResolver;
   /** Parts acting on stored LoRaWAN uplinks, in order (edge mode answers joins and confirmed uplinks). */
   exits?: UplinkExit[];
+  /** Which frames go into the outbox and on the live stream; absent: every frame. */
+  filters?: UplinkFilters;
   now?: () => number;
 }
+
+export interface UplinkFilters {
+  live?: UplinkFilter;
+  batch?: UplinkFilter;
+  /** Only frames attributed to a registered device go into the outbox. */
+  onlyRegistered?: boolean;
+}
+
+/** Why a frame was kept out of a stream: a filter key, or (batches) an unregistered device. */
+export type FilteredReason = FilterReason | 'unregistered';
 
 export interface PipelineCounters {
   received: number;
@@ -42,6 +55,8 @@ export interface PipelineCounters {
   liveSent: number;
   liveSkipped: number;
   dropped: Record<string, number>;
+  /** Frames kept out of each stream by the filters, by reason (they were heard, not lost). */
+  filtered: { live: Partial<Record<FilteredReason, number>>; batch: Partial<Record<FilteredReason, number>> };
   /** Frames per source id and CRC status. */
   perSource: Record<string, { ok: number; bad: number; none: number }>;
   mType: Record<string, number>;
@@ -57,7 +72,7 @@ export class UplinkPipeline {
   private devicesSeen = new Set<string>();
   readonly counters: PipelineCounters = {
     received: 0, crcOk: 0, crcBad: 0, crcNone: 0, forwarded: 0, duplicates: 0, invalidLorawan: 0,
-    liveSent: 0, liveSkipped: 0, dropped: {}, perSource: {}, mType: {}, lastFrameAt: {},
+    liveSent: 0, liveSkipped: 0, dropped: {}, filtered: { live: {}, batch: {} }, perSource: {}, mType: {}, lastFrameAt: {},
   };
 
   private readonly store: (record: Omit<OutboxRecord, 'seq'>) => number;
@@ -132,9 +147,15 @@ export class UplinkPipeline {
     const deviceKey = device?.devEui ?? lorawan.devEui ?? lorawan.devAddr;
     if (deviceKey && this.devicesSeen.size < 100_000) this.devicesSeen.add(deviceKey);
 
-    const seq = this.store(toRecord(uplink));
-    s.forwarded += 1;
-    // Only LoRaWAN frames go on to the exits; each exit's failure is its own.
+    const batchReason = this.batchFilterReason(uplink);
+    let seq: number | undefined;
+    if (batchReason) s.filtered.batch[batchReason] = (s.filtered.batch[batchReason] ?? 0) + 1;
+    else {
+      seq = this.store(toRecord(uplink));
+      s.forwarded += 1;
+    }
+    // Only LoRaWAN frames go on to the exits; each exit's failure is its own. The filters concern
+    // what is sent: edge mode still answers its own (registered) devices.
     if (uplink.phy) {
       for (const exit of this.exits) {
         try {
@@ -146,11 +167,15 @@ export class UplinkPipeline {
     }
 
     if (this.publishLive) {
-      if (this.now() - frame.receivedAt <= this.opts.liveMaxAgeMs && this.publishLive(frame)) s.liveSent += 1;
+      const liveReason = checkUplink(this.opts.filters?.live ?? PASS_ALL, lorawan);
+      if (liveReason) s.filtered.live[liveReason] = (s.filtered.live[liveReason] ?? 0) + 1;
+      else if (this.now() - frame.receivedAt <= this.opts.liveMaxAgeMs && this.publishLive(frame)) s.liveSent += 1;
       else s.liveSkipped += 1;
     }
-    if (this.log.isLevelEnabled('info')) {
-      this.log.info(
+    // Frames kept out of the batches (other operators' devices) would flood the journal at info.
+    const level = batchReason ? 'debug' : 'info';
+    if (this.log.isLevelEnabled(level)) {
+      this.log[level](
         {
           seq,
           source: frame.source,
@@ -165,10 +190,18 @@ export class UplinkPipeline {
           snr: frame.snr,
           device: device?.name,
           data: decoded?.data ?? undefined,
+          filtered: batchReason ?? undefined,
         },
         'uplink',
       );
     }
+  }
+
+  private batchFilterReason(uplink: Uplink): FilteredReason | null {
+    const f = this.opts.filters;
+    if (!f) return null;
+    if (f.onlyRegistered && !uplink.outcome?.device) return 'unregistered';
+    return f.batch ? checkUplink(f.batch, uplink.lorawan) : null;
   }
 
   /** Parses the frame and lets the device layer attribute and decode it; a non-LoRaWAN payload goes on raw. */

@@ -1,5 +1,5 @@
-// The UDP source with what only tests need: raw PULL_RESP sending, the latest stat, callbacks for
-// stats and TX_ACKs, and table sizes. Kept out of the production class; never imported by src/.
+// The UDP source with what only tests need: raw PULL_RESP sending, the latest stat, a callback for
+// TX_ACKs, and table sizes. Kept out of the production class; never imported by src/.
 import type dgram from 'node:dgram';
 import type { GatewayPacket } from '../radio/udp/datagram.js';
 import { UdpSource, UdpSourceError, type DownlinkTarget, type StatReport, type UdpSourceOptions } from '../radio/udp/udp-source.js';
@@ -15,16 +15,15 @@ export interface TxAckReport {
 }
 
 export interface ObservedUdpSourceOptions extends UdpSourceOptions {
-  onStat?: (report: StatReport) => void;
   onTxAck?: (ack: TxAckReport) => void;
 }
 
 export class ObservedUdpSource extends UdpSource {
-  private readonly observers: Pick<ObservedUdpSourceOptions, 'onStat' | 'onTxAck'>;
+  private readonly observers: Pick<ObservedUdpSourceOptions, 'onTxAck'>;
 
   constructor(opts: ObservedUdpSourceOptions) {
     super(opts);
-    this.observers = { onStat: opts.onStat, onTxAck: opts.onTxAck };
+    this.observers = { onTxAck: opts.onTxAck };
   }
 
   /** Where PULL_RESP for this gateway goes; without an EUI, the gateway that pulled most recently. */
@@ -60,11 +59,7 @@ export class ObservedUdpSource extends UdpSource {
 
   protected override handlePacket(packet: GatewayPacket, rinfo: dgram.RemoteInfo, receivedAt: number): void {
     super.handlePacket(packet, rinfo, receivedAt);
-    if (packet.type === 'PUSH_DATA' && packet.stat?.ok) {
-      const onStat = this.observers.onStat;
-      const report = this.gateways.lastStat();
-      if (onStat && report) this.callHandler('onStat', () => onStat(report));
-    } else if (packet.type === 'TX_ACK') {
+    if (packet.type === 'TX_ACK') {
       const onTxAck = this.observers.onTxAck;
       if (!onTxAck) return;
       const ack: TxAckReport = { token: packet.token, error: packet.error, gatewayEui: packet.gatewayEui };

@@ -11,7 +11,7 @@ import { createLogger } from '../log.js';
 import { startEmbeddedBroker } from '../testing/embedded-broker.js';
 import { runUdpTraffic } from '../testing/udp-traffic.js';
 import { DEMO_FLEET, demoRegistryYaml } from '../testing/device-payloads.js';
-import { batchFilter } from '../mqtt/chirpstack/topics.js';
+import { batchFilter, deviceAckFilter } from '../mqtt/chirpstack/topics.js';
 import { runDaemon } from '../app/daemon.js';
 import { PacketForwarderSim } from '../testing/packet-forwarder.js';
 import { runDemoStreetLight, demoStreetLightRegistryEntry } from '../testing/demo-street-light.js';
@@ -64,9 +64,9 @@ export async function runDemo(): Promise<number> {
   // The hub's side: a plain subscriber that logs what arrives.
   const hub = mqtt.connect(broker.url, { clientId: 'demo-hub', protocolVersion: 4 });
   hub.subscribe(batchFilter('eu868'), { qos: 1 });
-  hub.subscribe(`eu868/gateway/${DEMO_GATEWAY_ID}/event/device-ack`, { qos: 1 });
+  hub.subscribe(deviceAckFilter('eu868', DEMO_GATEWAY_ID), { qos: 1 });
   hub.on('message', (topic, payload) => {
-    if (topic.endsWith('/event/device-ack')) {
+    if (topic === deviceAckFilter('eu868', DEMO_GATEWAY_ID)) {
       logger.info({ event: JSON.parse(payload.toString()) }, 'hub: command status');
       return;
     }

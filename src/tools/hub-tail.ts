@@ -1,4 +1,5 @@
-// `lora-edge hub-tail`: what a hub developer runs to check their side. Subscribes to the batches,
+// `lora-edge hub-tail`: what a hub developer runs to check their side. Subscribes to the batches
+// (`hub/batch`, or `event/batch` with --legacy-topics for a gateway on mqtt.legacyHubTopics),
 // de-duplicates by (gatewayId, seq), prints each new record as a JSON line on stdout and reports
 // duplicates and seq gaps on stderr.
 import { gunzipSync } from 'node:zlib';
@@ -16,13 +17,14 @@ export async function hubTailCommand(args: string[]): Promise<number> {
     count: { type: 'string' },
     'client-id': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    'legacy-topics': { type: 'boolean' },
   });
   const url = requireString(values.url, '--url');
   if (!/^mqtts?:\/\//.test(url)) throw new UsageError('--url must start with mqtt:// or mqtts://');
   const gateway = values.gateway?.toLowerCase() ?? '+';
   if (gateway !== '+' && !/^[0-9a-f]{16}$/.test(gateway)) throw new UsageError('--gateway must be 16 hex digits');
   const count = parseNumberOption(values.count, '--count', { min: 1, integer: true }) ?? Infinity;
-  const topic = batchFilter(values.prefix ?? 'eu868', gateway);
+  const topic = batchFilter(values.prefix ?? 'eu868', gateway, { legacyHubTopics: values['legacy-topics'] === true });
   const trackers = new Map<string, SeqTracker>();
   const err = (line: string) => process.stderr.write(`${line}\n`);
 

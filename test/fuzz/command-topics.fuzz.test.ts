@@ -98,7 +98,7 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
   const registry = join(dir, 'devices.yaml');
   writeFileSync(registry, `devices:\n${demoStreetLightRegistryEntry()}`, { mode: 0o600 });
   const broker = await startAedes();
-  const events = await Collector.connect(broker.url, [`${base}/event/#`]);
+  const events = await Collector.connect(broker.url, [`${base}/event/#`, `${base}/hub/#`]);
   const daemon = await startTestDaemon(broker.url, {
     mqtt: { marshaler: 'json', maxPacketSize: MAX_PACKET },
     devices: { registry },
@@ -120,7 +120,7 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
     const closesAtStart = daemon.app.hub!.counters.closes;
 
     const send = (name: string, payload: Buffer | string) => commander.publishAsync(`${base}/command/${name}`, payload, { qos: 1 });
-    const acks = () => events.on('/event/device-ack').map((m) => JSON.parse(m.payload.toString()) as { id: unknown; status: string; reason?: string });
+    const acks = () => events.on('/hub/device-ack').map((m) => JSON.parse(m.payload.toString()) as { id: unknown; status: string; reason?: string });
     const quiet = async () => {
       let last = -1;
       while (events.messages.length !== last) {
@@ -161,7 +161,7 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
     for (const m of events.messages) {
       const size = publishPacketSize(m.topic, m.payload.length, 1);
       assert.ok(size <= MAX_PACKET, `seed ${f.seed}: ${m.topic} message of ${size} bytes`);
-      if (m.topic.endsWith('/event/device-ack')) {
+      if (m.topic.endsWith('/hub/device-ack')) {
         const ack = JSON.parse(m.payload.toString()) as { reason?: string };
         assert.ok((ack.reason ?? '').length <= MAX_REASON_CHARS, `seed ${f.seed}: reason of ${ack.reason?.length}`);
       }
@@ -169,7 +169,7 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
         const ack = JSON.parse(m.payload.toString()) as { items?: unknown[] };
         assert.ok((ack.items ?? []).length <= MAX_DOWNLINK_ITEMS, `seed ${f.seed}: DownlinkTxAck with ${ack.items?.length} items`);
       }
-      if (m.topic.endsWith('/event/batch')) assertValidBatch(JSON.parse(m.payload.toString()));
+      if (m.topic.endsWith('/hub/batch')) assertValidBatch(JSON.parse(m.payload.toString()));
     }
     const hub = daemon.app.hub!;
     assert.is(hub.counters.closes, closesAtStart, `seed ${f.seed}: the connection dropped`);
@@ -181,9 +181,9 @@ test('command topics: fixed cases from issue 18 and seeded random commands keep 
     console.log(`  [fuzz] ${events.messages.length} messages published; device commands ${JSON.stringify(snap.downlinks.edge?.commands)}; downlinks ${JSON.stringify(snap.downlinks.byStatus)}`);
 
     // Uplinks still flow after all that.
-    const before = events.on('/event/batch').length;
+    const before = events.on('/hub/batch').length;
     await sim.pushRxpk([makeRxpk({ payload: Buffer.from('still alive'), tmst: 99 })]);
-    await events.waitFor(() => events.on('/event/batch').length > before, 'a batch after the fuzzing');
+    await events.waitFor(() => events.on('/hub/batch').length > before, 'a batch after the fuzzing');
   } finally {
     process.off('unhandledRejection', onUnhandled);
     await commander.endAsync(true);

@@ -43,6 +43,7 @@ export async function startTestDaemon(
     mqtt: { url: brokerUrl, reconnectMin: '100ms', reconnectMax: '500ms', publishTimeout: '3s', ...overrides.mqtt },
     storage: { dir, ...overrides.storage },
     batch: { ...overrides.batch },
+    filters: { ...overrides.filters },
     radio: { ...overrides.radio },
     // Tests run in parallel: no fixed metrics port unless a test asks for one.
     ops: { http: { enabled: false }, ...overrides.ops },

@@ -88,8 +88,8 @@ export async function uplinkFieldsScenario(broker: TestBroker): Promise<void> {
     assert.is(u2.getRxInfo()!.getGwTime(), undefined, 'no gw_time when the forwarder gave no time');
 
     // The durable path carries the same frames, in order, with the hub schema.
-    await collector.waitFor(() => collector.on('/event/batch').flatMap((m) => JSON.parse(m.payload.toString()).records).length >= 2, 'batched records');
-    const batches = collector.on('/event/batch').map((m) => JSON.parse(m.payload.toString()) as HubBatch);
+    await collector.waitFor(() => collector.on('/hub/batch').flatMap((m) => JSON.parse(m.payload.toString()).records).length >= 2, 'batched records');
+    const batches = collector.on('/hub/batch').map((m) => JSON.parse(m.payload.toString()) as HubBatch);
     for (const b of batches) assertValidBatch(b);
     const records = batches.flatMap((b) => b.records);
     assert.equal(records.map((r) => r.seq), [1, 2]);
@@ -167,8 +167,8 @@ export async function reconnectScenario(broker: TestBroker): Promise<void> {
     }
     await broker.restart();
     collector = await Collector.connect(broker.url, [`${PREFIX}/gateway/+/#`]);
-    await collector.waitFor(() => collector!.on('/event/batch').flatMap((m) => JSON.parse(m.payload.toString()).records).length >= 5, 'the 5 records kept during the outage', 15_000);
-    const records = collector.on('/event/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
+    await collector.waitFor(() => collector!.on('/hub/batch').flatMap((m) => JSON.parse(m.payload.toString()).records).length >= 5, 'the 5 records kept during the outage', 15_000);
+    const records = collector.on('/hub/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
     assert.equal(records.map((r) => r.lorawan.fCnt), [100, 101, 102, 103, 104]);
     assert.ok(records.every((r) => r.replay), 'records that waited through the outage are marked replay');
     assert.is(collector.on('/event/up').length, 0, 'frames from the outage are not sent live');

@@ -72,7 +72,7 @@ daemon('simulated uplinks flow end to end; SIGTERM stops cleanly within 5 s with
   assert.is(summary.pushAcks, summary.datagramsSent, 'every PUSH_DATA acknowledged');
   await ctx.collector.waitFor(() => ctx.collector.on('/event/up').length >= 40, '40 event/up');
   await ctx.collector.waitFor(
-    () => ctx.collector.on('/event/batch').reduce((n, m) => n + JSON.parse(m.payload.toString()).records.length, 0) >= 40,
+    () => ctx.collector.on('/hub/batch').reduce((n, m) => n + JSON.parse(m.payload.toString()).records.length, 0) >= 40,
     '40 batched records',
   );
   assert.match(ctx.stderr, /"msg":"uplink"/, 'each frame is logged as it is forwarded');

@@ -1,6 +1,6 @@
 // Edge mode through the whole daemon: a registered OTAA street light joins over the packet
 // forwarder, its uplinks are decoded, and a dimming command published by the hub on command/device
-// reaches it (class C) with queued/sent events on event/device-ack.
+// reaches it (class C) with queued/sent events on hub/device-ack.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ test('OTAA join at the edge, decoded uplink, hub command -> class C downlink -> 
   writeFileSync(registry, `devices:\n${demoStreetLightRegistryEntry()}`, { mode: 0o600 });
   const broker = await startAedes();
   const base = `eu868/gateway/${TEST_GATEWAY_ID}`;
-  const acks = await Collector.connect(broker.url, [`${base}/event/device-ack`]);
+  const acks = await Collector.connect(broker.url, [`${base}/hub/device-ack`]);
   const hub = await TestHub.connect(broker.url);
   const daemon = await startTestDaemon(broker.url, { devices: { registry }, edge: { enabled: true, devAddrFrom: '260b0001', devAddrTo: '260b00ff' } });
   const sim = new PacketForwarderSim({ target: daemon.udpTarget, gatewayEui: 'aa555a0000000101' });

@@ -1,5 +1,5 @@
 // Hub commands to devices over MQTT (aedes) and UDP: `<prefix>/gateway/<id>/command/device` in,
-// `event/device-ack` out. Class A commands wait for the next uplink and go in its RX1; class C
+// `hub/device-ack` out. Class A commands wait for the next uplink and go in its RX1; class C
 // commands go out at once on RX2 parameters; confirmed uplinks are acknowledged in RX1 with
 // LinkCheckAns when asked; confirmed downlinks are reported acked on the next uplink's ACK bit;
 // bad commands come back failed with the reason, and the queue is bounded.
@@ -64,12 +64,12 @@ it.before.each(async (ctx) => {
       if (name === 'device') void ctx.rig.edge.handleDeviceCommand(payload);
     },
   });
-  ctx.rig.onEvent = (e) => void hub.publish(hub.topics.event('device-ack'), JSON.stringify(e)).catch(() => undefined);
+  ctx.rig.onEvent = (e) => void hub.publish(hub.topics.hub('device-ack'), JSON.stringify(e)).catch(() => undefined);
   ctx.hub = hub;
   const online = new Promise<void>((resolve) => hub.onOnline(resolve));
   hub.start();
   await online;
-  ctx.hubSide = await Collector.connect(ctx.broker.url, [`${PREFIX}/gateway/+/event/device-ack`]);
+  ctx.hubSide = await Collector.connect(ctx.broker.url, [`${PREFIX}/gateway/+/hub/device-ack`]);
   ctx.publisher = await mqtt.connectAsync(ctx.broker.url, { protocolVersion: 4, clientId: `hub-${Math.random().toString(16).slice(2)}` });
 });
 
@@ -82,7 +82,7 @@ it.after.each(async (ctx) => {
 
 /** The device-ack events the hub received, parsed. */
 function acks(ctx: Ctx): DeviceAckEvent[] {
-  return ctx.hubSide.on('/event/device-ack').map((m) => JSON.parse(m.payload.toString()) as DeviceAckEvent);
+  return ctx.hubSide.on('/hub/device-ack').map((m) => JSON.parse(m.payload.toString()) as DeviceAckEvent);
 }
 
 async function command(ctx: Ctx, body: object | string): Promise<void> {

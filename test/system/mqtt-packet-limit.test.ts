@@ -71,7 +71,7 @@ run('a hostile command/device and a 600-frame backlog: acks and batches fit, the
   }
   await waitUntil(() => daemon.app.outbox!.stats().depth === FRAMES, 'the backlog in the outbox');
   await broker.restart();
-  const collector = await Collector.connect(broker.url, [`${base}/event/#`]);
+  const collector = await Collector.connect(broker.url, [`${base}/event/#`, `${base}/hub/#`]);
   ctx.collector = collector;
   await waitUntil(() => daemon.app.hub!.online, 'the daemon connected');
   const closesWhenConnected = daemon.app.hub!.counters.closes;
@@ -81,17 +81,17 @@ run('a hostile command/device and a 600-frame backlog: acks and batches fit, the
   assert.ok(command.length > 100_000 && command.length < BROKER_LIMIT - 1000, `command is ${command.length} bytes`);
   await collector.client.publishAsync(`${base}/command/device`, command, { qos: 1 });
 
-  await collector.waitFor(() => collector.on('/event/device-ack').length >= 1, 'the device-ack', 15_000);
-  const records = () => collector.on('/event/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
+  await collector.waitFor(() => collector.on('/hub/device-ack').length >= 1, 'the device-ack', 15_000);
+  const records = () => collector.on('/hub/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
   await collector.waitFor(() => records().length >= FRAMES, `${FRAMES} records in batches`, 30_000);
 
-  const ack = JSON.parse(collector.on('/event/device-ack')[0].payload.toString());
+  const ack = JSON.parse(collector.on('/hub/device-ack')[0].payload.toString());
   assert.is(ack.status, 'failed');
   assert.is(ack.id, 'hostile-1');
   assert.match(ack.reason, /unknown keys "unknown_key_0", .* and \d+ more/);
   assert.ok(ack.reason.length <= 1024, `reason is ${ack.reason.length} characters`);
 
-  const batches = collector.on('/event/batch');
+  const batches = collector.on('/hub/batch');
   assert.ok(batches.length >= 3, `the ~400 KB backlog needs several batches, got ${batches.length}`);
   for (const b of batches) {
     assert.ok(b.payload.length + b.topic.length + 10 <= BROKER_LIMIT, `batch of ${b.payload.length} bytes`);
@@ -115,19 +115,19 @@ run('a message over the limit is refused before it reaches the broker, counted o
   ctx.broker = broker;
   const daemon = await startTestDaemon(broker.url, { mqtt: { maxPacketSize: BROKER_LIMIT } });
   ctx.daemon = daemon;
-  const collector = await Collector.connect(broker.url, [`${base}/event/#`]);
+  const collector = await Collector.connect(broker.url, [`${base}/event/#`, `${base}/hub/#`]);
   ctx.collector = collector;
   await waitUntil(() => daemon.app.hub!.online, 'the daemon connected');
   const hub = daemon.app.hub!;
-  const err = await hub.publish(`${base}/event/device-ack`, Buffer.alloc(BROKER_LIMIT, 0x20), 1).then(
+  const err = await hub.publish(`${base}/hub/device-ack`, Buffer.alloc(BROKER_LIMIT, 0x20), 1).then(
     () => undefined,
     (e: Error) => e,
   );
   assert.instance(err, Error);
   assert.match(err!.message, /exceeds the MQTT packet limit/);
   assert.is(hub.counters.oversizeRefused, 1);
-  await hub.publish(`${base}/event/device-ack`, '{"small":true}', 1);
-  await collector.waitFor(() => collector.on('/event/device-ack').length === 1, 'the small message');
+  await hub.publish(`${base}/hub/device-ack`, '{"small":true}', 1);
+  await collector.waitFor(() => collector.on('/hub/device-ack').length === 1, 'the small message');
   assert.is(hub.counters.closes, 0, 'the connection never closed');
 });
 
@@ -151,16 +151,16 @@ run('broker limit below ours (MQTT 3.1.1, nothing announced): the re-send loop i
   await waitUntil(() => daemon.app.outbox!.stats().depth === FRAMES, 'the backlog in the outbox');
   const closesBefore = daemon.app.hub!.counters.closes;
   await broker.restart();
-  const collector = await Collector.connect(broker.url, [`${base}/event/batch`]);
+  const collector = await Collector.connect(broker.url, [`${base}/hub/batch`]);
   ctx.collector = collector;
-  const records = () => collector.on('/event/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
+  const records = () => collector.on('/hub/batch').flatMap((m) => (JSON.parse(m.payload.toString()) as HubBatch).records);
   await collector.waitFor(() => new Set(records().map((r) => r.seq)).size >= FRAMES, `${FRAMES} records`, 30_000);
   const snap = daemon.app.snapshot();
   assert.ok(snap.mqtt.closes - closesBefore >= 3, `the loop was seen: ${JSON.stringify(snap.mqtt)}`);
   assert.ok(snap.mqtt.connectAttempts > snap.mqtt.connects, 'attempts that never connected are counted');
   assert.ok(daemon.app.hub!.maxPacketSize < brokerLimit, `learnt limit ${daemon.app.hub!.maxPacketSize}`);
   assert.ok(snap.mqtt.oversizeRefused >= 1);
-  for (const b of collector.on('/event/batch')) assert.ok(b.payload.length < brokerLimit);
+  for (const b of collector.on('/hub/batch')) assert.ok(b.payload.length < brokerLimit);
   if (snap.mqtt.closesRecent >= 5) assert.ok(healthOf(snap).reasons.some((r) => /keeps dropping/.test(r)));
   // The link is healthy again: a new uplink arrives.
   await sim.pushRxpk([makeRxpk({ payload: Buffer.from('after the loop') })]);
@@ -179,9 +179,9 @@ run('MQTT 5: the broker\'s smaller maximum packet size (CONNACK) wins over ours'
   try {
     await waitUntil(() => hub.online, 'the MQTT 5 connection');
     assert.is(hub.maxPacketSize, 65536);
-    const err = await hub.publish(`${base}/event/batch`, Buffer.alloc(70_000), 1).then(() => undefined, (e: Error) => e);
+    const err = await hub.publish(`${base}/hub/batch`, Buffer.alloc(70_000), 1).then(() => undefined, (e: Error) => e);
     assert.match(String(err?.message), /exceeds the MQTT packet limit of 65536/);
-    await hub.publish(`${base}/event/batch`, Buffer.alloc(60_000), 1);
+    await hub.publish(`${base}/hub/batch`, Buffer.alloc(60_000), 1);
     assert.is(hub.counters.closes, 0);
   } finally {
     await hub.stop();

@@ -1,10 +1,31 @@
-// Every MQTT topic lora-edge uses, in one place, in the ChirpStack v4 gateway layout (our own
-// batch and device-ack events live in it too):
-// <prefix>/gateway/<gatewayId>/{event,state,command}/<name>; an empty prefix drops the leading level.
+// Every MQTT topic lora-edge uses, in one place. ChirpStack's own messages keep the ChirpStack v4
+// gateway layout, <prefix>/gateway/<gatewayId>/{event,state,command}/<name>; the hub's messages
+// (batches, device acks) live in their own sub-tree, <prefix>/gateway/<gatewayId>/hub/<name>, so that
+// a ChirpStack server subscribed to `event/+` sees only up, stats and ack. An empty prefix drops the
+// leading level. `legacyHubTopics` puts the hub's messages back under `event/` (docs/hub/README.md).
 
-export type EventName = 'up' | 'stats' | 'ack' | 'batch' | 'device-ack';
+/** ChirpStack's event types: nothing else is ever published under `event/`. */
+export type EventName = 'up' | 'stats' | 'ack';
+/** The hub's own messages. */
+export type HubName = 'batch' | 'device-ack';
 export type StateName = 'conn';
 export type CommandName = 'down' | 'config' | 'device';
+
+/** The sub-tree of a gateway's topics that carries the hub's messages. */
+export const HUB_LEVEL = 'hub';
+
+export interface TopicOptions {
+  /** Publish batches and device acks on `event/batch` and `event/device-ack`, as before issue 14. */
+  legacyHubTopics?: boolean;
+}
+
+function gatewayBase(prefix: string, gatewayId: string): string {
+  return `${prefix ? `${prefix}/` : ''}gateway/${gatewayId}`;
+}
+
+function hubLevel(opts: TopicOptions): string {
+  return opts.legacyHubTopics ? 'event' : HUB_LEVEL;
+}
 
 export class Topics {
   private readonly base: string;
@@ -12,12 +33,18 @@ export class Topics {
   constructor(
     readonly prefix: string,
     readonly gatewayId: string,
+    private readonly opts: TopicOptions = {},
   ) {
-    this.base = `${prefix ? `${prefix}/` : ''}gateway/${gatewayId}`;
+    this.base = gatewayBase(prefix, gatewayId);
   }
 
   event(name: EventName): string {
     return `${this.base}/event/${name}`;
+  }
+
+  /** Where the hub's messages go: `hub/<name>` (or `event/<name>` with legacyHubTopics). */
+  hub(name: HubName): string {
+    return `${this.base}/${hubLevel(this.opts)}/${name}`;
   }
 
   state(name: StateName): string {
@@ -40,7 +67,22 @@ export class Topics {
   }
 }
 
+/** Hub-side filter for one of the hub's messages of one gateway or all gateways (`+`). */
+export function hubFilter(prefix: string, name: HubName, gatewayId = '+', opts: TopicOptions = {}): string {
+  return `${gatewayBase(prefix, gatewayId)}/${hubLevel(opts)}/${name}`;
+}
+
 /** Hub-side filter for the batches of one gateway or all gateways (`+`). */
-export function batchFilter(prefix: string, gatewayId = '+'): string {
-  return `${prefix ? `${prefix}/` : ''}gateway/${gatewayId}/event/batch`;
+export function batchFilter(prefix: string, gatewayId = '+', opts: TopicOptions = {}): string {
+  return hubFilter(prefix, 'batch', gatewayId, opts);
+}
+
+/** Hub-side filter for the device acks of one gateway or all gateways (`+`). */
+export function deviceAckFilter(prefix: string, gatewayId = '+', opts: TopicOptions = {}): string {
+  return hubFilter(prefix, 'device-ack', gatewayId, opts);
+}
+
+/** What a ChirpStack server subscribes to: every event of every gateway under the prefix. */
+export function chirpstackEventFilter(prefix: string): string {
+  return `${gatewayBase(prefix, '+')}/event/+`;
 }

@@ -2,7 +2,9 @@
 import gw from '@chirpstack/chirpstack-api/gw/gw_pb.js';
 import type { UplinkFrame, ConnState, GatewayStats } from '@chirpstack/chirpstack-api/gw/gw_pb.js';
 import durPb from 'google-protobuf/google/protobuf/duration_pb.js';
+import commonPb from '@chirpstack/chirpstack-api/common/common_pb.js';
 import type { RadioFrame } from '../../radio/radio-frame.js';
+import type { IntervalCounts, ModulationCount, ModulationFields } from './radio-tally.js';
 import { CODE_RATES, CRC_STATUS, timestampFromIso, timestampFromMs } from './enums.js';
 
 export interface UplinkMapOptions {
@@ -18,28 +20,33 @@ function uplinkTxInfo(frame: RadioFrame): InstanceType<typeof gw.UplinkTxInfo> {
   const key = `${frame.modulation}|${frame.frequency}|${frame.spreadingFactor}|${frame.bandwidth}|${frame.codeRate}|${frame.fskDatarate}`;
   let txInfo = txInfoCache.get(key);
   if (txInfo) return txInfo;
+  txInfo = new gw.UplinkTxInfo();
+  txInfo.setFrequency(frame.frequency);
+  txInfo.setModulation(toModulation(frame));
+  if (txInfoCache.size >= 256) txInfoCache.clear();
+  txInfoCache.set(key, txInfo);
+  return txInfo;
+}
+
+/** LoRa or FSK modulation parameters (of a frame heard or sent) as a gw.Modulation. */
+export function toModulation(m: ModulationFields): InstanceType<typeof gw.Modulation> {
   const modulation = new gw.Modulation();
-  if (frame.modulation === 'LORA') {
+  if (m.modulation === 'LORA') {
     const lora = new gw.LoraModulationInfo();
-    if (frame.bandwidth !== undefined) lora.setBandwidth(frame.bandwidth);
-    if (frame.spreadingFactor !== undefined) lora.setSpreadingFactor(frame.spreadingFactor);
-    if (frame.codeRate !== undefined) {
-      const cr = CODE_RATES[frame.codeRate.replace(/\s/g, '')];
+    if (m.bandwidth !== undefined) lora.setBandwidth(m.bandwidth);
+    if (m.spreadingFactor !== undefined) lora.setSpreadingFactor(m.spreadingFactor);
+    if (m.codeRate !== undefined) {
+      const cr = CODE_RATES[m.codeRate.replace(/\s/g, '')];
       if (cr !== undefined) lora.setCodeRate(cr);
-      lora.setCodeRateLegacy(frame.codeRate);
+      lora.setCodeRateLegacy(m.codeRate);
     }
     modulation.setLora(lora);
   } else {
     const fsk = new gw.FskModulationInfo();
-    if (frame.fskDatarate !== undefined) fsk.setDatarate(frame.fskDatarate);
+    if (m.fskDatarate !== undefined) fsk.setDatarate(m.fskDatarate);
     modulation.setFsk(fsk);
   }
-  txInfo = new gw.UplinkTxInfo();
-  txInfo.setFrequency(frame.frequency);
-  txInfo.setModulation(modulation);
-  if (txInfoCache.size >= 256) txInfoCache.clear();
-  txInfoCache.set(key, txInfo);
-  return txInfo;
+  return modulation;
 }
 
 /** A received frame as ChirpStack's `gw.UplinkFrame`, with every field the source gave. */
@@ -80,25 +87,53 @@ export function toConnState(gatewayId: string, online: boolean): ConnState {
   return msg;
 }
 
-export interface StatsInput {
+export interface StatsLocation {
+  latitude: number;
+  longitude: number;
+  /** Metres. */
+  altitude: number;
+  /** gps: the packet forwarder's own `stat`; config: gateway.location. */
+  source: 'gps' | 'config';
+}
+
+/** One interval's counts (RadioTally) plus identity, time, location and metadata. */
+export interface StatsInput extends IntervalCounts {
   gatewayId: string;
   timeMs: number;
-  rxReceived: number;
-  rxReceivedOk: number;
-  txReceived: number;
-  txEmitted: number;
   metadata: Record<string, string>;
-  location?: { latitude: number; longitude: number; altitude: number };
+  location?: StatsLocation;
+}
+
+function perModulation(counts: readonly ModulationCount[]): Array<InstanceType<typeof gw.PerModulationCount>> {
+  return counts.map((c) => {
+    const m = new gw.PerModulationCount();
+    m.setModulation(toModulation(c.modulation));
+    m.setCount(c.count);
+    return m;
+  });
 }
 
 export function toGatewayStats(s: StatsInput): GatewayStats {
   const msg = new gw.GatewayStats();
   msg.setGatewayId(s.gatewayId);
   msg.setTime(timestampFromMs(s.timeMs));
+  if (s.location) {
+    const loc = new commonPb.Location();
+    loc.setLatitude(s.location.latitude);
+    loc.setLongitude(s.location.longitude);
+    loc.setAltitude(s.location.altitude);
+    loc.setSource(s.location.source === 'gps' ? commonPb.LocationSource.GPS : commonPb.LocationSource.CONFIG);
+    msg.setLocation(loc);
+  }
   msg.setRxPacketsReceived(s.rxReceived);
   msg.setRxPacketsReceivedOk(s.rxReceivedOk);
   msg.setTxPacketsReceived(s.txReceived);
   msg.setTxPacketsEmitted(s.txEmitted);
+  for (const [freq, n] of s.rxPerFrequency) msg.getRxPacketsPerFrequencyMap().set(freq, n);
+  for (const [freq, n] of s.txPerFrequency) msg.getTxPacketsPerFrequencyMap().set(freq, n);
+  msg.setRxPacketsPerModulationList(perModulation(s.rxPerModulation));
+  msg.setTxPacketsPerModulationList(perModulation(s.txPerModulation));
+  for (const [status, n] of Object.entries(s.txPerStatus)) msg.getTxPacketsPerStatusMap().set(status, n);
   const md = msg.getMetadataMap();
   for (const [k, v] of Object.entries(s.metadata)) md.set(k, v);
   return msg;

@@ -32,6 +32,8 @@ export interface UdpSourceOptions {
   bind: string;
   logger: Logger;
   onFrame: UdpFrameHandler;
+  /** Each valid `stat` a forwarder sends (its GPS position and counters go into the gateway stats). */
+  onStat?: (report: StatReport) => void;
   /** Clock for receivedAt; tests may pin it. */
   now?: () => number;
   /** How long a protocol-2 forwarder may take to answer a downlink with TX_ACK; then INTERNAL_ERROR. Default 2000 ms. */
@@ -255,6 +257,8 @@ export class UdpSource implements RadioSource, DownlinkCapable {
       }
       const report: StatReport = { gatewayEui: packet.gatewayEui, receivedAt, stat: packet.stat.stat };
       this.gateways.rememberStat(report);
+      const onStat = this.opts.onStat;
+      if (onStat) this.callHandler('onStat', () => onStat(report));
     }
   }
 

@@ -1,6 +1,6 @@
 // The hub's side in the fault harness: a persistent MQTT session (clean: false) subscribed with QoS 1
-// to every gateway's batch topic, as a real hub would. Remembers every record seq and PHYPayload it
-// receives, how often, and in which order seqs first arrived.
+// to every gateway's batch topic (`hub/batch`, see batchFilter), as a real hub would. Remembers every
+// record seq and PHYPayload it receives, how often, and in which order seqs first arrived.
 import { gunzipSync } from 'node:zlib';
 import mqtt, { type MqttClient } from 'mqtt';
 import { isGzip, type HubBatch } from '../../../src/mqtt/hub-batch.js';

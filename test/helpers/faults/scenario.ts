@@ -12,6 +12,7 @@ import { HubSubscriber } from './hub-subscriber.js';
 import { prng } from './prng.js';
 import { describeSchedule, type Fault, type FaultSchedule } from './schedule.js';
 import { UdpTraffic } from './udp-traffic.js';
+import { batchFilter } from '../../../src/mqtt/chirpstack/topics.js';
 
 export const FAULT_GATEWAY_ID = '0016c001ff10fa17';
 
@@ -85,7 +86,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let ok = false;
   try {
     broker = await startBrokerProcess(o.broker, join(dir, 'broker'), { persistence: o.brokerPersistence });
-    hub = await HubSubscriber.connect(broker.url, 'eu868/gateway/+/event/batch', `hub-${schedule.seed}`);
+    hub = await HubSubscriber.connect(broker.url, batchFilter('eu868'), `hub-${schedule.seed}`);
     if (needsProxy) proxy = await startTcpProxy(broker.port);
     daemon = await createDaemonProcess({
       dir,

@@ -54,7 +54,7 @@ test('network-server downlink counters move and reach the snapshot and /metrics'
 
 test('device-ack events dropped while offline move and reach the snapshot and /metrics', async () => {
   const offline = { online: false, publish: async () => undefined };
-  const acks = new DeviceAckQueue(offline, 'eu868/gateway/0016c001ff10a235/event/device-ack', silentLogger(), 2);
+  const acks = new DeviceAckQueue(offline, 'eu868/gateway/0016c001ff10a235/hub/device-ack', silentLogger(), 2);
   const part = deviceAcksPart(acks);
   for (let i = 0; i < 5; i++) acks.publish({ event: 'queued', i });
   const snap = mergeReports(base(), [part.report!(0)]) as unknown as DaemonSnapshot;

@@ -200,4 +200,24 @@ test('YAML round trip of a full config object keeps its meaning', () => {
   assert.equal(again, config);
 });
 
+test('uplink filters and gateway.location: check-config names each bad entry, warns about stray bits', () => {
+  const gateway = { id: '0016c001ff10a235' };
+  const problems = problemsOf(() =>
+    validateConfig({
+      gateway: { ...gateway, location: { latitude: 91, longitude: 0 } },
+      filters: { live: { devAddrPrefixes: ['26000000/7', '2600/7'] }, batch: { netIds: ['!0013'], joinEuiPrefixes: ['70b3d57ed0000000/65'] } },
+    }, 't', {}),
+  );
+  assert.ok(problems.some((p) => p.startsWith('gateway.location.latitude:')), problems.join('\n'));
+  const more = problemsOf(() =>
+    validateConfig({ gateway, filters: { live: { devAddrPrefixes: ['26000000/7', '2600/7'] }, batch: { netIds: ['!0013'], joinEuiPrefixes: ['70b3d57ed0000000/65'] } } }, 't', {}),
+  );
+  assert.equal(more.map((p) => p.slice(0, p.indexOf(':'))), ['filters.live.devAddrPrefixes[1]', 'filters.batch.netIds[0]', 'filters.batch.joinEuiPrefixes[0]']);
+  const ok = validateConfig({ gateway, batch: { onlyRegistered: true }, filters: { batch: { devAddrPrefixes: ['26ffffff/8', '!26011200/24'] } } }, 't', {});
+  assert.is(ok.config.batch.onlyRegistered, true);
+  assert.equal(ok.config.filters.live, { netIds: [], devAddrPrefixes: [], joinEuiPrefixes: [] });
+  assert.equal(ok.warnings.filter((w) => w.startsWith('filters.')).length, 1);
+  assert.match(ok.warnings.find((w) => w.startsWith('filters.'))!, /filters\.batch\.devAddrPrefixes\[0\]: .*"26000000\/8"/);
+});
+
 test.run();

@@ -108,7 +108,7 @@ test('packet size: header, topic, packet id and payload as the broker counts the
   assert.is(publishPacketSize('a/b', 10, 1), 1 + 1 + 2 + 3 + 2 + 10);
   assert.is(publishPacketSize('a/b', 200, 0), 1 + 2 + 2 + 3 + 200);
   assert.is(publishPacketSize('a/b', 0, 1, 5), 1 + 1 + 2 + 3 + 2 + 1);
-  const topic = 'eu868/gateway/0016c001ff10a235/event/batch';
+  const topic = 'eu868/gateway/0016c001ff10a235/hub/batch';
   assert.ok(publishPacketSize(topic, maxPayloadBytes(topic, 131_072), 1) <= 131_072);
 });
 
