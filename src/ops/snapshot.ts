@@ -1,5 +1,6 @@
 // One read-only view of the running daemon, taken on demand (a scrape, a status request): the
 // metrics, the health check and `lora-edge status` all render this, so they never disagree.
+import type { RegistryStatus } from '../devices/device-directory.js';
 import type { OutboxStats } from '../outbox/outbox.js';
 import type { HubCounters } from '../mqtt/hub-client.js';
 import type { BatchPublisherCounters as ForwarderCounters } from '../mqtt/batch-publisher.js';
@@ -16,14 +17,7 @@ export interface SourceSnapshot {
 }
 
 /** The device registry file: in use or not, reloads applied and refused. */
-export interface RegistrySnapshot {
-  file: string;
-  loaded: boolean;
-  devices: number;
-  reloads: number;
-  reloadFailures: number;
-  lastFailure: { at: number; problems: string[] } | null;
-}
+export type RegistrySnapshot = RegistryStatus;
 
 export interface DeviceLayerSnapshot {
   /** Null when no registry file is configured. */

@@ -13,7 +13,7 @@ import { SerialQueue } from './serial-queue.js';
 import { OutboxArgumentError, OutboxClosedError, OutboxLockedError } from './errors.js';
 import { openRecovering, type StoreRecovery } from '../store-recovery.js';
 import { resolveOptions, type BatchWriter, type OutboxOptions, type ResolvedOptions } from './options.js';
-import { StoredState, type OutboxDropCounts } from './stored-state.js';
+import { StoredState, type OutboxCounters } from './stored-state.js';
 import { ReadMemo } from './read-memo.js';
 import { ReopenGate } from './reopen-gate.js';
 import { Retention, type SweepResult } from './retention.js';
@@ -36,7 +36,7 @@ export type { BatchOp, BatchWriter, OutboxOptions } from './options.js';
 export type { OutboxDropCounts } from './stored-state.js';
 export type { SweepResult } from './retention.js';
 
-export interface OutboxStats {
+export interface OutboxStats extends OutboxCounters {
   /** Records stored (durable). */
   depth: number;
   /** Stored record JSON bytes. */
@@ -48,15 +48,6 @@ export interface OutboxStats {
   nextSeq: number;
   /** Appended records not yet written to disk. */
   pending: number;
-  dropped: OutboxDropCounts;
-  /** Failed batch writes (flushes, acks, sweeps). */
-  writeErrors: number;
-  appended: number;
-  acked: number;
-  /** Successful flush batches. */
-  flushes: number;
-  /** Times the store was closed and reopened to clear a persistent write error. */
-  reopens: number;
 }
 
 interface OpenedState {
