@@ -15,6 +15,7 @@ import { daemonNodeFlags } from '../../src/node-flags.js';
 import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
 import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
+import { MemorySampler, memoryFields, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const FILL_RATE = Number(process.env.BENCH_FILL_RATE ?? 20_000);
@@ -138,6 +139,8 @@ interface DaemonSettings {
   brokerUrl: string;
   storageDir: string;
   sync: boolean;
+  /** The ops endpoint, for the daemon's own memory figures (/status `process`). */
+  opsPort: number;
 }
 
 interface IoCounters {
@@ -154,6 +157,8 @@ interface MemoryPeaks {
   fileMiB: number;
   /** VmHWM: the peak RSS since the daemon started (the kernel's own high-water mark). */
   hwmMiB: number;
+  /** The breakdown: V8 heap and external buffers (from /status) beside anon and file pages. */
+  detail: MemoryPeaksMiB;
 }
 
 function statusKiB(status: string, field: string): number {
@@ -163,6 +168,7 @@ function statusKiB(status: string, field: string): number {
 class DaemonProcess {
   private readonly child: ChildProcess;
   private readonly sampler: NodeJS.Timeout;
+  private readonly memory: MemorySampler;
   private peakRssKiB = 0;
   private peakAnonKiB = 0;
   private peakFileKiB = 0;
@@ -170,7 +176,7 @@ class DaemonProcess {
   /** Warning and error log lines by message (the daemon runs at level warn). */
   readonly logMessages = new Map<string, number>();
 
-  constructor(configPath: string) {
+  constructor(configPath: string, opsPort: number) {
     this.child = track(
       spawn(process.execPath, [...daemonNodeFlags(MAIN_JS), MAIN_JS, 'run', '--config', configPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -195,6 +201,7 @@ class DaemonProcess {
       }
     });
     this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
+    this.memory = new MemorySampler(() => this.pid, opsPort);
   }
 
   static start(dir: string, s: DaemonSettings): DaemonProcess {
@@ -205,9 +212,10 @@ class DaemonProcess {
       config,
       [`gateway: {id: "${s.gateway}"}`, `sources: [{type: udp, bind: "${s.udp}"}]`,
         `mqtt: {url: "${s.brokerUrl}", reconnectMin: 100ms, reconnectMax: 500ms}`,
-        `storage: {dir: "${s.storageDir}", sync: ${String(s.sync)}, maxBytes: 8GiB}`, 'log: {level: warn}', ''].join('\n'),
+        `storage: {dir: "${s.storageDir}", sync: ${String(s.sync)}, maxBytes: 8GiB}`,
+        `ops: {http: {enabled: true, bind: "127.0.0.1:${s.opsPort}"}}`, 'log: {level: warn}', ''].join('\n'),
     );
-    return new DaemonProcess(config);
+    return new DaemonProcess(config, s.opsPort);
   }
 
   get pid(): number {
@@ -251,6 +259,7 @@ class DaemonProcess {
       anonMiB: this.peakAnonKiB / KIB_PER_MIB,
       fileMiB: this.peakFileKiB / KIB_PER_MIB,
       hwmMiB: this.lastHwmKiB / KIB_PER_MIB,
+      detail: { ...this.memory.take(), hwm: this.lastHwmKiB / KIB_PER_MIB },
     };
     this.peakRssKiB = 0;
     this.peakAnonKiB = 0;
@@ -281,6 +290,7 @@ class DaemonProcess {
 
   async stop(): Promise<void> {
     clearInterval(this.sampler);
+    this.memory.stop();
     if (!this.alive) return;
     this.child.kill('SIGTERM');
     if (!(await waitExit(this.child, 10_000))) {
@@ -489,6 +499,11 @@ function memoryFigures(p: MemoryPeaks): string {
   return `${fmt(p.rssMiB, 1)} / ${fmt(p.anonMiB, 1)} / ${fmt(p.fileMiB, 1)}`;
 }
 
+function heapFigures(p: MemoryPeaks): string {
+  const d = p.detail;
+  return `${fmt(d.heapUsed, 1)} / ${fmt(d.heapTotal, 1)}, ${fmt(d.external, 1)} / ${fmt(d.arrayBuffers, 1)}`;
+}
+
 function ioDelta(from: IoCounters, to: IoCounters): IoCounters {
   return { writeBytes: to.writeBytes - from.writeBytes, cancelledBytes: to.cancelledBytes - from.cancelledBytes };
 }
@@ -506,6 +521,10 @@ interface BacklogResult {
   recordJsonBytes: number;
   fillIo: IoCounters;
   drainIo: IoCounters;
+  received: number;
+  drainRate: number;
+  fillPeaks: MemoryPeaks;
+  drainPeaks: MemoryPeaks;
 }
 
 async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<BacklogResult> {
@@ -518,7 +537,7 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
 
   const udp = `127.0.0.1:${await freeUdpPort()}`;
   const storageDir = join(root, 'outbox-backlog');
-  const daemon = DaemonProcess.start(root, { gateway, udp, brokerUrl: broker.url, storageDir, sync: false });
+  const daemon = DaemonProcess.start(root, { gateway, udp, brokerUrl: broker.url, storageDir, sync: false, opsPort: await freeTcpPort() });
   cleanups.push(() => daemon.stop());
   await daemon.waitListening(udp, gateway);
   daemon.takePeaks();
@@ -558,6 +577,8 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
     row('drain rate from broker start, incl. reconnect (records/s)', fmt(fromBrokerRate)),
     row('drain time (s)', fmt(drainS, 1)),
     row('drain: daemon peak RSS / RssAnon / RssFile (MiB, sampled)', memoryFigures(drainPeaks), `RSS < ${TARGET_RSS_MIB} MiB`, drainPeaks.rssMiB < TARGET_RSS_MIB),
+    row('fill: daemon V8 heap used / total, external / arrayBuffers (MiB)', heapFigures(fillPeaks)),
+    row('drain: daemon V8 heap used / total, external / arrayBuffers (MiB)', heapFigures(drainPeaks)),
     row('daemon VmHWM over fill and drain (MiB)', fmt(peakHwm, 1), `< ${TARGET_RSS_MIB} MiB`, peakHwm < TARGET_RSS_MIB),
   ];
   const notes = [
@@ -574,6 +595,10 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
     recordJsonBytes: hub.averageRecordJsonBytes,
     fillIo: ioDelta(io0, io1),
     drainIo: ioDelta(io1, io2),
+    received: hub.unique,
+    drainRate,
+    fillPeaks,
+    drainPeaks,
   };
 }
 
@@ -599,7 +624,7 @@ async function benchLive(root: string, brokerUrl: string, sync: boolean): Promis
   const hub = await HubSubscriber.connect({ url: brokerUrl, clientId: `bench-hub-${label}`, clean: true, gateway, measureLatency: true, sizeSampleEvery: 1 });
   cleanups.push(() => hub.end());
   const udp = `127.0.0.1:${await freeUdpPort()}`;
-  const daemon = DaemonProcess.start(root, { gateway, udp, brokerUrl, storageDir: join(root, `outbox-${label}`), sync });
+  const daemon = DaemonProcess.start(root, { gateway, udp, brokerUrl, storageDir: join(root, `outbox-${label}`), sync, opsPort: await freeTcpPort() });
   cleanups.push(() => daemon.stop());
   await daemon.waitListening(udp, gateway);
   await hub.waitForDaemonOnline(daemon, 20_000);
@@ -675,6 +700,7 @@ async function main(): Promise<void> {
       row(`${tag}: latency p50 / max (ms)`, `${fmt(r.p50)} / ${fmt(r.max)}`),
       row(`${tag}: latency p99 (ms)`, fmt(r.p99), `< ${TARGET_P99_MS} ms`, r.sync ? undefined : r.p99 < TARGET_P99_MS),
       row(`${tag}: daemon peak RSS / RssAnon / RssFile (MiB)`, memoryFigures(r.peaks)),
+      row(`${tag}: daemon V8 heap used / total, external / arrayBuffers (MiB)`, heapFigures(r.peaks)),
     ];
   });
   printSection(`2. Live latency at ${LIVE_RATE} frames/s for ${LIVE_SECONDS} s (hub receive time - capturedAt)`, liveRows, [
@@ -704,6 +730,15 @@ async function main(): Promise<void> {
     '  "net of cancelled" subtracts cancelled_write_bytes, pages of files deleted before they were written back',
   ]);
 
+  console.log(
+    '\n' +
+      summaryLine('outbox', {
+        backlog: backlog.records, received: backlog.received, not_received: backlog.records - backlog.received,
+        'drain/s': Math.round(backlog.drainRate), fill_peak_rss_mb: Number(backlog.fillPeaks.rssMiB.toFixed(1)),
+        ...memoryFields(backlog.drainPeaks.detail, 'drain_'),
+        live_p99_ms: live.p99, live_received: live.received, ...memoryFields(live.peaks.detail, 'live_'),
+      }),
+  );
   const loadAfter = loadavg()[0];
   console.log(`\ntotal ${fmt((performance.now() - started) / 1000, 0)} s; load average (1 min) ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after on ${availableParallelism()} cores` +
     ' - figures are noisy when colleagues run tests at the same time');

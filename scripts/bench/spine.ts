@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags } from '../../src/node-flags.js';
-import { startMosquitto, startAedes, mosquittoPath, type TestBroker } from '../../test/helpers/brokers.js';
+import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
+import { MemorySampler, memoryFields, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 
 // BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run.
@@ -36,13 +37,14 @@ function procStat(pid: number): { cpuMs: number; hwmKiB: number } {
   return { cpuMs: (cpuTicks * 1000) / CLK_TCK, hwmKiB: hwm };
 }
 
-async function benchLivePath(broker: TestBroker): Promise<Record<string, string | number>> {
+async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string, string | number>; summary: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lora-edge-bench-'));
   const udp = `127.0.0.1:${await freeUdpPort()}`;
+  const opsPort = await freeTcpPort();
   const config = join(dir, 'config.yaml');
   writeFileSync(
     config,
-    `gateway: {id: "${GATEWAY}"}\nsources: [{type: udp, bind: "${udp}"}]\nmqtt: {url: "${broker.url}"}\nstorage: {dir: "${join(dir, 'data')}"}\nlog: {level: ${process.env.BENCH_LOG_LEVEL ?? "info"}}\n`,
+    `gateway: {id: "${GATEWAY}"}\nsources: [{type: udp, bind: "${udp}"}]\nmqtt: {url: "${broker.url}"}\nstorage: {dir: "${join(dir, 'data')}"}\nops: {http: {enabled: true, bind: "127.0.0.1:${opsPort}"}}\nlog: {level: ${process.env.BENCH_LOG_LEVEL ?? "info"}}\n`,
   );
   const log = openSync('/dev/null', 'w');
   const main = packagePath('dist', 'src', 'main.js');
@@ -70,9 +72,12 @@ async function benchLivePath(broker: TestBroker): Promise<Record<string, string 
     probe.on('message', () => probe.end(true, {}, () => resolve()));
   });
   const before = procStat(daemon.pid!);
-  // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled.
+  // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled, and the
+  // breakdown (V8 heap, external buffers from /status; anon and file-backed pages from /proc).
   let peakAnon = anonKiB(daemon.pid!);
   const sampler = setInterval(() => (peakAnon = Math.max(peakAnon, anonKiB(daemon.pid!))), 50);
+  const memory = new MemorySampler(() => daemon.pid!, opsPort);
+  memory.take();
   const t0 = performance.now();
   // The packet forwarder is another process, as on a real gateway: the `simulate udp` tool.
   const sim = spawn(process.execPath, [packagePath('dist', 'src', 'main.js'), 'simulate', 'udp', '--target', udp,
@@ -86,38 +91,55 @@ async function benchLivePath(broker: TestBroker): Promise<Record<string, string 
   clearTimeout(timeout);
   const after = procStat(daemon.pid!);
   clearInterval(sampler);
+  memory.stop();
+  const peaks = memory.take();
   const elapsedS = (lastAt - t0) / 1000;
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
   await hub.endAsync(true);
   rmSync(dir, { recursive: true, force: true });
-  return {
+  const framesPerS = Math.round(records / elapsedS);
+  const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
+  const summary = summaryLine('spine', {
+    broker: broker.kind, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, received: records,
+    'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
+  });
+  const table = {
     broker: broker.kind,
     framesOffered: traffic.framesSent,
     pushAckTimeouts: traffic.pushTimeouts,
     offeredRatePerS: OFFERED_RATE,
     recordsReceived: records,
     liveEventUpReceived: ups,
-    endToEndFramesPerS: Math.round(records / elapsedS),
-    daemonCpuUsPerFrame: Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1)),
+    endToEndFramesPerS: framesPerS,
+    daemonCpuUsPerFrame: cpuUsPerFrame,
     daemonPeakRssMB: Number((after.hwmKiB / 1024).toFixed(1)),
     daemonPeakAnonMB: Number((peakAnon / 1024).toFixed(1)),
+    daemonPeakFileMB: Number(peaks.file.toFixed(1)),
+    daemonHeapUsedMB: Number(peaks.heapUsed.toFixed(1)),
+    daemonHeapTotalMB: Number(peaks.heapTotal.toFixed(1)),
+    daemonExternalMB: Number(peaks.external.toFixed(1)),
+    daemonArrayBuffersMB: Number(peaks.arrayBuffers.toFixed(1)),
   };
+  return { table, summary };
 }
 
 async function main(): Promise<void> {
   const useMosquitto = mosquittoPath() !== undefined;
   if (!useMosquitto) console.log('mosquitto not installed: measuring against the embedded aedes broker instead');
   const broker = useMosquitto ? await startMosquitto() : await startAedes();
+  let live: { table: Record<string, string | number>; summary: string };
   try {
-    console.log('live path UDP -> daemon -> broker (targets: >= 10000 frames/s, peak RSS < 100 MB)');
-    console.table([await benchLivePath(broker)]);
+    console.log('live path UDP -> daemon -> broker (targets: >= 20000 frames/s, <= 45 us CPU per frame, peak RSS < 100 MB)');
+    live = await benchLivePath(broker);
+    console.table([live.table]);
   } finally {
     await broker.stop();
   }
   const dec = await benchLorawanDecode();
   console.log('LoRaWAN parse + MIC + decrypt (target: ours >= 5x lora-packet)');
   console.table([{ oursPerS: Math.round(dec.oursPerSec), loraPacketPerS: Math.round(dec.lorapacketPerSec), ratio: Number(dec.ratio.toFixed(1)) }]);
+  console.log(`${live.summary} decode_ratio=${dec.ratio.toFixed(1)}`);
 }
 
 await main();

@@ -23,6 +23,7 @@ import { EdgeUplinkExit } from '../edge/uplink-exit.js';
 import { CronJobs } from '../ops/cron-jobs.js';
 import { logDailySummary, loraEdgeVersion } from '../ops/jobs.js';
 import type { DaemonSnapshot } from '../ops/snapshot.js';
+import { processMemory } from '../ops/process-memory.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
 import { OutboxLiveness } from '../ops/outbox-liveness.js';
@@ -362,6 +363,7 @@ export class App {
       version: loraEdgeVersion(),
       now,
       uptimeMs: now - this.startedAt,
+      process: processMemory(),
       sources: [],
       mqtt: undefined,
       outbox: undefined,

@@ -7,6 +7,7 @@ import type { BatchPublisherCounters as ForwarderCounters } from '../mqtt/batch-
 import type { StoreRecovery } from '../store-recovery.js';
 import type { PipelineCounters } from '../pipeline/uplink-pipeline.js';
 import type { NsDownlinkCounter } from '../mqtt/chirpstack/ns-downlinks.js';
+import type { ProcessMemory } from './process-memory.js';
 
 export interface SourceSnapshot {
   id: string;
@@ -34,6 +35,8 @@ export interface DaemonSnapshot {
   version: string;
   now: number;
   uptimeMs: number;
+  /** The daemon process's memory (absent from daemons older than issue 13). */
+  process?: ProcessMemory;
   sources: SourceSnapshot[];
   /** closesRecent: connections closed within RECONNECT_LOOP_WINDOW_MS. */
   mqtt: { state: string; connected: boolean; closesRecent: number } & HubCounters;

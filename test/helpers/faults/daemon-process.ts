@@ -22,6 +22,10 @@ export interface DaemonProcess {
   opsPort: number;
   logFile: string;
   readonly running: boolean;
+  /** The running child's pid (for /proc, cgroups, taskset). */
+  readonly pid: number | undefined;
+  /** How the last child ended on its own or by a signal (an OOM kill shows as SIGKILL); null while it runs. */
+  readonly lastExit: { code: number | null; signal: NodeJS.Signals | null } | null;
   start(): Promise<void>;
   /** SIGKILL: nothing flushed, nothing said to the broker. */
   kill(): Promise<void>;
@@ -56,6 +60,7 @@ export async function createDaemonProcess(o: DaemonProcessOptions): Promise<Daem
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   let child: ChildProcess | undefined;
   let log: WriteStream | undefined;
+  let lastExit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const main = packagePath('dist', 'src', 'main.js');
   const exited = (c: ChildProcess) =>
     c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r()));
@@ -76,6 +81,12 @@ export async function createDaemonProcess(o: DaemonProcessOptions): Promise<Daem
     get running() {
       return child !== undefined;
     },
+    get pid() {
+      return child?.pid;
+    },
+    get lastExit() {
+      return lastExit;
+    },
     async start() {
       if (child) return;
       log = createWriteStream(logFile, { flags: 'a' });
@@ -83,6 +94,8 @@ export async function createDaemonProcess(o: DaemonProcessOptions): Promise<Daem
       c.stdout!.pipe(log, { end: false });
       c.stderr!.pipe(log, { end: false });
       child = c;
+      lastExit = null;
+      c.once('exit', (code, signal) => (lastExit = { code, signal }));
       const deadline = Date.now() + 15_000;
       while (!(await status())) {
         if (c.exitCode !== null) throw new Error(`the daemon exited with ${c.exitCode} at start; see ${logFile}`);

@@ -1,0 +1,110 @@
+// The daemon's memory broken down for the benches: RSS, RssAnon (V8 heap, LevelDB block cache and
+// write buffers, malloc), RssFile (the node binary, mapped files) and VmHWM from /proc/<pid>/status,
+// plus V8 heap used/total and external/ArrayBuffer bytes from the daemon's own /status (`process`).
+// Peaks are sampled; `summaryLine` prints the one comparable line each bench ends with.
+import { readFileSync } from 'node:fs';
+
+const KIB_PER_MIB = 1024;
+const MIB = 1024 * 1024;
+
+export interface MemoryPeaksMiB {
+  rss: number;
+  anon: number;
+  file: number;
+  hwm: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+function statusKiB(status: string, field: string): number {
+  return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+}
+
+/** Samples /proc every 50 ms and the ops endpoint's /status every 500 ms, keeping the peaks. */
+export class MemorySampler {
+  private peaks: MemoryPeaksMiB = empty();
+  private readonly procTimer: NodeJS.Timeout;
+  private readonly httpTimer: NodeJS.Timeout | undefined;
+  private fetching = false;
+
+  constructor(
+    private readonly pid: () => number,
+    private readonly opsPort: number | undefined,
+  ) {
+    this.procTimer = setInterval(() => this.sampleProc(), 50);
+    if (opsPort !== undefined) this.httpTimer = setInterval(() => void this.sampleStatus(), 500);
+  }
+
+  private sampleProc(): void {
+    try {
+      const s = readFileSync(`/proc/${this.pid()}/status`, 'utf8');
+      const p = this.peaks;
+      p.rss = Math.max(p.rss, statusKiB(s, 'VmRSS') / KIB_PER_MIB);
+      p.anon = Math.max(p.anon, statusKiB(s, 'RssAnon') / KIB_PER_MIB);
+      p.file = Math.max(p.file, statusKiB(s, 'RssFile') / KIB_PER_MIB);
+      p.hwm = Math.max(p.hwm, statusKiB(s, 'VmHWM') / KIB_PER_MIB);
+    } catch {
+      // The process is starting or exiting.
+    }
+  }
+
+  private async sampleStatus(): Promise<void> {
+    if (this.fetching) return;
+    this.fetching = true;
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.opsPort}/status`, { signal: AbortSignal.timeout(2000) });
+      const m = ((await res.json()) as { process?: Record<string, number> }).process;
+      if (m) {
+        const p = this.peaks;
+        p.heapUsed = Math.max(p.heapUsed, m.heapUsedBytes / MIB);
+        p.heapTotal = Math.max(p.heapTotal, m.heapTotalBytes / MIB);
+        p.external = Math.max(p.external, m.externalBytes / MIB);
+        p.arrayBuffers = Math.max(p.arrayBuffers, m.arrayBuffersBytes / MIB);
+      }
+    } catch {
+      // Busy or gone: the next sample will tell.
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  /** Peaks since the last call (VmHWM is cumulative by nature), then a new phase starts. */
+  take(): MemoryPeaksMiB {
+    this.sampleProc();
+    const out = this.peaks;
+    this.peaks = empty();
+    return out;
+  }
+
+  stop(): void {
+    clearInterval(this.procTimer);
+    if (this.httpTimer) clearInterval(this.httpTimer);
+  }
+}
+
+function empty(): MemoryPeaksMiB {
+  return { rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+}
+
+/** The memory part of a summary line, in a fixed order. */
+export function memoryFields(p: MemoryPeaksMiB, prefix = ''): Record<string, number> {
+  return {
+    [`${prefix}peak_rss_mb`]: round(p.rss),
+    [`${prefix}hwm_mb`]: round(p.hwm),
+    [`${prefix}heap_used_mb`]: round(p.heapUsed),
+    [`${prefix}heap_total_mb`]: round(p.heapTotal),
+    [`${prefix}external_mb`]: round(p.external),
+    [`${prefix}array_buffers_mb`]: round(p.arrayBuffers),
+    [`${prefix}anon_mb`]: round(p.anon),
+    [`${prefix}file_mb`]: round(p.file),
+  };
+}
+
+const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : NaN);
+
+/** `SUMMARY name: k=v k=v ...`: one line, same keys every run, so runs can be diffed. */
+export function summaryLine(name: string, fields: Record<string, string | number | boolean>): string {
+  return `SUMMARY ${name}: ${Object.entries(fields).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`;
+}

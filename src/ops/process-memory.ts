@@ -1,0 +1,23 @@
+// The daemon's own memory as Node sees it (process.memoryUsage()), for the /status snapshot: lets
+// benches and technicians split RSS into V8 heap, external and ArrayBuffer memory without a debugger.
+
+export interface ProcessMemory {
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** C++ objects bound to JS objects, ArrayBuffers included. */
+  externalBytes: number;
+  arrayBuffersBytes: number;
+}
+
+/** Read when a snapshot is taken, never on the hot path. */
+export function processMemory(): ProcessMemory {
+  const m = process.memoryUsage();
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    externalBytes: m.external,
+    arrayBuffersBytes: m.arrayBuffers,
+  };
+}
