@@ -151,8 +151,9 @@ export class GroupWriter {
       count: state.meta.count + group.length,
     };
     ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
+    let reopened: boolean;
     try {
-      await state.writeOps(ops);
+      reopened = await state.writeOps(ops);
     } catch (err) {
       this.handleFlushFailure(group, err);
       return;
@@ -166,6 +167,7 @@ export class GroupWriter {
       state.oldestCapturedAt = first.capturedAt;
     }
     if (last) state.lastSeq = last.seq;
+    if (reopened) await state.recountAfterReopen();
     state.counters.flushes += 1;
     this.endWriteEpisodes();
     if (state.meta.bytes > this.opts.maxBytes) {

@@ -7,7 +7,7 @@ import { encodeMeta, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
 import type { BatchOp, BatchWriter, ResolvedOptions } from './options.js';
-import { capturedAtOf, readEdge, type OutboxDb, type StoredEntry } from './store.js';
+import { capturedAtOf, readEdge, scanMeta, type OutboxDb, type StoredEntry } from './store.js';
 import type { ReopenGate } from './reopen-gate.js';
 import { describeCause } from './errors.js';
 
@@ -90,11 +90,11 @@ export class StoredState {
    * the file system has room again, the error may be LevelDB's sticky background error (set by a
    * compaction that hit a full disk): the store is reopened and the write tried once more.
    */
-  async writeOps(ops: BatchOp[]): Promise<void> {
+  async writeOps(ops: BatchOp[]): Promise<boolean> {
     try {
       await this.write(ops, { sync: this.opts.sync });
       this.failedWritesInARow = 0;
-      return;
+      return false;
     } catch (err) {
       this.failedWritesInARow += 1;
       // A first failure is usually the disk filling up right now; a second in a row while the
@@ -104,6 +104,25 @@ export class StoredState {
     }
     await this.write(ops, { sync: this.opts.sync });
     this.failedWritesInARow = 0;
+    return true;
+  }
+
+  /**
+   * After a reopen the meta a caller computed before it may not match the store (a batch LevelDB
+   * reported failed can still be in its log): count what is really stored, so the depth shown and
+   * the edges are the truth. Rare (only after a full disk), so a full scan is fine.
+   */
+  async recountAfterReopen(): Promise<void> {
+    const scanned = await scanMeta(this.db, this.durableNextSeq());
+    const meta: OutboxMeta = { ...scanned, nextSeq: Math.max(scanned.nextSeq, this.durableNextSeq()) };
+    await this.write([{ type: 'put', key: META_KEY, value: encodeMeta(meta) }], { sync: this.opts.sync });
+    this.meta = meta;
+    const head = await readEdge(this.db, false);
+    const tail = await readEdge(this.db, true);
+    this.firstSeq = head?.seq ?? null;
+    this.lastSeq = tail?.seq ?? null;
+    this.oldestCapturedAt = capturedAtOf(head);
+    this.log.info({ dir: this.opts.dir, depth: meta.count }, 'outbox recounted after the reopen');
   }
 
   /** Closes and reopens the store; what it holds becomes the truth. False when the reopen failed. */
@@ -151,8 +170,9 @@ export class StoredState {
       count: Math.max(0, this.meta.count - entries.length),
     };
     ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
+    let reopened: boolean;
     try {
-      await this.writeOps(ops);
+      reopened = await this.writeOps(ops);
     } catch (err) {
       this.counters.writeErrors += 1;
       throw err;
@@ -161,6 +181,7 @@ export class StoredState {
     this.recent.remove(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
     this.deletesSinceCompact += entries.length;
     await this.refreshEdges(entries);
+    if (reopened) await this.recountAfterReopen();
     this.maybeCompact();
   }
 
