@@ -46,8 +46,44 @@ function parserMessage(s: string): string {
   return (cut >= 0 ? first.slice(0, cut) : first).replace(/"(?:[^"\\]|\\.){2,}"/g, '(text not shown)').replace(/\s+/g, ' ').trim();
 }
 
+/** Flow collections (`[`, `{`) nested deeper than this are refused before parsing: thousands of
+ * levels take the parser seconds, and no registry or profile needs more than a handful. */
+export const MAX_FLOW_DEPTH = 64;
+
+/** The line where flow nesting first exceeds MAX_FLOW_DEPTH, or null. Quotes and comments are skipped. */
+function tooDeepFlowAt(text: string): number | null {
+  let depth = 0;
+  let line = 1;
+  let quote: string | null = null;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line += 1;
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c === quote && !(quote === '"' && text[i - 1] === '\\')) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) comment = true;
+    else if (c === '[' || c === '{') {
+      depth += 1;
+      if (depth > MAX_FLOW_DEPTH) return line;
+    } else if ((c === ']' || c === '}') && depth > 0) depth -= 1;
+  }
+  return null;
+}
+
 /** Parses `text`; every problem names its line. Never throws. */
 export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
+  const deepAt = tooDeepFlowAt(text);
+  if (deepAt !== null) {
+    return { ok: false, problems: [{ line: deepAt, message: `not valid here: [ ] or { } nested more than ${MAX_FLOW_DEPTH} levels deep` }] };
+  }
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
