@@ -10,7 +10,6 @@ import { Outbox } from '../outbox/outbox.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { HubClient } from '../mqtt/hub-client.js';
 import { BatchPublisher } from '../mqtt/batch-publisher.js';
-import { Topics } from '../mqtt/chirpstack/topics.js';
 import { UnstoredRecords } from '../mqtt/unstored-records.js';
 import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';
@@ -150,7 +149,7 @@ export class App {
       reconnectMaxMs: c.mqtt.reconnectMax,
       maxPacketSize: c.mqtt.maxPacketSize,
       protocolVersion: c.mqtt.protocolVersion,
-      subscriberRequiredTopics: [new Topics(c.mqtt.topicPrefix, c.gateway.id, { legacyHubTopics: c.mqtt.legacyHubTopics }).hub('batch')],
+      batchesNeedSubscriber: true,
       logger: this.child('mqtt'),
       onCommand: (name, payload) => this.routeCommand(name, payload),
     });
@@ -166,7 +165,7 @@ export class App {
       compression: c.batch.compression,
       // Long enough for a slow broker under a backlog; short enough that a lost PUBACK cannot stall delivery.
       stuckAfterMs: Math.max(60_000, 4 * c.mqtt.publishTimeout),
-      maxPacketSize: c.mqtt.maxPacketSize,
+      // The packet limit comes from the hub client (mqtt.maxPacketSize, or the broker's smaller one).
       logger: this.child('forwarder'),
     });
     this.built.forwarder = forwarder;

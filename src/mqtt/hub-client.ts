@@ -43,10 +43,10 @@ export interface HubClientOptions {
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
   /**
-   * Topics whose messages count as delivered only when the broker has a subscriber for them (MQTT 5
-   * PUBACK reason 0x10 otherwise): the hub's batches. Ignored with MQTT 3.1.1, which cannot tell.
+   * Batches count as delivered only when the broker has a subscriber for them (MQTT 5 PUBACK reason
+   * 0x10 otherwise). Ignored with MQTT 3.1.1, which cannot tell.
    */
-  subscriberRequiredTopics?: string[];
+  batchesNeedSubscriber?: boolean;
   /** Largest packet published (mqtt.maxPacketSize); an MQTT 5 broker's own smaller limit wins. */
   maxPacketSize?: number;
 }
@@ -93,7 +93,8 @@ export class HubClient {
   private protocolFallbackPending = false;
   /** Message ids the broker acknowledged with "no matching subscribers" (read by the publish callback). */
   private readonly unsubscribedAcks = new Set<number>();
-  private readonly subscriberRequired: Set<string>;
+  /** The batch topic when batches need a subscriber (batchesNeedSubscriber), else undefined. */
+  private readonly subscriberRequiredTopic: string | undefined;
   private readonly closeTimes: number[] = [];
   private brokerMaxPacketSize: number | undefined;
   /** Learnt from a message the broker kept closing the connection on (see ReplayLoopGuard). */
@@ -106,7 +107,7 @@ export class HubClient {
     this.topics = new Topics(opts.topicPrefix, opts.gatewayId, { legacyHubTopics: opts.legacyHubTopics });
     this.log = opts.logger;
     this.protocol = opts.protocolVersion ?? 4;
-    this.subscriberRequired = new Set(opts.subscriberRequiredTopics ?? []);
+    this.subscriberRequiredTopic = opts.batchesNeedSubscriber ? this.topics.hub('batch') : undefined;
   }
 
   /** The MQTT version in use (5 falls back to 3.1.1 with a broker that refuses it). */
@@ -345,7 +346,7 @@ export class HubClient {
         if (timer) clearTimeout(timer);
         const messageId = (packet as { messageId?: number } | undefined)?.messageId;
         const unsubscribed = messageId !== undefined && this.unsubscribedAcks.delete(messageId);
-        if (!err && unsubscribed && this.subscriberRequired.has(topic)) {
+        if (!err && unsubscribed && topic === this.subscriberRequiredTopic) {
           this.counters.noSubscriber += 1;
           reject(new NoSubscribersError(topic));
           return;
