@@ -1,7 +1,7 @@
 // Reads the outbox in seq order and publishes batches with QoS 1, keeping at most `inflight` batches
 // unacknowledged; records are deleted only after the PUBACK of the batch that carried them.
 //
-// Three guards keep the promise "no record skipped silently":
+// Four guards keep the promise "no record skipped silently":
 // - batches are handed to the MQTT client in the order they were read (gzip runs in parallel and
 //   finishes out of order; the hand-off waits for the batch before it);
 // - every hole between what was read and the cursor must have been removed on purpose (acked, or a
@@ -115,7 +115,8 @@ export class BatchPublisher {
   };
   /** Failures while connected since the last success: they set the back-off. */
   private failuresWhileOnline = 0;
-  /** No new batch before this time (back-off after failures while connected). */
+  /** No new batch before this wall-clock time (back-off after failures while connected; real time,
+   * not opts.now, which only stamps the batches). */
   private holdUntil = 0;
   private holdTimer: NodeJS.Timeout | undefined;
   private noSubscriberEpisode = false;
@@ -213,14 +214,15 @@ export class BatchPublisher {
 
   /** Nothing in flight and nothing after the cursor: anything stored at or below it was passed over. */
   private checkNothingBehindCursor(): void {
-    if (this.activeCount() > 0 || this.inflight.size > 0) return;
+    // Abandoned batches count too: their records may still be acknowledged.
+    if (this.inflight.size > 0) return;
     const head = this.source.headSeq();
     if (head === null || head > this.cursor) return;
     this.counters.gapsDetected += 1;
     this.counters.skippedRepaired += 1;
     this.opts.logger.error(
       { headSeq: head, cursor: this.cursor },
-      'seq gap: stored records were passed over by the forwarder; sending them now',
+      'seq gap: stored records were passed over by the batch publisher; sending them now',
     );
     this.cursor = head - 1;
     this.pumpAgain = true;
