@@ -129,8 +129,10 @@ export class Retention {
       if (entries.length === 0) {
         // Accounting says bytes remain but nothing is stored: trust the store.
         const emptied: OutboxMeta = { nextSeq: state.durableNextSeq(), bytes: 0, count: 0 };
-        await state.writeOps([{ type: 'put', key: META_KEY, value: encodeMeta(emptied) }]);
+        const reopened = await state.writeOps([{ type: 'put', key: META_KEY, value: encodeMeta(emptied) }]);
         state.meta = emptied;
+        // Like every write: after a reopen the store's own count is the truth.
+        if (reopened) await state.recountAfterReopen();
         break;
       }
       const doomed: StoredEntry[] = [];
