@@ -55,7 +55,8 @@ function command(kind: BrokerKind, dir: string, port: number, persistence: boole
         // Saved every second, so a SIGKILL loses at most the last second of broker state. Queue
         // limits are Debian's defaults (1,000 queued messages per client).
         'autosave_interval 1',
-        'log_dest none',
+        // LORA_EDGE_BROKER_LOG=1 keeps mosquitto's own log of every packet beside the run's files.
+        ...(process.env.LORA_EDGE_BROKER_LOG ? [`log_dest file ${dir}/mosquitto.log`, 'log_type all'] : ['log_dest none']),
         '',
       ].join('\n'),
     );
