@@ -4,7 +4,7 @@
 // device directory refuses a reload while any remains.
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinCodecDir, builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
+import { builtinCodecDir, builtinCodecIds, findBuiltinCodec } from '../codecs/builtin/index.js';
 import { isCodecPath, type CodecRef } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
 import { readYaml } from '../safe-yaml.js';
@@ -40,11 +40,7 @@ export function shippedProfilesDir(): string {
   return builtinCodecDir();
 }
 
-export { isCodecPath };
-
-export function builtinCodecIds(): string[] {
-  return builtinCodecs.map((c) => c.id).sort();
-}
+export { isCodecPath, builtinCodecIds };
 
 /** Parses one profile file's text; `file` is its absolute path (codec paths are relative to it). */
 export function parseProfile(
