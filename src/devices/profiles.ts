@@ -145,8 +145,6 @@ export function loadProfileDir(dir: string, origin: DeviceProfile['origin']): { 
 export interface LoadProfilesOptions {
   /** The local profile directory (config `devices.profilesDir`). */
   extraDir?: string;
-  /** Tests: a directory of YAML profiles loaded as shipped ones, after the built-in codecs' own. */
-  shippedDir?: string;
   logger?: Logger;
 }
 
@@ -155,11 +153,6 @@ export function loadProfiles(opts: LoadProfilesOptions = {}): ProfileSet {
   const profiles = new Map<string, DeviceProfile>();
   for (const p of builtinProfiles()) profiles.set(p.id, p);
   const problems: ProfileProblem[] = [];
-  if (opts.shippedDir !== undefined) {
-    const shipped = loadProfileDir(opts.shippedDir, 'shipped');
-    problems.push(...shipped.problems);
-    for (const p of shipped.profiles) profiles.set(p.id, p);
-  }
   if (opts.extraDir !== undefined) {
     const local = loadProfileDir(opts.extraDir, 'local');
     problems.push(...local.problems);
