@@ -1,7 +1,7 @@
 // Reads an operator's YAML text without letting it take the daemon down: syntax errors, duplicate
 // keys, unresolved aliases (`name: *room` with no `&room`), alias bombs and nesting too deep for the
 // parser all come back as problems with a line number, never as exceptions.
-import YAML, { LineCounter, isNode, type Document } from 'yaml';
+import YAML, { LineCounter, isNode, type Alias, type Document } from 'yaml';
 
 /**
  * Alias expansions allowed per document (yaml's `maxAliasCount`). An alias bomb (nested aliases that
@@ -110,15 +110,16 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
       })),
     };
   }
-  let unresolved: Array<{ name: string; offset: number | undefined }>;
+  let aliases: Alias[];
+  let unresolved: Alias[];
   try {
+    aliases = aliasNodes(doc);
     // Resolving an alias searches the document: thousands of them would make that search itself
     // the resource-exhaustion attack. No hand-written file comes near this.
-    const aliases = aliasOffsets(doc);
     if (aliases.length > MAX_ALIAS_NODES) {
-      return { ok: false, problems: [{ line: lineAt(aliases[0]), message: `not valid YAML: more than ${MAX_ALIAS_NODES} aliases (*name)` }] };
+      return { ok: false, problems: [{ line: lineAt(aliases[0].range?.[0]), message: `not valid YAML: more than ${MAX_ALIAS_NODES} aliases (*name)` }] };
     }
-    unresolved = unresolvedAliases(doc);
+    unresolved = aliases.filter((node) => !resolves(node, doc));
   } catch {
     return { ok: false, problems: [{ line: null, message: 'not valid YAML: nested too deeply to be read' }] };
   }
@@ -126,8 +127,8 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
     return {
       ok: false,
       problems: unresolved.map((a) => ({
-        line: lineAt(a.offset),
-        message: `not valid YAML: alias *${shortName(a.name)} refers to no anchor &${shortName(a.name)} defined before it (a value starting with * must be quoted)`,
+        line: lineAt(a.range?.[0]),
+        message: `not valid YAML: alias *${shortName(a.source)} refers to no anchor &${shortName(a.source)} defined before it (a value starting with * must be quoted)`,
       })),
     };
   }
@@ -136,17 +137,11 @@ export function readYaml(text: string, opts: ReadYamlOptions): YamlRead {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const message = (err as Error).message;
-    let firstAlias: number | undefined;
-    try {
-      firstAlias = aliasOffsets(doc)[0];
-    } catch {
-      firstAlias = undefined;
-    }
     return {
       ok: false,
       problems: [
         {
-          line: lineAt(firstAlias),
+          line: lineAt(aliases[0]?.range?.[0]),
           message: /alias count/i.test(message)
             ? `not valid YAML: aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT} expansions; an "alias bomb"?)`
             : `not valid YAML: ${parserMessage(message)}`,
@@ -174,28 +169,21 @@ function shortName(name: string): string {
   return name.length <= 16 ? name : `${name.slice(0, 8)}…`;
 }
 
-function aliasOffsets(doc: Document.Parsed): number[] {
-  const out: number[] = [];
+/** Every alias node (`*name`) of the document, in document order. */
+function aliasNodes(doc: Document.Parsed): Alias[] {
+  const out: Alias[] = [];
   YAML.visit(doc, {
     Alias(_key, node) {
-      if (node.range) out.push(node.range[0]);
+      out.push(node);
     },
   });
   return out;
 }
 
-function unresolvedAliases(doc: Document.Parsed): Array<{ name: string; offset: number | undefined }> {
-  const out: Array<{ name: string; offset: number | undefined }> = [];
-  YAML.visit(doc, {
-    Alias(_key, node) {
-      let target: unknown;
-      try {
-        target = node.resolve(doc);
-      } catch {
-        target = undefined;
-      }
-      if (target === undefined) out.push({ name: node.source, offset: node.range?.[0] });
-    },
-  });
-  return out;
+function resolves(node: Alias, doc: Document.Parsed): boolean {
+  try {
+    return node.resolve(doc) !== undefined;
+  } catch {
+    return false;
+  }
 }

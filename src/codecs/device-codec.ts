@@ -29,9 +29,9 @@ export class UnknownBuiltinCodecError extends Error {
 
 /** A built-in codec as a DeviceCodec; outcome.ts checks what it returns. */
 export async function builtinDeviceCodec(id: string): Promise<DeviceCodec> {
-  const { builtinCodecs, findBuiltinCodec, runBuiltinDecode, runBuiltinEncode } = await import('./builtin/index.js');
+  const { builtinCodecIds, findBuiltinCodec, runBuiltinDecode, runBuiltinEncode } = await import('./builtin/index.js');
   const codec: BuiltinCodec | undefined = findBuiltinCodec(id);
-  if (codec === undefined) throw new UnknownBuiltinCodecError(id, builtinCodecs.map((c) => c.id).sort());
+  if (codec === undefined) throw new UnknownBuiltinCodecError(id, builtinCodecIds());
   return {
     name: codec.id,
     decode: (input) => runBuiltinDecode(codec, input),

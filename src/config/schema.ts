@@ -182,16 +182,16 @@ export const configSchema = z.strictObject({
       /** Frames older than this are not sent on the live ChirpStack `event/up` stream; batches carry them. */
       liveMaxAge: duration('30s'),
       /**
-       * Largest MQTT packet the daemon publishes (header and topic included); batches are cut to fit
-       * and texts shortened. A broker closes the connection on a bigger one. 128 KiB is what AWS IoT
-       * Core allows (Azure IoT Hub 256 KiB, mosquitto 256 MiB by default), so it works everywhere.
-       */
-      /**
        * 5 (default) lets the broker say "no matching subscribers" for a batch nobody received (a broker
        * that lost the hub's session): the records stay in the outbox. A broker that refuses 5 is spoken
        * to in 3.1.1 automatically.
        */
       protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
+      /**
+       * Largest MQTT packet the daemon publishes (header and topic included); batches are cut to fit
+       * and texts shortened. A broker closes the connection on a bigger one. 128 KiB is what AWS IoT
+       * Core allows (Azure IoT Hub 256 KiB, mosquitto 256 MiB by default), so it works everywhere.
+       */
       maxPacketSize: size('128KiB').pipe(
         z.number().int().min(4096, 'must be at least 4KiB').max(268_435_455, 'must be at most 268435455 bytes (the MQTT limit)'),
       ),

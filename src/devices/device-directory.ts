@@ -61,8 +61,6 @@ export interface DeviceDirectoryOptions {
   watch?: boolean;
   watchDebounceMs?: number;
   stateFlushIntervalMs?: number;
-  /** Tests: another directory of "shipped" profiles. */
-  shippedProfilesDir?: string;
 }
 
 /** The registry as status and health report it. */
@@ -235,7 +233,7 @@ export class DeviceDirectory implements DeviceResolver {
     const log = this.log;
     let files: DeviceFiles;
     try {
-      files = loadDeviceFiles({ registryPath: file, profilesDir: this.opts.profilesDir, shippedProfilesDir: this.opts.shippedProfilesDir, logger: log });
+      files = loadDeviceFiles({ registryPath: file, profilesDir: this.opts.profilesDir, logger: log });
     } catch (err) {
       if (err instanceof RegistryLoadError) return this.refuse(err, onlyIfChanged);
       throw err;

@@ -10,8 +10,6 @@ export interface DeviceFilesOptions {
   /** The registry file; absent: only the profiles are checked. */
   registryPath?: string;
   profilesDir?: string;
-  /** Tests: another directory of "shipped" profiles. */
-  shippedProfilesDir?: string;
   logger?: Logger;
 }
 
@@ -31,7 +29,7 @@ export interface DeviceFiles {
 export function loadDeviceFiles(opts: DeviceFilesOptions): DeviceFiles {
   const file = opts.registryPath ?? opts.profilesDir ?? 'device profiles';
   try {
-    const set = loadProfiles({ extraDir: opts.profilesDir, shippedDir: opts.shippedProfilesDir, logger: opts.logger });
+    const set = loadProfiles({ extraDir: opts.profilesDir, logger: opts.logger });
     const problems = set.problems.map(formatProfileProblem);
     if (opts.registryPath === undefined) {
       if (problems.length > 0) throw new RegistryLoadError(file, problems);

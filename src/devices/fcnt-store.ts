@@ -27,10 +27,8 @@ export interface FCntStoreOptions {
   recoveries?: StoreRecovery[];
 }
 
-type StoredSession = { devAddr: number; fCnt: number };
-
-async function readSessions(db: StateDb): Promise<{ sessions: Map<string, StoredSession>; skipped: number }> {
-  const sessions = new Map<string, StoredSession>();
+async function readSessions(db: StateDb): Promise<{ sessions: Map<string, Session>; skipped: number }> {
+  const sessions = new Map<string, Session>();
   let skipped = 0;
   for await (const [key, value] of db.iterator()) {
     if (value.length !== 8 || !/^[0-9a-f]{16}$/.test(key)) {
@@ -43,7 +41,6 @@ async function readSessions(db: StateDb): Promise<{ sessions: Map<string, Stored
 }
 
 export class FCntStore {
-  private readonly sessions = new Map<string, Session>();
   private readonly dirty = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -54,13 +51,14 @@ export class FCntStore {
     private readonly db: StateDb,
     private readonly log: Logger,
     flushIntervalMs: number,
+    private readonly sessions: Map<string, Session>,
   ) {
     this.timer = setInterval(() => void this.flush(), flushIntervalMs);
     this.timer.unref();
   }
 
   static async open(dir: string, opts: FCntStoreOptions): Promise<FCntStore> {
-    let opened: { db: StateDb; loaded: { sessions: Map<string, StoredSession>; skipped: number } };
+    let opened: { db: StateDb; loaded: { sessions: Map<string, Session>; skipped: number } };
     try {
       // A damaged store is repaired or moved aside: replays of frames older than the lost counters
       // are then not flagged until each device passes its old counter again.
@@ -69,8 +67,7 @@ export class FCntStore {
       if (err instanceof StateDbError && err.locked) throw new DeviceStateLockedError(dir, err.cause);
       throw new DeviceStateError((err as Error).message, { cause: err });
     }
-    const store = new FCntStore(opened.db, opts.logger, opts.flushIntervalMs ?? 1000);
-    for (const [k, v] of opened.loaded.sessions) store.sessions.set(k, v);
+    const store = new FCntStore(opened.db, opts.logger, opts.flushIntervalMs ?? 1000, opened.loaded.sessions);
     if (opened.loaded.skipped > 0) opts.logger.warn({ dir, skipped: opened.loaded.skipped }, 'ignored malformed device state entries');
     return store;
   }

@@ -4,7 +4,7 @@
 // device directory refuses a reload while any remains.
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinCodecDir, builtinCodecs, findBuiltinCodec } from '../codecs/builtin/index.js';
+import { builtinCodecDir, builtinCodecIds, findBuiltinCodec } from '../codecs/builtin/index.js';
 import { isCodecPath, type CodecRef } from '../codecs/codec-ref.js';
 import type { Logger } from '../log.js';
 import { readYaml } from '../safe-yaml.js';
@@ -40,11 +40,7 @@ export function shippedProfilesDir(): string {
   return builtinCodecDir();
 }
 
-export { isCodecPath };
-
-export function builtinCodecIds(): string[] {
-  return builtinCodecs.map((c) => c.id).sort();
-}
+export { isCodecPath, builtinCodecIds };
 
 /** Parses one profile file's text; `file` is its absolute path (codec paths are relative to it). */
 export function parseProfile(
@@ -149,8 +145,6 @@ export function loadProfileDir(dir: string, origin: DeviceProfile['origin']): { 
 export interface LoadProfilesOptions {
   /** The local profile directory (config `devices.profilesDir`). */
   extraDir?: string;
-  /** Tests: a directory of YAML profiles loaded as shipped ones, after the built-in codecs' own. */
-  shippedDir?: string;
   logger?: Logger;
 }
 
@@ -159,11 +153,6 @@ export function loadProfiles(opts: LoadProfilesOptions = {}): ProfileSet {
   const profiles = new Map<string, DeviceProfile>();
   for (const p of builtinProfiles()) profiles.set(p.id, p);
   const problems: ProfileProblem[] = [];
-  if (opts.shippedDir !== undefined) {
-    const shipped = loadProfileDir(opts.shippedDir, 'shipped');
-    problems.push(...shipped.problems);
-    for (const p of shipped.profiles) profiles.set(p.id, p);
-  }
   if (opts.extraDir !== undefined) {
     const local = loadProfileDir(opts.extraDir, 'local');
     problems.push(...local.problems);

@@ -102,16 +102,18 @@ export interface TtnCodecFile {
 export async function readTtnCodecYaml(file: string): Promise<TtnCodecFile> {
   const { readFile } = await import('node:fs/promises');
   const path = await import('node:path');
-  const { default: YAML } = await import('yaml');
+  const { readYaml } = await import('../safe-yaml.js');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     return { examples: [], problems: [`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`] };
   }
-  const doc = YAML.parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) return { examples: [], problems: doc.errors.map((e) => `not valid YAML: ${e.message.replace(/\s+/g, ' ')}`) };
-  const root: unknown = doc.toJS();
+  // The reader of the daemon's own files: aliases, alias bombs and deep nesting come back as
+  // problems with a line, not as exceptions.
+  const read = readYaml(text, { schema: 'core' });
+  if (!read.ok) return { examples: [], problems: read.problems.map((p) => (p.line === null ? p.message : `line ${p.line}: ${p.message}`)) };
+  const root: unknown = read.value;
   if (!isObject(root) || !isObject(root.uplinkDecoder)) return { examples: [], problems: ['the file has no uplinkDecoder section'] };
   const section = root.uplinkDecoder;
   const fileName = typeof section.fileName === 'string' && section.fileName !== '' ? section.fileName : undefined;

@@ -8,36 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeCommand } from '../../src/tools/decode.js';
 import { profilesCommand } from '../../src/tools/profiles.js';
-import { UsageError } from '../../src/command-args.js';
 import { codecFixture } from '../fixtures/codecs/paths.js';
 import { runCli } from '../helpers/cli.js';
-
-async function capture(run: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await run();
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-  }
-}
-
-async function usageError(run: () => Promise<number>): Promise<string> {
-  try {
-    await capture(run);
-  } catch (err) {
-    assert.instance(err, UsageError);
-    return (err as Error).message;
-  }
-  assert.unreachable('expected a UsageError');
-  return '';
-}
+import { capture, usageError } from '../helpers/tool-output.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lora-edge-decode-tools-'));

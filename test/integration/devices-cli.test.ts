@@ -6,36 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeCommand } from '../../src/tools/decode.js';
 import { profilesCommand } from '../../src/tools/profiles.js';
-import { UsageError } from '../../src/command-args.js';
 import { builtinCodecs } from '../../src/codecs/builtin/index.js';
 import { fixturePath, tempDir } from '../fixtures/devices/helpers.js';
-
-async function capture(run: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await run();
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-  }
-}
-
-async function usageError(run: () => Promise<number>): Promise<string> {
-  try {
-    await capture(run);
-  } catch (err) {
-    assert.instance(err, UsageError);
-    return (err as Error).message;
-  }
-  assert.unreachable('expected a UsageError');
-  return '';
-}
+import { capture, usageError } from '../helpers/tool-output.js';
 
 test('decode: a built-in codec prints data, warnings and errors as JSON (exit 0)', async () => {
   const r = await capture(() => decodeCommand(['--codec', 'elsys-ers', '--fport', '5', '0100e2 0229 040027 0506 060308 070e15']));

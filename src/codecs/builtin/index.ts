@@ -66,6 +66,11 @@ export function findBuiltinCodec(id: string): BuiltinCodec | undefined {
   return BY_ID.get(id);
 }
 
+/** The built-in codec ids, sorted (for messages listing what is available). */
+export function builtinCodecIds(): string[] {
+  return builtinCodecs.map((c) => c.id).sort();
+}
+
 /** The folder of the built-in codec modules (compiled or, under tsx, the sources). */
 export function builtinCodecDir(): string {
   return dirname(fileURLToPath(import.meta.url));

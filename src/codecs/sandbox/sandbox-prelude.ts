@@ -305,19 +305,9 @@ export const PRELUDE_SOURCE = PRELUDE_TEMPLATE.replace('__MAX_DEPTH__', String(M
  * Evaluated after the codec: the entry points in runner order. `typeof` keeps an undeclared name
  * from throwing, and also sees `const`/`let` declarations, which are not globalThis properties.
  */
-const ENTRY_NAMES = ['decodeUplink', 'encodeDownlink', 'decodeDownlink', 'Decode', 'Encode', 'Decoder', 'Converter', 'Validator', 'Encoder'];
+const ENTRY_NAMES = ['decodeUplink', 'encodeDownlink', 'decodeDownlink', 'Decode', 'Encode', 'Decoder', 'Converter', 'Validator', 'Encoder'] as const;
 
 export const ENTRY_LOOKUP_SOURCE = `[${ENTRY_NAMES.map((name) => `typeof ${name} === 'function' ? ${name} : undefined`).join(', ')}]`;
 
 /** Indexes into the ENTRY_LOOKUP_SOURCE array (the runner reads the same positions). */
-export const ENTRY_SLOT = {
-  decodeUplink: 0,
-  encodeDownlink: 1,
-  decodeDownlink: 2,
-  Decode: 3,
-  Encode: 4,
-  Decoder: 5,
-  Converter: 6,
-  Validator: 7,
-  Encoder: 8,
-} as const;
+export const ENTRY_SLOT = Object.fromEntries(ENTRY_NAMES.map((name, i) => [name, i])) as Readonly<Record<(typeof ENTRY_NAMES)[number], number>>;
