@@ -69,12 +69,12 @@ const CRC_COUNTER: Record<CrcStatus, string> = { ok: 'rx_crc_ok', bad: 'rx_crc_b
 export class UdpSource implements RadioSource, DownlinkCapable {
   readonly id: string;
   private readonly opts: UdpSourceOptions;
-  protected readonly log: Logger;
+  private readonly log: Logger;
   private readonly now: () => number;
   private readonly bands: readonly RadioBand[];
   private socket: dgram.Socket | undefined;
   private currentState: State = 'idle';
-  protected readonly counts = new UdpCounters();
+  private readonly counts = new UdpCounters();
   protected readonly gateways: GatewayRegistry;
   protected readonly downlinks: UdpDownlinkSender;
 
