@@ -24,7 +24,7 @@ export function shorten(text: string, maxChars: number = MAX_REASON_CHARS): stri
 export function quote(value: unknown, maxChars: number = MAX_QUOTE_CHARS): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text = JSON.stringify(value) ?? String(value);
   } catch {
     text = Object.prototype.toString.call(value);
   }

@@ -22,6 +22,12 @@ export interface TransmitGateOptions {
   statePath?: string;
 }
 
+/**
+ * What the senders of downlinks (network-server downlinks, edge mode) use of the gate; the daemon
+ * hands them the gate wrapped so each outcome is also counted (countingTransmissions).
+ */
+export type TransmitPath = Pick<TransmitGate, 'send' | 'defaultSourceIndex'>;
+
 /** The EU863-870 band: anything outside is never transmitted. */
 const BAND_LOW_HZ = 863_000_000;
 const BAND_HIGH_HZ = 870_000_000;

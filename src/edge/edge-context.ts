@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
 import type { TxStatus } from '../radio/downlink.js';
 import type { DeviceDirectory } from '../devices/device-directory.js';
-import type { TransmitGate } from '../downlink/transmit-gate.js';
+import type { TransmitPath } from '../downlink/transmit-gate.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { parseDevAddrRange, type DevAddrRange } from './devaddr-pool.js';
 import { deviceAckEvent, type DeviceAckEvent } from './device-ack.js';
@@ -17,7 +17,7 @@ import type { EdgeSettings } from './settings.js';
 /** What edge mode needs of the device directory. */
 export type EdgeDirectory = Pick<DeviceDirectory, 'device' | 'hasAbpDevAddr' | 'attachSessions' | 'deviceCount'>;
 /** What edge mode needs of the downlink transmit gate. */
-export type EdgeTransmitGate = Pick<TransmitGate, 'send' | 'defaultSourceIndex'>;
+export type EdgeTransmitGate = TransmitPath;
 
 export interface EdgeModeOptions {
   /** Damaged-store recoveries done at open are added here. */

@@ -3,11 +3,10 @@
 // socat, so driver tests run in milliseconds. Devices are played by the testing models.
 import { EventEmitter } from 'node:events';
 import type { PathFacts } from '../../src/radio/serial/open-problems.js';
-import { LineFramer } from '../../src/radio/serial/line-framer.js';
-import { Semtech2g4Framer } from '../../src/radio/serial/semtech-2g4/framer.js';
 import type { PortCloseError, SerialPortAccess, SerialPortLike } from '../../src/radio/serial/serial-port.js';
 import type { AtDeviceModel, AtPacket } from '../../src/testing/serial/at-devices.js';
 import type { Semtech2g4Device } from '../../src/testing/serial/semtech-2g4-device.js';
+import { atModelHearing, atReplyBytes, semtech2g4Hearing } from '../../src/testing/serial/memory-link.js';
 
 /** The device behind a path: it hears what the host writes and answers through `toHost`. */
 export interface MemoryDevice {
@@ -164,30 +163,15 @@ export class MemorySerialPorts implements SerialPortAccess {
 
 /** An AT modem model as the device: command lines in, reply lines out. */
 export function atModemOnPort(model: AtDeviceModel): MemoryDevice & { packet(ports: MemorySerialPorts, path: string, packet: AtPacket): void } {
-  const framer = new LineFramer();
-  const lines = (replies: string[]): Buffer => Buffer.from(replies.map((reply) => `${reply}\r\n`).join(''), 'latin1');
   return {
-    hear(data, toHost) {
-      for (const command of framer.push(data)) {
-        const replies = model.handleCommand(command);
-        if (replies.length > 0) toHost(lines(replies));
-      }
-    },
+    hear: atModelHearing(model),
     packet(ports, path, packet) {
-      ports.toHost(path, lines(model.packetLines(packet)));
+      ports.toHost(path, atReplyBytes(model.packetLines(packet)));
     },
   };
 }
 
 /** The 2.4 GHz MCU model as the device: request frames in, ack and event frames out. */
 export function semtech2g4OnPort(device: Semtech2g4Device): MemoryDevice {
-  const framer = Semtech2g4Framer.forDevice();
-  return {
-    hear(data, toHost) {
-      for (const request of framer.push(data)) {
-        const replies = device.handle(request);
-        if (replies.length > 0) toHost(Buffer.concat(replies));
-      }
-    },
-  };
+  return { hear: semtech2g4Hearing(device) };
 }

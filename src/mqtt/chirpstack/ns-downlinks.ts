@@ -7,14 +7,14 @@ import type { Marshaler } from './enums.js';
 import { marshal } from './json.js';
 import type { TxRequest, TxStatus, TxTiming } from '../../radio/downlink.js';
 import { unwrapContext } from './source-context.js';
-import type { TransmitGate } from '../../downlink/transmit-gate.js';
+import type { TransmitPath } from '../../downlink/transmit-gate.js';
 
 export interface NetworkServerDownlinksOptions {
   /** This gateway's id (16 hex digits), as in the MQTT topics. */
   gatewayId: string;
   /** How the DownlinkTxAck is encoded (incoming frames are sniffed: JSON when they start with `{`). */
   marshaler: Marshaler;
-  scheduler: Pick<TransmitGate, 'send' | 'defaultSourceIndex'>;
+  scheduler: TransmitPath;
   /** Publishes the encoded gw.DownlinkTxAck on `<prefix>/gateway/<id>/event/ack`. */
   publishAck: (payload: Buffer) => void;
   logger: Logger;

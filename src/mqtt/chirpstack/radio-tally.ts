@@ -4,6 +4,7 @@
 // ChirpStack adds up the messages it receives, so each one carries only what happened since the last.
 import type { TxRequest, TxStatus } from '../../radio/downlink.js';
 import type { RadioFrame } from '../../radio/radio-frame.js';
+import type { TransmitPath } from '../../downlink/transmit-gate.js';
 
 /** The modulation fields a frame and a transmission share (RadioFrame and TxRequest fit). */
 export type ModulationFields = Pick<RadioFrame, 'modulation' | 'spreadingFactor' | 'bandwidth' | 'codeRate' | 'fskDatarate'>;
@@ -103,14 +104,8 @@ export class RadioTally {
   }
 }
 
-/** What the tally needs of a downlink scheduler: the part network-server downlinks and edge mode use. */
-export interface TransmitGate {
-  send(sourceIndex: number, request: TxRequest): Promise<TxStatus>;
-  defaultSourceIndex(): number | undefined;
-}
-
-/** The same gate, each transmission counted in `tally` with its status. */
-export function countingTransmissions(gate: TransmitGate, tally: RadioTally): TransmitGate {
+/** The same transmit path, each transmission counted in `tally` with its status. */
+export function countingTransmissions(gate: TransmitPath, tally: RadioTally): TransmitPath {
   return {
     send: async (sourceIndex, request) => {
       const status = await gate.send(sourceIndex, request);

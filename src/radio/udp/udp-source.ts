@@ -69,11 +69,12 @@ const CRC_COUNTER: Record<CrcStatus, string> = { ok: 'rx_crc_ok', bad: 'rx_crc_b
 export class UdpSource implements RadioSource, DownlinkCapable {
   readonly id: string;
   private readonly opts: UdpSourceOptions;
-  protected readonly log: Logger;
+  private readonly log: Logger;
   private readonly now: () => number;
+  private readonly bands: readonly RadioBand[];
   private socket: dgram.Socket | undefined;
   private currentState: State = 'idle';
-  protected readonly counts = new UdpCounters();
+  private readonly counts = new UdpCounters();
   protected readonly gateways: GatewayRegistry;
   protected readonly downlinks: UdpDownlinkSender;
 
@@ -82,6 +83,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     this.opts = opts;
     this.log = opts.logger.child({ source: opts.id });
     this.now = opts.now ?? Date.now;
+    this.bands = opts.bands ?? ['eu868'];
     this.gateways = new GatewayRegistry({ maxGateways: opts.maxGateways, now: this.now });
     this.downlinks = new UdpDownlinkSender({
       log: this.log,
@@ -232,7 +234,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
         this.log.debug({ gatewayEui: packet.gatewayEui, reason: result.reason, detail: shorten(result.detail, 256) }, 'invalid rxpk');
         continue;
       }
-      const implausible = checkRadioFrame(result.frame, this.opts.bands ?? ['eu868']);
+      const implausible = checkRadioFrame(result.frame, this.bands);
       if (implausible) {
         this.counts.count('rxpk_invalid');
         this.counts.count(`${IMPLAUSIBLE_COUNTER_PREFIX}${implausible.reason}`);

@@ -82,37 +82,49 @@ export function memoryLink(
   return link;
 }
 
+/** A device model playing the far end: it hears what the host wrote and answers through `toHost`. */
+export type DeviceHearing = (data: Buffer, toHost: (bytes: Buffer) => void) => void;
+
+/** Reply lines as an AT modem prints them. */
+export function atReplyBytes(replies: readonly string[]): Buffer {
+  return Buffer.from(replies.map((reply) => `${reply}\r\n`).join(''), 'latin1');
+}
+
+/** An AT modem model as the device: command lines in, reply lines out; `ignore` can drop commands (fault injection). */
+export function atModelHearing(model: AtDeviceModel, ignore?: (command: string) => boolean): DeviceHearing {
+  const framer = new LineFramer();
+  return (data, toHost) => {
+    for (const command of framer.push(data)) {
+      if (ignore?.(command)) continue;
+      const replies = model.handleCommand(command);
+      if (replies.length > 0) toHost(atReplyBytes(replies));
+    }
+  };
+}
+
+/** The 2.4 GHz MCU model as the device: request frames in, ack and event frames out. */
+export function semtech2g4Hearing(device: Semtech2g4Device): DeviceHearing {
+  const framer = Semtech2g4Framer.forDevice();
+  return (data, toHost) => {
+    for (const request of framer.push(data)) {
+      const replies = device.handle(request);
+      if (replies.length > 0) toHost(Buffer.concat(replies));
+    }
+  };
+}
+
 /** An AT modem model behind a memory link; `ignore` can drop commands (fault injection). */
 export function atModelLink(
   factory: DriverSessionFactory,
   model: AtDeviceModel,
   options: MemoryLinkOptions & { ignore?: (command: string) => boolean } = {},
 ): MemoryLink {
-  const framer = new LineFramer();
-  return memoryLink(
-    factory,
-    (data, link) => {
-      for (const command of framer.push(data)) {
-        if (options.ignore?.(command)) continue;
-        const replies = model.handleCommand(command);
-        if (replies.length > 0) link.toHost(Buffer.from(replies.map((reply) => `${reply}\r\n`).join(''), 'latin1'));
-      }
-    },
-    options,
-  );
+  const hear = atModelHearing(model, options.ignore);
+  return memoryLink(factory, (data, link) => hear(data, (bytes) => link.toHost(bytes)), options);
 }
 
 /** The 2.4 GHz MCU model behind a memory link. */
 export function semtech2g4ModelLink(factory: DriverSessionFactory, device: Semtech2g4Device, options: MemoryLinkOptions = {}): MemoryLink {
-  const framer = Semtech2g4Framer.forDevice();
-  return memoryLink(
-    factory,
-    (data, link) => {
-      for (const request of framer.push(data)) {
-        const replies = device.handle(request);
-        if (replies.length > 0) link.toHost(Buffer.concat(replies));
-      }
-    },
-    options,
-  );
+  const hear = semtech2g4Hearing(device);
+  return memoryLink(factory, (data, link) => hear(data, (bytes) => link.toHost(bytes)), options);
 }

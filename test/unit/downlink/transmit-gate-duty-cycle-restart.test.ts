@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { TransmitGate } from '../../../src/downlink/transmit-gate.js';
 import { DutyCycleLedger } from '../../../src/lorawan/region-eu868.js';
 import { silentLogger } from '../../../src/log.js';
-import type { DownlinkCapable, TxRequest, TxStatus } from '../../../src/radio/downlink.js';
-import type { RadioSource } from '../../../src/radio/radio-frame.js';
+import type { TxRequest } from '../../../src/radio/downlink.js';
+import { FakeRadio } from '../../helpers/fake-radio.js';
 
-const radio: RadioSource & DownlinkCapable = {
-  id: 'fake', start: async () => {}, stop: async () => {}, counters: () => ({}), state: () => 'open',
-  transmit: async (): Promise<TxStatus> => 'OK',
-};
+const radio = new FakeRadio('fake');
 // SF12/125 kHz, 64 bytes: 2793.472 ms on air; 12 fit into 1 % of an hour (36 s), the 13th does not.
 const big: TxRequest = {
   payload: Buffer.alloc(64, 1), frequency: 868_100_000, modulation: 'LORA', spreadingFactor: 12, bandwidth: 125_000,

@@ -4,29 +4,9 @@ import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
 import { TransmitGate } from '../../../src/downlink/transmit-gate.js';
 import { createLogger } from '../../../src/log.js';
-import type { DownlinkCapable, TxRequest, TxStatus } from '../../../src/radio/downlink.js';
+import type { TxRequest } from '../../../src/radio/downlink.js';
 import type { RadioSource } from '../../../src/radio/radio-frame.js';
-
-class FakeRadio implements RadioSource, DownlinkCapable {
-  readonly requests: TxRequest[] = [];
-  constructor(
-    readonly id: string,
-    public reply: TxStatus | 'throw' = 'OK',
-  ) {}
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  counters(): Record<string, number> {
-    return {};
-  }
-  state(): string {
-    return 'open';
-  }
-  async transmit(request: TxRequest): Promise<TxStatus> {
-    this.requests.push(request);
-    if (this.reply === 'throw') throw new Error('radio exploded');
-    return this.reply;
-  }
-}
+import { FakeRadio } from '../../helpers/fake-radio.js';
 
 /** A source that only receives (an AT modem without a transmit command, for instance). */
 const receiveOnly: RadioSource = {

@@ -1,4 +1,5 @@
 // Channel plan of the 2.4 GHz gateway: one channel per SX1280 RX radio, radio index = position.
+import { RADIO_BANDS } from '../../plausibility.js';
 import { SerialConfigError } from '../errors.js';
 import { BANDWIDTH_BY_CODE } from './messages.js';
 
@@ -58,7 +59,7 @@ export function channelProblems(list: readonly Semtech2g4ChannelConfig[]): Chann
   const problems: ChannelProblem[] = [];
   list.forEach((channel, radio) => {
     const { frequency } = channel;
-    if (!Number.isInteger(frequency) || frequency < 2_400_000_000 || frequency > 2_500_000_000) {
+    if (!Number.isInteger(frequency) || frequency < RADIO_BANDS.ism2400.low || frequency > RADIO_BANDS.ism2400.high) {
       problems.push({ path: [radio, 'frequency'], message: `frequency ${frequency} Hz is outside the 2400-2500 MHz band of the SX1280` });
     }
     const spreadingFactor = channel.spreadingFactor ?? 12;

@@ -1,6 +1,7 @@
 // TxRequest -> PREPARE_TX request for the 2.4 GHz MCU, and the MCU's TX statuses -> TxStatus.
 // Pure: the driver does the I/O and the timing checks against the MCU clock.
 import type { TxRequest, TxStatus } from '../../downlink.js';
+import { RADIO_BANDS } from '../../plausibility.js';
 import { bandwidthCodeFor } from './channels.js';
 import {
   CODE_RATE_INDEX,
@@ -19,9 +20,8 @@ export type TxPlan =
   | { ok: false; status: TxStatus; reason: string };
 
 const U32 = 0x1_0000_0000;
-/** The SX1280 TX range: the ISM band the chip covers. */
-const MIN_TX_HZ = 2_400_000_000;
-const MAX_TX_HZ = 2_500_000_000;
+/** The SX1280 TX range: the ISM band the chip covers (the band its frames are checked against too). */
+const { low: MIN_TX_HZ, high: MAX_TX_HZ } = RADIO_BANDS.ism2400;
 
 /** MCU µs counter `delayMs` after the uplink whose 4-byte BE counter context is given. */
 export function counterAfter(context: Buffer, delayMs: number): number | undefined {
