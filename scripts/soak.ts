@@ -71,6 +71,7 @@ while (first || Date.now() < endAt) {
     });
     results.push(r);
     row([broker, seed, r.schedule.faults.length, r.acked, r.delivered, r.duplicates, r.lost, r.drainRatePerS ? Math.round(r.drainRatePerS) : '-']);
+    if (r.ok && r.keptLogs) console.log(`  logs kept in ${r.keptLogs}`);
     if (!r.ok) console.log(`  FAILED ${r.description}\n  ${r.problems.join('\n  ')}${r.missingSeqs.length ? `\n  missing seqs (first 50): ${r.missingSeqs.join(',')}` : ''}${r.keptLogs ? `\n  logs kept in ${r.keptLogs}` : ''}`);
   }
   if (values.seed) break;

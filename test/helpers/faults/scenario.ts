@@ -182,7 +182,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   if (gapLogLines > 0) problems.push(`the daemon logged ${gapLogLines} seq gap errors`);
   if (hub.badBatches > 0) problems.push(`${hub.badBatches} batches could not be parsed`);
   ok = problems.length === 0;
-  const keptLogs = ok || !o.keepDirOnFailure ? undefined : dir;
+  // LORA_EDGE_KEEP_FAULT_DIRS=1 keeps every run's directory (logs, broker log), not only a failed one's.
+  const keptLogs = (ok && !process.env.LORA_EDGE_KEEP_FAULT_DIRS) || !o.keepDirOnFailure ? undefined : dir;
   if (!keptLogs) rmSync(dir, { recursive: true, force: true });
   return {
     broker: o.broker,
