@@ -180,6 +180,8 @@ class DaemonProcess {
     this.child = track(
       spawn(process.execPath, [...daemonNodeFlags(MAIN_JS), MAIN_JS, 'run', '--config', configPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        // As the systemd unit runs it (MALLOC_ARENA_MAX=0 in the bench's environment: glibc's default).
+        env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
       }),
     );
     let partial = '';

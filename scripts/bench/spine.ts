@@ -49,7 +49,11 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   );
   const log = openSync('/dev/null', 'w');
   const main = packagePath('dist', 'src', 'main.js');
-  const daemon = spawn(process.execPath, [...daemonNodeFlags(main), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), main, 'run', '--config', config], { stdio: ['ignore', log, 'inherit'] });
+  const daemon = spawn(process.execPath, [...daemonNodeFlags(main), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), main, 'run', '--config', config], {
+    stdio: ['ignore', log, 'inherit'],
+    // As the systemd unit runs it; MALLOC_ARENA_MAX=0 in the bench's environment measures glibc's default.
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+  });
   const hub = mqtt.connect(broker.url, { clientId: 'bench-hub', protocolVersion: 4 });
   let records = 0;
   let ups = 0;
