@@ -108,3 +108,39 @@ const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : NaN
 export function summaryLine(name: string, fields: Record<string, string | number | boolean>): string {
   return `SUMMARY ${name}: ${Object.entries(fields).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`;
 }
+
+/** The parts of the daemon's /status the benches read besides memory. */
+export interface DaemonStatusFigures {
+  /** Frames refused at the radio sources under overload (back-pressure). */
+  refused: number;
+  /** Frames stored in the outbox (appended). */
+  forwarded: number;
+  depth: number;
+  /** Appended records not yet written. */
+  pending: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+}
+
+/** Reads /status once; null when the ops endpoint does not answer. */
+export async function daemonStatus(opsPort: number): Promise<DaemonStatusFigures | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${opsPort}/status`, { signal: AbortSignal.timeout(5000) });
+    const s = (await res.json()) as {
+      intake?: { refused: { overload: number } };
+      pipeline: { forwarded: number };
+      outbox: { depth: number; pending: number };
+      process?: Record<string, number>;
+    };
+    return {
+      refused: s.intake?.refused.overload ?? 0,
+      forwarded: s.pipeline.forwarded,
+      depth: s.outbox.depth,
+      pending: s.outbox.pending,
+      heapUsedMiB: (s.process?.heapUsedBytes ?? NaN) / MIB,
+      externalMiB: (s.process?.externalBytes ?? NaN) / MIB,
+    };
+  } catch {
+    return null;
+  }
+}

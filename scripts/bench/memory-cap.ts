@@ -15,7 +15,7 @@ import { UdpTraffic } from '../../test/helpers/faults/udp-traffic.js';
 import { HubSubscriber } from '../../test/helpers/faults/hub-subscriber.js';
 import { prng } from '../../test/helpers/faults/prng.js';
 import { mosquittoPath } from '../../test/helpers/brokers.js';
-import { MemorySampler, summaryLine } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, summaryLine } from './daemon-memory.js';
 
 const LIMIT_MIB = Number(process.env.BENCH_CAP_MIB ?? 150);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 20);
@@ -131,6 +131,8 @@ interface RunResult {
   drainAnonMiB: number;
   heapUsedMiB: number;
   acked: number;
+  /** Acknowledged frames refused at the door (overload): never stored, not lost records. */
+  refused: number;
   lost: number;
   failcnt: number;
   oomKills: number;
@@ -155,7 +157,12 @@ function missing(traffic: UdpTraffic, hub: HubSubscriber): number {
   return traffic.frames.filter((f) => f.ackedAt !== null && !received.has(f.id)).length;
 }
 
-/** Resolves when the hub holds every acknowledged frame, or nothing new came for STALL_MS. */
+/** Frames the daemon refused at the door so far (acknowledged, never stored). */
+async function refusedSoFar(daemon: DaemonProcess): Promise<number> {
+  return (await daemonStatus(daemon.opsPort))?.refused ?? 0;
+}
+
+/** Resolves when the hub holds every acknowledged frame not refused, or nothing new came for STALL_MS. */
 async function waitDelivered(traffic: UdpTraffic, hub: HubSubscriber, daemon: DaemonProcess): Promise<void> {
   let last = -1;
   let lastChange = Date.now();
@@ -164,7 +171,7 @@ async function waitDelivered(traffic: UdpTraffic, hub: HubSubscriber, daemon: Da
     if (n !== last) {
       last = n;
       lastChange = Date.now();
-      if (missing(traffic, hub) === 0) return;
+      if (missing(traffic, hub) <= (await refusedSoFar(daemon))) return;
     }
     if (daemon.lastExit !== null || Date.now() - lastChange > STALL_MS) return;
     await sleep(200);
@@ -230,7 +237,8 @@ async function run(label: string, pin: boolean): Promise<RunResult> {
     const drainS = (performance.now() - t0) / 1000;
     const drainPeaks = memory.take();
     const cgEnd = cg.figures();
-    const lost = missing(traffic, hub);
+    const refused = await refusedSoFar(daemon);
+    const lost = Math.max(0, missing(traffic, hub) - refused);
     const exit = daemon.lastExit;
     return {
       label,
@@ -248,6 +256,7 @@ async function run(label: string, pin: boolean): Promise<RunResult> {
       drainAnonMiB: round(drainPeaks.anon),
       heapUsedMiB: round(Math.max(livePeaks.heapUsed, drainPeaks.heapUsed)),
       acked: traffic.acked().length,
+      refused,
       lost,
       failcnt: cgEnd.failcnt,
       oomKills: cgEnd.oomKills,
@@ -284,7 +293,7 @@ async function main(): Promise<void> {
         limit_mb: LIMIT_MIB, stayed_up: r.up, oom_kills: r.oomKills, failcnt: r.failcnt, 'frames/s': r.liveFramesPerS,
         live_cg_peak_mb: r.livePeakMiB, live_cg_anon_mb: r.liveCgAnonMiB, live_hwm_mb: r.liveRssMiB, backlog: r.backlog,
         'drain/s': r.drainPerS, drain_cg_peak_mb: r.drainPeakMiB, drain_cg_anon_mb: r.drainCgAnonMiB, drain_peak_rss_mb: r.drainRssMiB,
-        drain_anon_mb: r.drainAnonMiB, heap_used_mb: r.heapUsedMiB, acked: r.acked, lost: r.lost,
+        drain_anon_mb: r.drainAnonMiB, heap_used_mb: r.heapUsedMiB, acked: r.acked, refused: r.refused, lost: r.lost,
       }),
     );
   }

@@ -15,7 +15,7 @@ import { daemonNodeFlags } from '../../src/node-flags.js';
 import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
 import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
-import { MemorySampler, memoryFields, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, memoryFields, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const FILL_RATE = Number(process.env.BENCH_FILL_RATE ?? 20_000);
@@ -176,10 +176,12 @@ class DaemonProcess {
   /** Warning and error log lines by message (the daemon runs at level warn). */
   readonly logMessages = new Map<string, number>();
 
-  constructor(configPath: string, opsPort: number) {
+  constructor(configPath: string, readonly opsPort: number) {
     this.child = track(
       spawn(process.execPath, [...daemonNodeFlags(MAIN_JS), MAIN_JS, 'run', '--config', configPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        // As the systemd unit runs it (MALLOC_ARENA_MAX=0 in the bench's environment: glibc's default).
+        env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
       }),
     );
     let partial = '';
@@ -248,6 +250,16 @@ class DaemonProcess {
       this.lastHwmKiB = Math.max(this.lastHwmKiB, statusKiB(status, 'VmHWM'));
     } catch {
       // The process is exiting.
+    }
+  }
+
+  /** RSS and RssAnon now (MiB), for the drain trace. */
+  current(): { rssMiB: number; anonMiB: number } {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      return { rssMiB: statusKiB(status, 'VmRSS') / KIB_PER_MIB, anonMiB: statusKiB(status, 'RssAnon') / KIB_PER_MIB };
+    } catch {
+      return { rssMiB: NaN, anonMiB: NaN };
     }
   }
 
@@ -517,7 +529,9 @@ function logSummary(daemon: DaemonProcess): string[] {
 interface BacklogResult {
   rows: Row[];
   notes: string[];
+  /** Records stored by the fill (frames sent minus those refused at the door). */
   records: number;
+  refused: number;
   recordJsonBytes: number;
   fillIo: IoCounters;
   drainIo: IoCounters;
@@ -549,13 +563,29 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
   await sleep(1000);
   const io1 = daemon.io();
   const fillPeaks = daemon.takePeaks();
+  // Frames refused at the door under overload were acknowledged but never stored.
+  const filled = await daemonStatus(daemon.opsPort);
+  const refused = filled?.refused ?? 0;
+  const stored = filled?.depth ?? sim.framesSent;
 
-  console.log(`starting the broker; draining ${fmt(sim.framesSent)} records...`);
+  console.log(`starting the broker; draining ${fmt(stored)} records (${fmt(refused)} frames were refused at the door)...`);
   await broker.start();
   const brokerUpAt = performance.now();
   const hub = await HubSubscriber.connect(hubOpts);
   cleanups.push(() => hub.end());
-  const complete = await hub.waitForRecords(sim.framesSent, daemon);
+  // Memory at every tenth of the drain: it must stay flat whatever the remaining depth.
+  const trace: string[] = [];
+  let nextTenth = 1;
+  const tracer = setInterval(() => {
+    if (hub.unique < (stored * nextTenth) / 10) return;
+    nextTenth += 1;
+    const now = daemon.current();
+    void daemonStatus(daemon.opsPort).then((st) => {
+      trace.push(`${fmt(hub.unique)} delivered: RSS ${fmt(now.rssMiB, 1)} MiB, anon ${fmt(now.anonMiB, 1)}, heap used ${fmt(st?.heapUsedMiB ?? NaN, 1)}, external ${fmt(st?.externalMiB ?? NaN, 1)}, depth ${fmt(st?.depth ?? NaN)}`);
+    });
+  }, 100);
+  const complete = await hub.waitForRecords(stored, daemon);
+  clearInterval(tracer);
   const drainPeaks = daemon.takePeaks();
   // The deletes of the last acknowledged batches.
   await sleep(500);
@@ -570,7 +600,8 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
     row('frames sent by the simulator', fmt(sim.framesSent)),
     row('fill rate (frames/s, simulator paced by PUSH_ACKs)', fmt(sim.framesSent / (sim.elapsedMs / 1000))),
     row('fill: daemon peak RSS / RssAnon / RssFile (MiB, sampled)', memoryFigures(fillPeaks), `RSS < ${TARGET_RSS_MIB} MiB`, fillPeaks.rssMiB < TARGET_RSS_MIB),
-    row('records received by the hub (unique seqs)', fmt(hub.unique), `${fmt(sim.framesSent)}`, hub.unique === sim.framesSent),
+    row('frames refused at the door (overload, acknowledged, not stored)', fmt(refused)),
+    row('records received by the hub (unique seqs)', fmt(hub.unique), `${fmt(stored)} stored`, hub.unique === stored),
     row('records the daemon dropped before storing (seq holes)', fmt(hub.maxSeq - hub.unique), '0', hub.maxSeq === hub.unique),
     row('duplicates received', fmt(hub.duplicates)),
     row('drain rate, first to last record (records/s)', fmt(drainRate), `>= ${fmt(TARGET_DRAIN_PER_S)}`, drainRate >= TARGET_DRAIN_PER_S),
@@ -587,11 +618,13 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
   ];
   if (!complete) notes.push(`gave up: no new record for ${STALL_MS / 1000} s or the daemon exited; last seq received ${fmt(hub.maxSeq)}`);
   if (sim.pushTimeouts > 0) notes.push(`${sim.pushTimeouts} PUSH_DATA without PUSH_ACK during the fill (the daemon was saturated)`);
+  notes.push('drain memory at every tenth:', ...trace.map((t) => `  ${t}`));
   notes.push(...logSummary(daemon));
   return {
     rows,
     notes,
-    records: sim.framesSent,
+    records: stored,
+    refused,
     recordJsonBytes: hub.averageRecordJsonBytes,
     fillIo: ioDelta(io0, io1),
     drainIo: ioDelta(io1, io2),
@@ -733,7 +766,7 @@ async function main(): Promise<void> {
   console.log(
     '\n' +
       summaryLine('outbox', {
-        backlog: backlog.records, received: backlog.received, not_received: backlog.records - backlog.received,
+        backlog: backlog.records, refused: backlog.refused, received: backlog.received, not_received: backlog.records - backlog.received,
         'drain/s': Math.round(backlog.drainRate), fill_peak_rss_mb: Number(backlog.fillPeaks.rssMiB.toFixed(1)),
         ...memoryFields(backlog.drainPeaks.detail, 'drain_'),
         live_p99_ms: live.p99, live_received: live.received, ...memoryFields(live.peaks.detail, 'live_'),

@@ -11,10 +11,11 @@ import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags } from '../../src/node-flags.js';
 import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
-import { MemorySampler, memoryFields, summaryLine } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 
-// BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run.
+// BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run;
+// BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it).
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const GATEWAY = '0016c001ff10a235';
@@ -48,11 +49,18 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   );
   const log = openSync('/dev/null', 'w');
   const main = packagePath('dist', 'src', 'main.js');
-  const daemon = spawn(process.execPath, [...daemonNodeFlags(main), main, 'run', '--config', config], { stdio: ['ignore', log, 'inherit'] });
+  const daemon = spawn(process.execPath, [...daemonNodeFlags(main), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), main, 'run', '--config', config], {
+    stdio: ['ignore', log, 'inherit'],
+    // As the systemd unit runs it; MALLOC_ARENA_MAX=0 in the bench's environment measures glibc's default.
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+  });
   const hub = mqtt.connect(broker.url, { clientId: 'bench-hub', protocolVersion: 4 });
   let records = 0;
   let ups = 0;
   let lastAt = 0;
+  // Frames refused at the door under overload are never stored: the run ends once every stored
+  // frame arrived (the stored count comes from /status once the traffic is over).
+  let expected = FRAMES;
   let resolveAll: () => void = () => undefined;
   const allIn = new Promise<void>((r) => (resolveAll = r));
   hub.on('message', (topic, payload) => {
@@ -60,7 +68,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
     else {
       records += (JSON.parse(payload.toString()) as { records: unknown[] }).records.length;
       lastAt = performance.now();
-      if (records >= FRAMES) resolveAll();
+      if (records >= expected) resolveAll();
     }
   });
   await new Promise<void>((r) => hub.once('connect', () => r()));
@@ -87,6 +95,14 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   await new Promise((r) => sim.once('exit', r));
   const traffic = JSON.parse(simOut) as { framesSent: number; pushTimeouts: number };
   const timeout = setTimeout(resolveAll, 60_000);
+  let status = await daemonStatus(opsPort);
+  while (status && status.pending > 0) {
+    await new Promise((r) => setTimeout(r, 50));
+    status = await daemonStatus(opsPort);
+  }
+  const refused = status?.refused ?? 0;
+  expected = status?.forwarded ?? FRAMES;
+  if (records >= expected) resolveAll();
   await allIn;
   clearTimeout(timeout);
   const after = procStat(daemon.pid!);
@@ -101,13 +117,14 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   const framesPerS = Math.round(records / elapsedS);
   const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
   const summary = summaryLine('spine', {
-    broker: broker.kind, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, received: records,
+    broker: broker.kind, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
     'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
   });
   const table = {
     broker: broker.kind,
     framesOffered: traffic.framesSent,
     pushAckTimeouts: traffic.pushTimeouts,
+    framesRefused: refused,
     offeredRatePerS: OFFERED_RATE,
     recordsReceived: records,
     liveEventUpReceived: ups,

@@ -15,6 +15,8 @@ import { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import { ChirpStackGatewayStats, ChirpStackLiveUplinks, NetworkServerDownlinks } from '../mqtt/chirpstack.js';
 import { RadioTally, countingTransmissions } from '../mqtt/chirpstack/radio-tally.js';
 import { UplinkPipeline, compileCheckedFilter, type UplinkExit } from '../pipeline/index.js';
+import { OverloadDoor } from '../pipeline/overload-door.js';
+import type { BatchWriter } from '../outbox/options.js';
 import { TransmitGate } from '../downlink/transmit-gate.js';
 import { DeviceDirectory, type DeviceResolver } from '../devices/index.js';
 import { EdgeMode, edgeSettings } from '../edge/index.js';
@@ -37,6 +39,8 @@ export interface AppOptions {
   mqttPassword?: string;
   /** Replaces the device directory the app would open from the config (tests). */
   devices?: DeviceResolver;
+  /** Tests: wrap the outbox's batch writer (a slow or failing disk). */
+  wrapOutboxWrite?: (write: BatchWriter) => BatchWriter;
 }
 
 /** The parts other parts (and tests) need to reach once built. */
@@ -122,6 +126,7 @@ export class App {
       logger: this.child('outbox'),
       onUnstored: (records, err) => unstored.handle(records, err),
       recoverDamaged: true,
+      wrapBatchWrite: this.opts.wrapOutboxWrite,
     });
     this.built.outbox = outbox;
     this.built.liveness = new OutboxLiveness(() => outbox.stats());
@@ -266,6 +271,9 @@ export class App {
     });
     this.built.stats = stats;
 
+    // Back-pressure: the sources refuse frames before parsing them while the outbox falls behind.
+    const door = new OverloadDoor({ waiting: () => outbox.waiting(), logger: this.child('intake') });
+    await this.add(parts.overloadDoorPart(door));
     // Every frame heard is counted for the stats (as Concentratord does), then goes down the pipeline.
     const onFrame = (frame: RadioFrame): void => {
       this.radioTally.rx(frame);
@@ -276,9 +284,9 @@ export class App {
       const logger = this.child('source');
       const source: RadioSource =
         sc.type === 'udp'
-          ? new UdpSource({ id, bind: sc.bind, logger, onFrame, onStat: (report) => stats.noteForwarderStat(report.stat) })
+          ? new UdpSource({ id, bind: sc.bind, logger, onFrame, door, onStat: (report) => stats.noteForwarderStat(report.stat) })
           : // path, driver, baudRate and the driver's own keys pass through as configured.
-            new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame });
+            new (await import('../radio/serial/serial-source.js')).SerialSource({ ...sc, id, logger, onFrame, door });
       await this.add(parts.sourcePart(source, pipeline));
       this.radioSources.push(source);
       this.log.info({ source: id, state: source.state() }, 'radio source started');

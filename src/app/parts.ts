@@ -11,6 +11,7 @@ import type { DeviceDirectory } from '../devices/index.js';
 import type { TransmitGate } from '../downlink/transmit-gate.js';
 import type { EdgeMode } from '../edge/index.js';
 import type { UplinkPipeline } from '../pipeline/index.js';
+import type { OverloadDoor } from '../pipeline/overload-door.js';
 import type { RadioSource } from '../radio/radio-frame.js';
 import type { CronJobs } from '../ops/cron-jobs.js';
 import type { OpsServer } from '../ops/http-server.js';
@@ -154,6 +155,11 @@ export function pipelinePart(pipeline: UplinkPipeline, outbox: Outbox): Part {
       return { pipeline: counters, drops: dropsByReason({ outbox, pipeline }) };
     },
   };
+}
+
+/** Back-pressure at the radio sources: frames refused while the outbox falls behind. */
+export function overloadDoorPart(door: OverloadDoor): Part {
+  return { name: 'overload door', start: nothing, stop: nothing, report: () => ({ intake: door.counters() }) };
 }
 
 /** A radio source; its frame counts are the pipeline's, per source. */

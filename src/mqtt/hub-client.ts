@@ -308,12 +308,13 @@ export class HubClient {
    * (and counts) when skipped. The batch stream carries every frame anyway, so under back-pressure
    * the live copy is the one given up, and memory stays bounded.
    */
-  publishLive(topic: string, payload: Buffer | string): boolean {
+  /** `payload` may be a function: it is built only when the message will be sent (protobuf costs CPU). */
+  publishLive(topic: string, payload: Buffer | string | (() => Buffer | string)): boolean {
     if (!this.isOnline || !this.client || (this.client.stream?.writableLength ?? 0) > LIVE_BACKLOG_LIMIT) {
       this.counters.liveSkipped += 1;
       return false;
     }
-    this.publishRaw(topic, payload, 0, false).catch(() => {
+    this.publishRaw(topic, typeof payload === 'function' ? payload() : payload, 0, false).catch(() => {
       this.counters.liveSkipped += 1;
     });
     return true;

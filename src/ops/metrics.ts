@@ -52,6 +52,9 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
       }
     }
   }, snap);
+  counter(reg, 'lora_edge_frames_refused_total', 'Frames refused at the radio sources before parsing, per reason (overload: the outbox could not keep up).', ['reason'], (c, s) => {
+    if (s.intake) for (const [reason, n] of Object.entries(s.intake.refused)) c.inc({ reason }, n);
+  }, snap);
   counter(reg, 'lora_edge_frames_forwarded_total', 'Frames stored in the outbox for delivery.', [], (c, s) => c.inc(s.pipeline.forwarded), snap);
   counter(reg, 'lora_edge_frames_duplicate_total', 'Frames ignored as copies of one just received.', [], (c, s) => c.inc(s.pipeline.duplicates), snap);
   counter(reg, 'lora_edge_frames_invalid_lorawan_total', 'Frames that are not valid LoRaWAN (forwarded raw).', [], (c, s) => c.inc(s.pipeline.invalidLorawan), snap);

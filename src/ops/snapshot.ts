@@ -8,6 +8,7 @@ import type { StoreRecovery } from '../store-recovery.js';
 import type { PipelineCounters } from '../pipeline/uplink-pipeline.js';
 import type { NsDownlinkCounter } from '../mqtt/chirpstack/ns-downlinks.js';
 import type { ProcessMemory } from './process-memory.js';
+import type { OverloadDoorCounters } from '../pipeline/overload-door.js';
 
 export interface SourceSnapshot {
   id: string;
@@ -38,6 +39,8 @@ export interface DaemonSnapshot {
   /** The daemon process's memory (absent from daemons older than issue 13). */
   process?: ProcessMemory;
   sources: SourceSnapshot[];
+  /** Back-pressure at the radio sources (absent from daemons older than issue 13). */
+  intake?: OverloadDoorCounters;
   /** closesRecent: connections closed within RECONNECT_LOOP_WINDOW_MS. */
   mqtt: { state: string; connected: boolean; closesRecent: number } & HubCounters;
   outbox: OutboxStats & { oldestAgeMs: number | null };
@@ -120,6 +123,9 @@ export function healthOf(s: DaemonSnapshot): HealthStatus {
     reasons.push(`device registry ${reg.file} cannot be used, no device is decoded: ${reg.lastFailure?.problems[0] ?? 'not loaded'}`);
   } else if (reg?.lastFailure) {
     reasons.push(`device registry ${reg.file} reload refused, the previous one (${reg.devices} devices) stays: ${reg.lastFailure.problems[0]}`);
+  }
+  if (s.intake && !s.intake.open) {
+    reasons.push(`overloaded: the outbox cannot keep up, new radio frames are refused (${s.intake.refused.overload} so far)`);
   }
   if (s.outbox.dropped.overflow > 0) reasons.push(`outbox reached its bound: ${s.outbox.dropped.overflow} oldest records dropped`);
   if (s.outbox.oldestAgeMs !== null && s.outbox.oldestAgeMs > 5 * 60_000 && s.mqtt.connected) {

@@ -47,6 +47,9 @@ export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): stri
     const eta = rate > 0 ? formatDuration((o.depth / rate) * 1000) : 'unknown';
     lines.push(`${pad('draining')}${renderProgressBar(done, total)} ${Math.round(rate)} records/s, ETA ${eta}`);
   }
+  if (s.intake && (s.intake.refused.overload > 0 || !s.intake.open)) {
+    lines.push(`${pad('refused')}${s.intake.refused.overload} frames at overload${s.intake.open ? '' : ' (REFUSING NOW: the outbox cannot keep up)'}`);
+  }
   const drops = Object.entries(s.drops).filter(([, n]) => n > 0);
   lines.push(`${pad('drops')}${drops.length ? drops.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
   const filtered = s.pipeline.filtered;

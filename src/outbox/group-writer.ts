@@ -26,6 +26,9 @@ export class GroupWriter {
   private flushing: Promise<void> | null = null;
   private readonly writeFailureEpisode = new Episode();
   private readonly stallEpisode = new Episode();
+  /** Appended records (and their bytes) not yet settled: pending plus the group being written. */
+  private waitingRecords = 0;
+  private waitingBytes = 0;
 
   constructor(
     private readonly state: StoredState,
@@ -42,6 +45,11 @@ export class GroupWriter {
     return this.pending.length;
   }
 
+  /** What appends hold in memory until their group write settles: the measure of back-pressure. */
+  get waiting(): { records: number; bytes: number } {
+    return { records: this.waitingRecords, bytes: this.waitingBytes };
+  }
+
   /** Encodes the record (its only encoding: reads and batches reuse these bytes) and queues it. */
   append(record: NewRecord): number {
     const state = this.state;
@@ -50,6 +58,8 @@ export class GroupWriter {
     state.nextSeq = seq + 1;
     state.counters.appended += 1;
     this.pending.push({ seq, value, capturedAt: record.capturedAt });
+    this.waitingRecords += 1;
+    this.waitingBytes += value.length;
     if (this.pending.length > this.opts.maxPendingRecords) this.dropOldestPending();
     this.scheduleFlush();
     return seq;
@@ -85,6 +95,7 @@ export class GroupWriter {
   private dropOldestPending(): void {
     const excess = this.pending.length - this.opts.maxPendingRecords;
     const doomed = this.pending.splice(0, excess);
+    this.settled(doomed);
     this.state.removed.add(doomed.map((p) => p.seq));
     this.state.counters.dropped.pending_overflow += excess;
     if (this.stallEpisode.record(excess, this.now())) {
@@ -93,6 +104,11 @@ export class GroupWriter {
         'outbox writes are stalled: more records are waiting than maxPendingRecords, dropping the oldest waiting records',
       );
     }
+  }
+
+  private settled(group: PendingRecord[]): void {
+    this.waitingRecords -= group.length;
+    for (const p of group) this.waitingBytes -= p.value.length;
   }
 
   private scheduleFlush(): void {
@@ -130,7 +146,11 @@ export class GroupWriter {
   private async drainPending(): Promise<void> {
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, this.opts.flushMaxRecords);
-      await this.writeGroup(group);
+      try {
+        await this.writeGroup(group);
+      } finally {
+        this.settled(group);
+      }
     }
   }
 

@@ -143,6 +143,11 @@ export class Outbox {
     return this.writer.append(record);
   }
 
+  /** Records appended whose group write has not settled yet, and their bytes (the door's measure). */
+  waiting(): { records: number; bytes: number } {
+    return this.writer.waiting;
+  }
+
   /** Called after every successful flush with the highest seq written. Returns an unsubscribe function. */
   onFlushed(listener: (lastSeq: number) => void): () => void {
     return this.writer.onFlushed(listener);

@@ -8,6 +8,7 @@ import { App } from '../../src/app/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger, type Logger } from '../../src/log.js';
+import type { BatchWriter } from '../../src/outbox/options.js';
 
 export const TEST_GATEWAY_ID = '0016c001ff10a235';
 
@@ -33,7 +34,7 @@ type Overrides = { [K in keyof ConfigInput]?: Partial<NonNullable<ConfigInput[K]
 export async function startTestDaemon(
   brokerUrl: string,
   overrides: Overrides = {},
-  opts: { dir?: string; logger?: Logger; udpPort?: number } = {},
+  opts: { dir?: string; logger?: Logger; udpPort?: number; wrapOutboxWrite?: (write: BatchWriter) => BatchWriter } = {},
 ): Promise<TestDaemon> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'lora-edge-test-'));
   const udpPort = opts.udpPort ?? (await freeUdpPort());
@@ -53,7 +54,7 @@ export async function startTestDaemon(
     log: { level: 'silent' },
   };
   const { config } = validateConfig(raw, 'test', {});
-  const app = new App({ config, logger: opts.logger ?? silentLogger() });
+  const app = new App({ config, logger: opts.logger ?? silentLogger(), wrapOutboxWrite: opts.wrapOutboxWrite });
   await app.start();
   return {
     app,

@@ -11,7 +11,7 @@ export interface LiveUplinksOptions {
   gatewayId: string;
   marshaler: Marshaler;
   /** The hub client (not imported: the hub client itself uses this module's mappings). */
-  hub: { readonly online: boolean; readonly topics: Pick<Topics, 'event'>; publishLive(topic: string, payload: Buffer): boolean };
+  hub: { readonly online: boolean; readonly topics: Pick<Topics, 'event'>; publishLive(topic: string, payload: () => Buffer): boolean };
   /** Source id -> its index in the configuration (the first byte of the context). */
   sourceIndex: ReadonlyMap<string, number>;
 }
@@ -30,9 +30,12 @@ export class ChirpStackLiveUplinks {
   publish(frame: RadioFrame): boolean {
     const { hub, gatewayId, marshaler } = this.opts;
     if (!hub.online) return false;
-    this.uplinkId = (this.uplinkId + 1) >>> 0;
-    const index = this.opts.sourceIndex.get(frame.source) ?? 0;
-    const live = frame.context ? { ...frame, context: wrapContext(index, frame.context) } : frame;
-    return hub.publishLive(this.topic, marshal(toUplinkFrame(live, { gatewayId, uplinkId: this.uplinkId }), marshaler));
+    // Built only when the hub will send it: a backed-up socket skips the frame before any protobuf work.
+    return hub.publishLive(this.topic, () => {
+      this.uplinkId = (this.uplinkId + 1) >>> 0;
+      const index = this.opts.sourceIndex.get(frame.source) ?? 0;
+      const live = frame.context ? { ...frame, context: wrapContext(index, frame.context) } : frame;
+      return marshal(toUplinkFrame(live, { gatewayId, uplinkId: this.uplinkId }), marshaler);
+    });
   }
 }

@@ -10,6 +10,7 @@ import type { SerialPortAccess } from './serial-port.js';
 import { type DriverSession, type DriverSessionFactory, type SerialCounters, type SessionState, emptyCounters } from './session.js';
 import { SerialTransport } from './transport.js';
 import { IMPLAUSIBLE_COUNTER_PREFIX, checkRadioFrame, type RadioBand } from '../plausibility.js';
+import { ALWAYS_OPEN, type FrameDoor } from '../frame-door.js';
 
 export type { SerialDriverName } from './driver-registry.js';
 
@@ -28,6 +29,8 @@ export interface SerialSourceOptions extends SerialDriverSettings, SerialDriverT
   reopenMaxMs?: number;
   /** Where ports come from: real ttys by default; tests pass an in-memory one. */
   ports?: SerialPortAccess;
+  /** Back-pressure: while closed, frames are refused before the pipeline (counted as frames_refused). */
+  door?: FrameDoor;
 }
 
 /** The driver's session factory; a setting that cannot work throws, naming it. */
@@ -57,6 +60,7 @@ export class SerialSource implements RadioSource, DownlinkCapable {
   /** Frames refused for impossible radio metadata, by reason (a confused MCU or modem firmware). */
   private readonly implausible: Record<string, number> = {};
   private readonly bands: readonly RadioBand[];
+  private framesRefused = 0;
 
   /** @throws SerialConfigError when the settings cannot work. */
   constructor(private readonly options: SerialSourceOptions) {
@@ -101,7 +105,7 @@ export class SerialSource implements RadioSource, DownlinkCapable {
   }
 
   counters(): Record<string, number> {
-    return { ...this.stats, reopens: this.transport.reopens, openFailures: this.transport.openFailures, ...this.implausible };
+    return { ...this.stats, reopens: this.transport.reopens, openFailures: this.transport.openFailures, ...this.implausible, frames_refused: this.framesRefused };
   }
 
   /**
@@ -164,6 +168,12 @@ export class SerialSource implements RadioSource, DownlinkCapable {
   }
 
   private deliver(frame: RadioFrame): void {
+    const door = this.options.door ?? ALWAYS_OPEN;
+    if (!door.open) {
+      this.framesRefused += 1;
+      door.refused(this.id, 1);
+      return;
+    }
     const implausible = checkRadioFrame(frame, this.bands);
     if (implausible) {
       const key = `${IMPLAUSIBLE_COUNTER_PREFIX}${implausible.reason}`;

@@ -27,6 +27,9 @@ const NAMES = [
   'tx_ack_unmatched',
   'send_errors',
   'handler_errors',
+  // Back-pressure: PUSH_DATA whose rxpk were refused at the closed door (acknowledged all the same).
+  'datagrams_refused',
+  'frames_refused',
 ] as const;
 
 export class UdpCounters {

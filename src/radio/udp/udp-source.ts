@@ -15,6 +15,8 @@ import { shorten } from '../../bounded-text.js';
 import { GatewayRegistry, type StatReport } from './gateway-registry.js';
 import { UdpDownlinkSender } from './downlink-sender.js';
 import { UdpCounters } from './udp-counters.js';
+import { peekPushData } from './push-data-peek.js';
+import { ALWAYS_OPEN, type FrameDoor } from '../frame-door.js';
 
 export { GATEWAYS_KEPT, GATEWAY_TTL_MS } from './gateway-registry.js';
 export type { DownlinkTarget, StatReport } from './gateway-registry.js';
@@ -47,6 +49,12 @@ export interface UdpSourceOptions {
   bands?: readonly RadioBand[];
   /** Bound on remembered gateways (default GATEWAYS_KEPT). */
   maxGateways?: number;
+  /**
+   * Back-pressure: while closed, rxpk are refused before parsing (counted as frames_refused). The
+   * datagram is still acknowledged: the forwarder never re-sends, and an unanswered PUSH_DATA
+   * would only make it report the link to this server as down. Default: always open.
+   */
+  door?: FrameDoor;
 }
 
 export type UdpSourceErrorCode = 'bind_failed' | 'bad_bind_address' | 'not_started' | 'no_downlink_target';
@@ -72,6 +80,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly bands: readonly RadioBand[];
+  private readonly door: FrameDoor;
   private socket: dgram.Socket | undefined;
   private currentState: State = 'idle';
   private readonly counts = new UdpCounters();
@@ -84,6 +93,7 @@ export class UdpSource implements RadioSource, DownlinkCapable {
     this.log = opts.logger.child({ source: opts.id });
     this.now = opts.now ?? Date.now;
     this.bands = opts.bands ?? ['eu868'];
+    this.door = opts.door ?? ALWAYS_OPEN;
     this.gateways = new GatewayRegistry({ maxGateways: opts.maxGateways, now: this.now });
     this.downlinks = new UdpDownlinkSender({
       log: this.log,
@@ -191,6 +201,15 @@ export class UdpSource implements RadioSource, DownlinkCapable {
 
   private handleDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.counts.count('datagrams_received');
+    if (!this.door.open) {
+      const peek = peekPushData(msg);
+      if (peek) {
+        this.counts.count('push_data');
+        this.reply(buildPushAck(peek.version, peek.token), rinfo);
+        this.refuse(peek.frames);
+        return;
+      }
+    }
     const receivedAt = this.now();
     const parsed = parseDatagram(msg);
     if (!parsed.ok) {
@@ -226,7 +245,10 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   private handlePushData(packet: PushDataPacket, receivedAt: number): void {
     this.counts.count('push_data');
     const origin: FrameOrigin = { gatewayEui: packet.gatewayEui };
-    for (const raw of packet.rxpk) {
+    // A datagram the door let through, or one carrying a stat (kept): its rxpk may still be refused.
+    const refusing = packet.rxpk.length > 0 && !this.door.open;
+    if (refusing) this.refuse(packet.rxpk.length);
+    for (const raw of refusing ? [] : packet.rxpk) {
       const result = rxpkToRadioFrame(raw, this.id, receivedAt);
       if (!result.ok) {
         this.counts.count('rxpk_invalid');
@@ -262,6 +284,12 @@ export class UdpSource implements RadioSource, DownlinkCapable {
       const onStat = this.opts.onStat;
       if (onStat) this.callHandler('onStat', () => onStat(report));
     }
+  }
+
+  private refuse(frames: number): void {
+    this.counts.count('datagrams_refused');
+    this.counts.count('frames_refused', frames);
+    this.door.refused(this.id, frames);
   }
 
   /** Runs a caller's handler; a throw is counted and logged, never passed on to the socket. */

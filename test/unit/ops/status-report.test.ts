@@ -31,6 +31,20 @@ test('a healthy gateway', () => {
   assert.not.match(text, /draining/);
 });
 
+test('overload: refused frames are shown, and the health is degraded while the door is closed', () => {
+  const door = { refused: { overload: 1234 }, episodes: 2, maxWaitingRecords: 4096, maxWaitingBytes: 4 << 20 };
+  const closed = snapshot({ intake: { ...door, open: false } });
+  const health = healthOf(closed);
+  assert.is(health.status, 'degraded');
+  assert.match(health.reasons.join('\n'), /overloaded: .*1234 so far/);
+  assert.match(renderStatus({ ...closed, health }), /refused:\s+1234 frames at overload \(REFUSING NOW/);
+  const over = snapshot({ intake: { ...door, open: true } });
+  assert.is(healthOf(over).status, 'ok', 'refusals in the past alone do not degrade the health');
+  assert.match(renderStatus({ ...over, health: healthOf(over) }), /refused:\s+1234 frames at overload\n/);
+  const never = snapshot({ intake: { ...door, refused: { overload: 0 }, open: true } });
+  assert.not.match(renderStatus({ ...never, health: healthOf(never) }), /refused:/);
+});
+
 test('draining a backlog shows progress, rate and ETA', () => {
   const base = snapshot();
   const s = snapshot({

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TxRequest } from '../../../../src/radio/downlink.js';
 import type { RadioFrame } from '../../../../src/radio/radio-frame.js';
+import type { FrameDoor } from '../../../../src/radio/frame-door.js';
 import { SERIAL_DRIVER_REGISTRY, type SerialDriverName } from '../../../../src/radio/serial/driver-registry.js';
 import { SerialSource, type SerialSourceOptions } from '../../../../src/radio/serial/serial-source.js';
 import { createAtDevice } from '../../../../src/testing/serial/at-devices.js';
@@ -99,7 +100,7 @@ test.after.each(async () => {
   for (const source of running.splice(0)) await source.stop();
 });
 
-async function receivingRig(driver: SerialDriverName): Promise<Rig> {
+async function receivingRig(driver: SerialDriverName, door?: FrameDoor): Promise<Rig> {
   const spec = CASES[driver];
   const ports = new MemorySerialPorts();
   const frames: RadioFrame[] = [];
@@ -112,6 +113,7 @@ async function receivingRig(driver: SerialDriverName): Promise<Rig> {
     reopenInitialMs: 5,
     reopenMaxMs: 20,
     ports,
+    door,
     ...spec.settings,
   });
   running.push(source);
@@ -156,6 +158,19 @@ for (const { name: driver } of SERIAL_DRIVER_REGISTRY) {
     await receiveOne(rig, -90);
     assert.is(rig.source.counters().txOk, 1);
     assert.is(rig.source.counters().frames, 2);
+  });
+
+  test(`${driver}: at a closed door a received frame is refused and counted; open again, frames flow`, async () => {
+    let refusedAtDoor = 0;
+    const door = { open: false, refused: (_source: string, n: number) => void (refusedAtDoor += n) };
+    const rig = await receivingRig(driver, door);
+    rig.current.hearPacket(rig.ports, -80, 7);
+    await until(() => rig.source.counters().frames_refused === 1, 'a refused frame');
+    assert.is(rig.frames.length, 0);
+    assert.is(refusedAtDoor, 1);
+    door.open = true;
+    await receiveOne(rig, -81);
+    assert.is(rig.source.counters().frames_refused, 1);
   });
 
   test(`${driver}: unplugged, it reports reopening and refuses downlinks; re-plugged, it configures and receives again`, async () => {
