@@ -131,7 +131,8 @@ function readTimedatectl(command: string, timeoutMs: number): Promise<ClockReadi
   return new Promise((resolve) => {
     execFile(command, ['show', '-p', 'NTPSynchronized', '--value'], { timeout: timeoutMs, maxBuffer: 4096 }, (err, stdout, stderr) => {
       if (err) {
-        const why = (String(stderr).trim().split('\n')[0] || (err as NodeJS.ErrnoException).code || err.message).slice(0, 200);
+        // err.code is an errno name when the command cannot run, the exit status when it failed.
+        const why = String(String(stderr).trim().split('\n')[0] || (err as NodeJS.ErrnoException).code || err.message).slice(0, 200);
         resolve({ synced: null, offsetMs: 0, problem: `timedatectl failed: ${why}` });
         return;
       }
