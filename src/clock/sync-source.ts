@@ -127,9 +127,20 @@ function readTimesyncdFlag(path: string, whenAbsent: false | null): Promise<Cloc
   );
 }
 
+/**
+ * Our environment without systemd's notify variables: a systemd tool that inherits NOTIFY_SOCKET
+ * reports its own failure there (`ERRNO=112`), which systemd would take as the daemon's.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[key];
+  return env;
+}
+
 function readTimedatectl(command: string, timeoutMs: number): Promise<ClockReading> {
   return new Promise((resolve) => {
-    execFile(command, ['show', '-p', 'NTPSynchronized', '--value'], { timeout: timeoutMs, maxBuffer: 4096 }, (err, stdout, stderr) => {
+    const options = { timeout: timeoutMs, maxBuffer: 4096, env: childEnv() };
+    execFile(command, ['show', '-p', 'NTPSynchronized', '--value'], options, (err, stdout, stderr) => {
       if (err) {
         // err.code is an errno name when the command cannot run, the exit status when it failed.
         const why = String(String(stderr).trim().split('\n')[0] || (err as NodeJS.ErrnoException).code || err.message).slice(0, 200);

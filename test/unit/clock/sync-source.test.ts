@@ -58,6 +58,18 @@ test('timedatectl source: asks the right question; a failing or missing command 
   assert.match(missing.problem!, /ENOENT/);
 });
 
+test('timedatectl runs without the systemd notify socket in its environment (it would report its own errors there)', async () => {
+  const path = join(dir, 'notify-check.sh');
+  writeFileSync(path, '#!/bin/sh\n[ -z "$NOTIFY_SOCKET" ] && echo yes || echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"\n');
+  chmodSync(path, 0o755);
+  process.env.NOTIFY_SOCKET = '/run/systemd/notify';
+  try {
+    assert.equal(await createSyncSource('timedatectl', { timedatectl: path }).read(), { synced: true, offsetMs: 0 });
+  } finally {
+    delete process.env.NOTIFY_SOCKET;
+  }
+});
+
 test('timesyncd source: the flag file present is yes, absent is no', async () => {
   const flag = join(dir, 'synchronized');
   const source = createSyncSource('timesyncd', { timesyncdFlag: flag });
