@@ -41,8 +41,9 @@ export type CaptureCorrection =
   | { kind: 'corrected'; capturedAtMs: number }
   | { kind: 'uncorrected'; reason: UncorrectedReason };
 
-/** The largest time a Date holds (ECMAScript: ±100,000,000 days from the epoch). */
-const MAX_DATE_MS = 8.64e15;
+/** Corrected times outside these years come from damaged stored values (as radio/plausibility.ts bounds time stamps). */
+const PLAUSIBLE_FROM_MS = Date.UTC(2000, 0, 1);
+const PLAUSIBLE_TO_MS = Date.UTC(2100, 0, 1);
 
 /** Decides a record's capture time at send time (the batch publisher asks it for each record). */
 export interface CaptureCorrector {
@@ -67,8 +68,8 @@ export function correctCapture(
   if (currentBootId !== null && bootId !== currentBootId) return { kind: 'uncorrected', reason: 'earlier_boot' };
   if (sync === null || sync.bootId !== bootId) return { kind: 'uncorrected', reason: 'not_synced_yet' };
   const capturedAtMs = Math.round(monoMs + sync.wallMinusMonoMs);
-  // A damaged monoMs must not yield a time Date cannot print.
-  if (!(Math.abs(capturedAtMs) <= MAX_DATE_MS)) return { kind: 'uncorrected', reason: 'no_capture_clock' };
+  // A damaged monoMs must not yield a time Date cannot print, nor one no frame was captured at.
+  if (!(capturedAtMs >= PLAUSIBLE_FROM_MS && capturedAtMs < PLAUSIBLE_TO_MS)) return { kind: 'uncorrected', reason: 'no_capture_clock' };
   return { kind: 'corrected', capturedAtMs };
 }
 

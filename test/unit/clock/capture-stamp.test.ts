@@ -29,7 +29,7 @@ test('synchronised captures need nothing; earlier boots, no sync yet and missing
 });
 
 test('damaged stored values never yield a time Date cannot print', () => {
-  for (const monoMs of [1e300, Number.NaN, Infinity, -1e300]) {
+  for (const monoMs of [1e300, Number.NaN, Infinity, -1e300, 1e15, -SYNC.wallMinusMonoMs]) {
     const c = correctCapture({ clockSynced: false, bootId: BOOT, monoMs }, BOOT, SYNC);
     assert.equal(c, { kind: 'uncorrected', reason: 'no_capture_clock' }, String(monoMs));
   }
