@@ -28,6 +28,8 @@ import { processMemory } from '../ops/process-memory.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
 import { OutboxLiveness } from '../ops/outbox-liveness.js';
+import { CaptureClock } from '../clock/capture-clock.js';
+import { createSyncSource } from '../clock/sync-source.js';
 import { outboxDir, deviceStateDir, edgeStateDir, dutyCycleStatePath } from './storage-layout.js';
 import { mergeReports, type Part } from './part.js';
 import * as parts from './parts.js';
@@ -56,6 +58,7 @@ interface Built {
   stats?: ChirpStackGatewayStats;
   ops?: OpsServer;
   liveness?: OutboxLiveness;
+  clock?: CaptureClock;
 }
 
 export class App {
@@ -115,7 +118,11 @@ export class App {
 
   private async startOutboxAndHub(): Promise<void> {
     const c = this.config;
-    const unstored = new UnstoredRecords(c.gateway.id, () => this.built.hub, this.child('outbox'), () => this.built.outbox?.stats().flushes ?? 0);
+    // First, so the first record already says whether the clock is synchronised.
+    const clock = new CaptureClock({ source: createSyncSource(c.clock.syncSource), pollIntervalMs: c.clock.pollInterval, logger: this.child('clock') });
+    this.built.clock = clock;
+    await this.add(parts.clockPart(clock));
+    const unstored = new UnstoredRecords(c.gateway.id, () => this.built.hub, this.child('outbox'), () => this.built.outbox?.stats().flushes ?? 0, clock);
     const outbox = await Outbox.open({
       dir: outboxDir(c.storage.dir),
       maxBytes: c.storage.maxBytes,
@@ -125,6 +132,8 @@ export class App {
       sync: c.storage.sync,
       logger: this.child('outbox'),
       onUnstored: (records, err) => unstored.handle(records, err),
+      // Retention judges a record stamped before the clock synchronised by its corrected time.
+      captureTimeOf: (record) => clock.captureTimeOf(record),
       recoverDamaged: true,
       wrapBatchWrite: this.opts.wrapOutboxWrite,
     });
@@ -172,6 +181,7 @@ export class App {
       stuckAfterMs: Math.max(60_000, 4 * c.mqtt.publishTimeout),
       // The packet limit comes from the hub client (mqtt.maxPacketSize, or the broker's smaller one).
       logger: this.child('forwarder'),
+      corrector: clock,
     });
     this.built.forwarder = forwarder;
     await this.add(new parts.ForwarderPart(forwarder, outbox, hub));
@@ -259,6 +269,7 @@ export class App {
         batch: compileCheckedFilter(c.filters.batch),
         onlyRegistered: c.batch.onlyRegistered,
       },
+      captureClock: this.built.clock,
     });
     this.built.pipeline = pipeline;
     await this.add(parts.pipelinePart(pipeline, outbox));

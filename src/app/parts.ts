@@ -17,6 +17,7 @@ import type { CronJobs } from '../ops/cron-jobs.js';
 import type { OpsServer } from '../ops/http-server.js';
 import { dropsByReason } from '../ops/jobs.js';
 import { RateMeter, RECONNECT_LOOP_WINDOW_MS } from '../ops/snapshot.js';
+import type { CaptureClock } from '../clock/capture-clock.js';
 
 const nothing = async (): Promise<void> => undefined;
 
@@ -30,6 +31,10 @@ export function outboxPart(outbox: Outbox): Part {
       return { outbox: { ...st, oldestAgeMs: st.oldestCapturedAt ? now - Date.parse(st.oldestCapturedAt) : null } };
     },
   };
+}
+
+export function clockPart(clock: CaptureClock): Part {
+  return { name: 'clock', start: () => clock.start(), stop: () => clock.stop(), report: () => ({ clock: clock.report() }) };
 }
 
 export function unstoredPart(unstored: UnstoredRecords): Part {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { TIMER_MAX_MS, formatDurationMs, parseDuration, parseSize } from './units.js';
 import { serialDriverKeys, serialDriverNames } from '../radio/serial/driver-registry.js';
+import { parseSyncSourceSpec } from '../clock/sync-source.js';
 
 /** Bounds of one duration key (ms); `why` explains the maximum in the error. */
 interface DurationBounds {
@@ -302,6 +303,21 @@ export const configSchema = z.strictObject({
           allowedHosts: z.array(z.string().min(1)).default([]),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  /** Whether the system clock is synchronised, for the records' capture times (docs/hub/README.md, "Capture time"). */
+  clock: z
+    .strictObject({
+      /** auto | timedatectl | timesyncd | always | never | file:PATH (clock/sync-source.ts). */
+      syncSource: z
+        .string()
+        .default('auto')
+        .superRefine((v, ctx) => {
+          const spec = parseSyncSourceSpec(v);
+          if (typeof spec === 'string') ctx.addIssue({ code: 'custom', message: spec });
+        }),
+      /** How often the sync source is read (never per frame). */
+      pollInterval: duration('10s', { min: 100 }),
     })
     .prefault({}),
   log: z

@@ -180,6 +180,16 @@ ops:
     # tokenFile: /etc/lora-edge/ops-token   # requests need "Authorization: Bearer <token>"
     # allowedHosts: [gateway-17.lan]        # Host names accepted besides IPs and localhost
 
+clock:
+  # Whether the system clock is synchronised (a Raspberry Pi has no real-time clock): every record
+  # says so (clockSynced), and records captured before the clock synchronised are sent with a
+  # corrected capturedAt (docs/hub/README.md). auto: systemd-timesyncd's flag file, else timedatectl
+  # (the kernel's flag, whatever NTP client set it); without systemd the state is unknown (null).
+  # Also timedatectl, timesyncd, always, never, or file:PATH (a file saying yes or no).
+  syncSource: auto
+  # How often it is read.
+  pollInterval: 10s
+
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info

@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import type { StoredRecord } from '../outbox/stored-record.js';
-import { fitHubBatch, rawBudget, type BatchInput, type FittedBatch } from './batch-fit.js';
+import { emptyCaptureTimeTally, fitHubBatch, rawBudget, type BatchInput, type FittedBatch } from './batch-fit.js';
+import type { CaptureCorrector, UncorrectedReason } from '../clock/capture-stamp.js';
 import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 import { NoSubscribersError } from './no-subscribers.js';
 
@@ -62,6 +63,8 @@ export interface BatchPublisherOptions {
   stuckCheckMs?: number;
   /** Used when the sink does not say; default 128 KiB. */
   maxPacketSize?: number;
+  /** Corrects capturedAt of records captured before the clock synchronised (clock/capture-clock.ts). */
+  corrector?: CaptureCorrector;
   /** Called after each acknowledged batch (metrics, latency probes). */
   onAcked?: (records: number, firstSeq: number, lastSeq: number) => void;
 }
@@ -85,6 +88,10 @@ export interface BatchPublisherCounters {
   recordsTooLarge: number;
   /** Batches the broker took with nobody subscribed (MQTT 5 reason 0x10): kept and sent again later. */
   heldNoSubscriber: number;
+  /** Records delivered with a capturedAt corrected after the clock synchronised. */
+  capturedAtCorrected: number;
+  /** Records captured not synchronised and delivered with capturedAt as captured, per reason. */
+  capturedAtUncorrected: Record<UncorrectedReason, number>;
 }
 
 interface InFlight {
@@ -112,6 +119,7 @@ export class BatchPublisher {
   readonly counters: BatchPublisherCounters = {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
     gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0,
+    capturedAtCorrected: 0, capturedAtUncorrected: emptyCaptureTimeTally().uncorrected,
   };
   /** Failures while connected since the last success: they set the back-off. */
   private failuresWhileOnline = 0;
@@ -231,7 +239,7 @@ export class BatchPublisher {
   private fit(records: readonly BatchInput[]): FittedBatch {
     const limit = this.sink.maxPacketSize ?? this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
     const budget = rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
-    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget);
+    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget, this.opts.corrector);
   }
 
   private encode(fitted: FittedBatch & { kind: 'batch' }): Promise<Buffer> {
@@ -274,6 +282,8 @@ export class BatchPublisher {
       if (fitted.kind === 'batch') {
         this.counters.batchesAcked += 1;
         this.counters.recordsAcked += records.length;
+        this.counters.capturedAtCorrected += fitted.captureTimes.corrected;
+        for (const [reason, n] of Object.entries(fitted.captureTimes.uncorrected)) this.counters.capturedAtUncorrected[reason as UncorrectedReason] += n;
         this.opts.onAcked?.(records.length, entry.from, entry.to);
       }
     } catch (err) {

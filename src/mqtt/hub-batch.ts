@@ -1,8 +1,20 @@
 // The hub batch message (schema: docs/hub/batch.schema.json), built in one place. Bump
 // HUB_SCHEMA_VERSION on any change that is not purely additive.
+// Version 2 (issue 14): records carry the clock state at capture (clockSynced, gpsTime, bootId,
+// monoMs) and say whether capturedAt was corrected after the clock synchronised.
 import type { OutboxRecord, BatchRecord } from '../outbox/record.js';
+import {
+  NO_CORRECTION,
+  type CaptureClockFields,
+  type CaptureCorrection,
+  type CaptureCorrector,
+  type UncorrectedReason,
+} from '../clock/capture-stamp.js';
 
-export const HUB_SCHEMA_VERSION = 1;
+export const HUB_SCHEMA_VERSION = 2;
+
+/** The versions `lora-edge hub-tail` (and hubs) may meet: gateways are upgraded one by one. */
+export const HUB_SCHEMA_VERSIONS_READ: readonly number[] = [1, 2];
 
 export interface HubBatch {
   schemaVersion: typeof HUB_SCHEMA_VERSION;
@@ -13,19 +25,59 @@ export interface HubBatch {
   records: BatchRecord[];
 }
 
-/** What a batch adds to each record when it is sent. */
+/** What a batch adds to each record when it is sent, in this key order. */
 export interface SendTimeFields {
   holdMs: number;
   replay: boolean;
+  capturedAtCorrected: boolean;
+  capturedAtLocal?: string;
+  uncorrectedReason?: UncorrectedReason;
+}
+
+/** A record's send-time view: the capturedAt to send (corrected or as stored) and the fields added. */
+export interface SendTime {
+  capturedAt: string;
+  fields: SendTimeFields;
+  correction: CaptureCorrection;
 }
 
 /**
  * A record is a replay when it was captured before the current hub connection came up, that is,
- * it waited in the outbox through an outage (or a restart).
+ * it waited in the outbox through an outage (or a restart). Hold and replay use the corrected
+ * capture time when there is one.
  */
-export function sendTimeFields(capturedAt: string, nowMs: number, onlineSinceMs: number): SendTimeFields {
-  const captured = Date.parse(capturedAt);
-  return { holdMs: Math.max(0, nowMs - captured), replay: captured < onlineSinceMs };
+export function sendTimeOf(
+  capturedAt: string,
+  clock: Partial<CaptureClockFields> | null,
+  nowMs: number,
+  onlineSinceMs: number,
+  corrector: CaptureCorrector = NO_CORRECTION,
+): SendTime {
+  const correction = corrector.correct(clock ?? {});
+  const capturedMs = correction.kind === 'corrected' ? correction.capturedAtMs : Date.parse(capturedAt);
+  const holdMs = Math.max(0, nowMs - capturedMs);
+  const replay = capturedMs < onlineSinceMs;
+  if (correction.kind === 'corrected') {
+    return {
+      capturedAt: new Date(capturedMs).toISOString(),
+      fields: { holdMs, replay, capturedAtCorrected: true, capturedAtLocal: capturedAt },
+      correction,
+    };
+  }
+  const fields: SendTimeFields =
+    correction.kind === 'uncorrected'
+      ? { holdMs, replay, capturedAtCorrected: false, uncorrectedReason: correction.reason }
+      : { holdMs, replay, capturedAtCorrected: false };
+  return { capturedAt, fields, correction };
+}
+
+/** The record as a batch carries it: clock fields filled in for records stored before schema 2. */
+export function toBatchRecord(record: OutboxRecord, send: SendTime): BatchRecord {
+  const withClock =
+    record.clockSynced === undefined
+      ? { ...record, clockSynced: null, gpsTime: record.gpsTime ?? null, bootId: record.bootId ?? null, monoMs: record.monoMs ?? null }
+      : record;
+  return { ...withClock, capturedAt: send.capturedAt, ...send.fields };
 }
 
 /** The batch without its records: `records` comes last, so record text can be spliced before `]}`. */
@@ -45,11 +97,13 @@ export function buildHubBatch(
   records: OutboxRecord[],
   nowMs: number,
   onlineSinceMs: number,
+  corrector: CaptureCorrector = NO_CORRECTION,
 ): HubBatch {
   const out: BatchRecord[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    out[i] = { ...r, ...sendTimeFields(r.capturedAt, nowMs, onlineSinceMs) };
+    const clock = r.clockSynced === undefined ? null : r;
+    out[i] = toBatchRecord(r, sendTimeOf(r.capturedAt, clock, nowMs, onlineSinceMs, corrector));
   }
   return { ...hubBatchEnvelope(gatewayId, records[0].seq, records[records.length - 1].seq, nowMs), records: out };
 }

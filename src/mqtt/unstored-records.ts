@@ -5,6 +5,7 @@ import type { OutboxRecord } from '../outbox/record.js';
 import type { HubClient } from './hub-client.js';
 import { fitHubBatch } from './batch-fit.js';
 import { maxPayloadBytes } from './packet-size.js';
+import { NO_CORRECTION, type CaptureCorrector } from '../clock/capture-stamp.js';
 
 export class UnstoredRecords {
   /** Records neither stored nor delivered. */
@@ -20,6 +21,8 @@ export class UnstoredRecords {
     private readonly log: Logger,
     /** The outbox's successful flush count: a flush between two failures starts a new episode. */
     private readonly flushCount: () => number = () => 0,
+    /** Corrects capture times like the forwarder does. */
+    private readonly corrector: CaptureCorrector = NO_CORRECTION,
   ) {}
 
   /** The outbox's onUnstored callback. */
@@ -41,7 +44,7 @@ export class UnstoredRecords {
     const topic = hub.topics.hub('batch');
     const budget = maxPayloadBytes(topic, hub.maxPacketSize);
     for (let rest = records; rest.length > 0; ) {
-      const fitted = fitHubBatch(this.gatewayId, rest, Date.now(), hub.onlineSince, budget);
+      const fitted = fitHubBatch(this.gatewayId, rest, Date.now(), hub.onlineSince, budget, this.corrector);
       const count = fitted.count;
       rest = rest.slice(count);
       if (fitted.kind === 'too_large') {

@@ -142,6 +142,13 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
     c.inc({ reason: 'queue_full' }, acks.dropped);
     c.inc({ reason: 'too_large' }, acks.tooLarge);
   }, snap);
+  gauge(reg, 'lora_edge_clock_synchronised', 'System clock synchronised as last read: 1 yes, 0 no, -1 unknown (clock.syncSource).', [], (g, s) => {
+    if (s.clock) g.set(s.clock.synced === null ? -1 : s.clock.synced ? 1 : 0);
+  }, snap);
+  counter(reg, 'lora_edge_records_capture_time_total', 'Records delivered that were captured with the clock not known synchronised: capturedAt corrected, or sent as captured (per reason).', ['outcome'], (c, s) => {
+    c.inc({ outcome: 'corrected' }, s.forwarder.capturedAtCorrected ?? 0);
+    for (const [reason, n] of Object.entries(s.forwarder.capturedAtUncorrected ?? {})) c.inc({ outcome: reason }, n);
+  }, snap);
   gauge(reg, 'lora_edge_uptime_seconds', 'Seconds since the daemon started.', [], (g, s) => g.set(s.uptimeMs / 1000), snap);
   return reg;
 }

@@ -9,6 +9,7 @@ import type { PipelineCounters } from '../pipeline/uplink-pipeline.js';
 import type { NsDownlinkCounter } from '../mqtt/chirpstack/ns-downlinks.js';
 import type { ProcessMemory } from './process-memory.js';
 import type { OverloadDoorCounters } from '../pipeline/overload-door.js';
+import type { CaptureClockReport } from '../clock/capture-clock.js';
 
 export interface SourceSnapshot {
   id: string;
@@ -44,7 +45,9 @@ export interface DaemonSnapshot {
   /** closesRecent: connections closed within RECONNECT_LOOP_WINDOW_MS. */
   mqtt: { state: string; connected: boolean; closesRecent: number } & HubCounters;
   outbox: OutboxStats & { oldestAgeMs: number | null };
-  forwarder: ForwarderCounters & {
+  /** The capture-time counters are absent from daemons older than hub schema 2. */
+  forwarder: Omit<ForwarderCounters, 'capturedAtCorrected' | 'capturedAtUncorrected'> &
+    Partial<Pick<ForwarderCounters, 'capturedAtCorrected' | 'capturedAtUncorrected'>> & {
     drainRatePerS: number;
     /** Since the last (re)connect: outbox depth then and records delivered then. */
     drain: { since: number; startDepth: number; startAcked: number } | null;
@@ -52,6 +55,8 @@ export interface DaemonSnapshot {
   /** `filtered` is absent from daemons older than the uplink filters. */
   pipeline: Omit<PipelineCounters, 'perSource' | 'lastFrameAt' | 'filtered'> & Partial<Pick<PipelineCounters, 'filtered'>>;
   drops: Record<string, number>;
+  /** The system clock as the records see it (absent from daemons older than hub schema 2). */
+  clock?: CaptureClockReport;
   devices: DeviceLayerSnapshot | null;
   /** Records the outbox could not store that could not be sent live either. */
   unstoredDropped: number;

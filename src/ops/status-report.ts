@@ -22,6 +22,18 @@ export function formatBytes(n: number): string {
 /** Draining: connected with a backlog worth a progress bar. */
 const DRAIN_BAR_MIN_DEPTH = 1000;
 
+/** The clock as the records see it, and what the corrections did. */
+function clockLine(c: NonNullable<DaemonSnapshot['clock']>, f: DaemonSnapshot['forwarder']): string {
+  const state = c.synced === true ? 'synchronised' : c.synced === false ? 'NOT synchronised (records are corrected once it is)' : `sync state unknown (${c.problem ?? 'no answer'})`;
+  const parts = [`${state}, source ${c.syncSource}`];
+  if (c.lastStepMs !== null) parts.push(`last step ${c.lastStepMs > 0 ? '+' : ''}${formatDuration(Math.abs(c.lastStepMs))}${c.lastStepMs < 0 ? ' back' : ''}`);
+  if (f.capturedAtCorrected) parts.push(`${f.capturedAtCorrected} capture times corrected`);
+  const uncorrected = Object.entries(f.capturedAtUncorrected ?? {}).filter(([, n]) => n > 0);
+  if (uncorrected.length) parts.push(`sent uncorrected: ${uncorrected.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (c.testOffsetMs) parts.push(`TEST OFFSET ${c.testOffsetMs} ms`);
+  return parts.join('; ');
+}
+
 export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): string {
   const lines: string[] = [];
   const pad = (label: string) => `${label}:`.padEnd(16);
@@ -50,6 +62,7 @@ export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): stri
   if (s.intake && (s.intake.refused.overload > 0 || !s.intake.open)) {
     lines.push(`${pad('refused')}${s.intake.refused.overload} frames at overload${s.intake.open ? '' : ' (REFUSING NOW: the outbox cannot keep up)'}`);
   }
+  if (s.clock) lines.push(`${pad('clock')}${clockLine(s.clock, s.forwarder)}`);
   const drops = Object.entries(s.drops).filter(([, n]) => n > 0);
   lines.push(`${pad('drops')}${drops.length ? drops.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
   const filtered = s.pipeline.filtered;

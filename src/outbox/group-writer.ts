@@ -3,6 +3,8 @@
 // records to onUnstored; a stalled disk drops the oldest waiting records beyond maxPendingRecords.
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
+import { clockFieldsOf } from './stored-record.js';
+import type { CaptureClockFields } from '../clock/capture-stamp.js';
 import { META_KEY, recordKey } from './keys.js';
 import { encodeMeta, type OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
@@ -17,6 +19,7 @@ interface PendingRecord {
   seq: number;
   value: Buffer;
   capturedAt: string;
+  clock: CaptureClockFields | null;
 }
 
 export class GroupWriter {
@@ -57,7 +60,7 @@ export class GroupWriter {
     const value = encodeRecord(seq, record);
     state.nextSeq = seq + 1;
     state.counters.appended += 1;
-    this.pending.push({ seq, value, capturedAt: record.capturedAt });
+    this.pending.push({ seq, value, capturedAt: record.capturedAt, clock: clockFieldsOf(record) });
     this.waitingRecords += 1;
     this.waitingBytes += value.length;
     if (this.pending.length > this.opts.maxPendingRecords) this.dropOldestPending();

@@ -13,6 +13,12 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** Records captured longer ago than this are deleted by sweep(). */
   maxAgeMs?: number;
+  /**
+   * A record's capture time (Unix ms) for maxAgeMs. The daemon gives the corrected one: a record
+   * stamped by a clock not yet synchronised (a fresh image boots at its build date) must not expire
+   * when the clock is stepped forward. Default: capturedAt.
+   */
+  captureTimeOf?: (record: OutboxRecord) => number;
   flushIntervalMs?: number;
   flushMaxRecords?: number;
   /** fsync every batch (protects against power loss, costs SD card wear and latency). */
@@ -47,6 +53,7 @@ export interface ResolvedOptions {
   maxPendingRecords: number;
   compactAfterDeletes: number;
   recentCacheBytes: number;
+  captureTimeOf: (record: OutboxRecord) => number;
 }
 
 const MIB = 1024 * 1024;
@@ -79,5 +86,6 @@ export function resolveOptions(o: OutboxOptions): ResolvedOptions {
     maxPendingRecords: positiveInteger('maxPendingRecords', o.maxPendingRecords ?? 20_000),
     compactAfterDeletes,
     recentCacheBytes: positiveInteger('recentCacheBytes', o.recentCacheBytes ?? 4 * MIB),
+    captureTimeOf: o.captureTimeOf ?? ((record) => Date.parse(record.capturedAt)),
   };
 }

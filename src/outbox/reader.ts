@@ -9,7 +9,8 @@ import { positiveInteger, type ResolvedOptions } from './options.js';
 import type { ReadMemo } from './read-memo.js';
 import type { SerialQueue } from './serial-queue.js';
 import type { StoredState } from './stored-state.js';
-import { StoredRecord } from './stored-record.js';
+import { StoredRecord, clockFieldsOf } from './stored-record.js';
+import type { CaptureClockFields } from '../clock/capture-stamp.js';
 import { decodeEntry, readRange, type StoredEntry } from './store.js';
 
 /** One record read: stored bytes, and the parsed record when the read had to parse it anyway. */
@@ -18,6 +19,7 @@ interface ReadItem {
   capturedAt: string;
   value: Buffer;
   record: OutboxRecord | null;
+  clock: CaptureClockFields | null;
 }
 
 export class OutboxReader {
@@ -36,7 +38,7 @@ export class OutboxReader {
 
   async readStored(afterSeq: number, maxRecords: number, maxBytes: number): Promise<StoredRecord[]> {
     const items = await this.read(afterSeq, maxRecords, maxBytes);
-    return items.map((i) => new StoredRecord(i.seq, i.capturedAt, i.value));
+    return items.map((i) => new StoredRecord(i.seq, i.capturedAt, i.value, i.clock));
   }
 
   private async read(afterSeq: number, maxRecords: number, maxBytes: number): Promise<ReadItem[]> {
@@ -49,7 +51,7 @@ export class OutboxReader {
       // Live traffic: just written, still in memory, and encoded by us: nothing to check or parse.
       return this.state.recent
         .read(afterSeq, maxRecords, maxBytes)
-        .map((e) => ({ seq: e.seq, capturedAt: e.capturedAt, value: e.value, record: null }));
+        .map((e) => ({ seq: e.seq, capturedAt: e.capturedAt, value: e.value, record: null, clock: e.clock ?? null }));
     }
     const out: ReadItem[] = [];
     const outEntries: StoredEntry[] = [];
@@ -73,7 +75,7 @@ export class OutboxReader {
           break;
         }
         const record = decoded.record;
-        out.push({ seq: record.seq, capturedAt: record.capturedAt, value: entry.value, record });
+        out.push({ seq: record.seq, capturedAt: record.capturedAt, value: entry.value, record, clock: clockFieldsOf(record) });
         outEntries.push(entry);
         usedBytes += entry.value.length;
       }

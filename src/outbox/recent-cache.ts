@@ -1,11 +1,14 @@
 // The newest flushed records, kept in memory (bounded by bytes) so live traffic is read back and
 // acknowledged without touching LevelDB again. Invariant: every stored record with seq > floor is
 // in the cache; older ones are only on disk (the backlog after an outage or a restart).
+import type { CaptureClockFields } from '../clock/capture-stamp.js';
 
 export interface CachedRecord {
   seq: number;
   value: Buffer;
   capturedAt: string;
+  /** The record's clock fields; null (or absent) when it has none. */
+  clock?: CaptureClockFields | null;
 }
 
 export class RecentCache {

@@ -1,6 +1,7 @@
 // The Record: what the outbox stores and what the hub receives inside a batch (hub schema
 // `docs/hub/batch.schema.json`). `(gatewayId, seq)` is the idempotency key.
 import type { RecordDevice, RecordDecoded } from '../devices/outcome.js';
+import type { CaptureClockFields, UncorrectedReason } from '../clock/capture-stamp.js';
 
 // The device layer owns these; they are named here too because the Record carries them.
 export type { RecordDevice, RecordDecoded };
@@ -45,11 +46,17 @@ export interface RecordLorawan {
   parseError: string | null;
 }
 
-/** A record as stored in the outbox (without the send-time fields). */
-export interface OutboxRecord {
+/**
+ * A record as stored in the outbox (without the send-time fields). The clock fields
+ * (CaptureClockFields: clockSynced, bootId, monoMs) and gpsTime are absent only from records stored
+ * by versions before hub schema 2; a batch fills them in with null.
+ */
+export interface OutboxRecord extends Partial<CaptureClockFields> {
   seq: number;
-  /** ISO 8601 UTC, ms precision: when the gateway received the frame. */
+  /** ISO 8601 UTC, ms precision: when the gateway received the frame, by its clock then. */
   capturedAt: string;
+  /** ISO 8601 UTC of reception from the forwarder's GPS (rxpk tmms, else rxpk time), when it sent one. */
+  gpsTime?: string | null;
   radio: RecordRadio;
   /** Base64, exactly as received. */
   phyPayload: string;
@@ -58,8 +65,17 @@ export interface OutboxRecord {
   decoded: RecordDecoded | null;
 }
 
-/** A record as sent in a batch: plus how long it was held and whether it waited through an outage. */
+/**
+ * A record as sent in a batch: plus how long it was held, whether it waited through an outage, and
+ * whether its capturedAt was corrected (hub schema 2, docs/hub/README.md).
+ */
 export interface BatchRecord extends OutboxRecord {
   holdMs: number;
   replay: boolean;
+  /** True when capturedAt was rebuilt from the monotonic clock after the system clock synchronised. */
+  capturedAtCorrected: boolean;
+  /** Only when corrected: capturedAt as the gateway's clock said at capture. */
+  capturedAtLocal?: string;
+  /** Only for records captured not synchronised and sent uncorrected: why. */
+  uncorrectedReason?: UncorrectedReason;
 }

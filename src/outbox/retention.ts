@@ -87,7 +87,7 @@ export class Retention {
           );
           continue;
         }
-        if (Date.parse(decoded.record.capturedAt) >= cutoff) {
+        if (this.opts.captureTimeOf(decoded.record) >= cutoff) {
           reachedFresh = true;
           break;
         }

@@ -4,6 +4,8 @@ import type { RadioFrame } from '../radio/radio-frame.js';
 import type { PhyPayload } from '../lorawan/phy-payload.js';
 import type { OutboxRecord, RecordLorawan, RecordRadio } from '../outbox/record.js';
 import type { Uplink } from './uplink.js';
+import type { CaptureStamp } from '../clock/capture-stamp.js';
+import { gpsMsToIso } from '../clock/gps-time.js';
 
 /** The LoRaWAN fields of a payload that is not a LoRaWAN frame (or before parsing). */
 export const EMPTY_LORAWAN: Readonly<RecordLorawan> = {
@@ -11,16 +13,41 @@ export const EMPTY_LORAWAN: Readonly<RecordLorawan> = {
   joinEui: null, devEui: null, devNonce: null, parseError: null,
 };
 
-export function toRecord(uplink: Uplink): Omit<OutboxRecord, 'seq'> {
+/** Frames stamped without a capture clock (tests, tools): the host time, nothing known of its sync. */
+export function unknownClockStamp(receivedAt: number): CaptureStamp {
+  return { capturedAt: new Date(receivedAt).toISOString(), clockSynced: null, bootId: null, monoMs: null };
+}
+
+export function toRecord(uplink: Uplink, stamp: CaptureStamp = unknownClockStamp(uplink.frame.receivedAt)): Omit<OutboxRecord, 'seq'> {
   const { frame, lorawan, outcome } = uplink;
   return {
-    capturedAt: new Date(frame.receivedAt).toISOString(),
+    capturedAt: stamp.capturedAt,
+    clockSynced: stamp.clockSynced,
+    gpsTime: gpsTimeOf(frame),
+    bootId: stamp.bootId,
+    monoMs: stamp.monoMs,
     radio: radioFields(frame),
     phyPayload: frame.payload.toString('base64'),
     lorawan,
     device: outcome?.device ?? null,
     decoded: outcome?.decoded ?? null,
   };
+}
+
+/**
+ * The forwarder's GPS time of reception: `tmms` (GPS time, converted with the leap seconds), else
+ * rxpk `time` (the Semtech reference forwarders send it only while their GPS is locked).
+ */
+export function gpsTimeOf(f: RadioFrame): string | null {
+  if (f.gpsTimeMs !== undefined) {
+    const iso = gpsMsToIso(f.gpsTimeMs);
+    if (iso !== null) return iso;
+  }
+  if (f.gwTime !== undefined) {
+    const ms = Date.parse(f.gwTime);
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
+  return null;
 }
 
 export function radioFields(f: RadioFrame): RecordRadio {

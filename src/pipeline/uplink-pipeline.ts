@@ -12,6 +12,7 @@ import type { DeviceOutcome, DeviceResolver } from '../devices/outcome.js';
 import type { LiveUplinkStream, RecordStore, Uplink, UplinkExit } from './uplink.js';
 import { EMPTY_LORAWAN, lorawanFields, toRecord } from './to-record.js';
 import { checkUplink, PASS_ALL, type FilterReason, type UplinkFilter } from './uplink-filter.js';
+import type { CaptureStamp } from '../clock/capture-stamp.js';
 
 export type { DeviceOutcome, DeviceResolver };
 
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   exits?: UplinkExit[];
   /** Which frames go into the outbox and on the live stream; absent: every frame. */
   filters?: UplinkFilters;
+  /** Stamps each stored record with the clock's state (clock/capture-clock.ts); absent: status unknown. */
+  captureClock?: { stamp(receivedAtMs: number): CaptureStamp };
   now?: () => number;
 }
 
@@ -151,7 +154,7 @@ export class UplinkPipeline {
     let seq: number | undefined;
     if (batchReason) s.filtered.batch[batchReason] = (s.filtered.batch[batchReason] ?? 0) + 1;
     else {
-      seq = this.store(toRecord(uplink));
+      seq = this.store(toRecord(uplink, this.opts.captureClock?.stamp(frame.receivedAt)));
       s.forwarded += 1;
     }
     // Only LoRaWAN frames go on to the exits; each exit's failure is its own. The filters concern

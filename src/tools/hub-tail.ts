@@ -1,11 +1,12 @@
 // `lora-edge hub-tail`: what a hub developer runs to check their side. Subscribes to the batches
 // (`hub/batch`, or `event/batch` with --legacy-topics for a gateway on mqtt.legacyHubTopics),
 // de-duplicates by (gatewayId, seq), prints each new record as a JSON line on stdout and reports
-// duplicates and seq gaps on stderr.
+// duplicates and seq gaps on stderr. Reads hub schema versions 1 and 2 (gateways are upgraded one by
+// one); a batch of another version is reported and skipped.
 import { gunzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
 import { batchFilter } from '../mqtt/chirpstack/topics.js';
-import { isGzip, type HubBatch } from '../mqtt/hub-batch.js';
+import { HUB_SCHEMA_VERSIONS_READ, isGzip, type HubBatch } from '../mqtt/hub-batch.js';
 import { SeqTracker } from './seq-tracker.js';
 import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
 
@@ -44,6 +45,9 @@ export async function hubTailCommand(args: string[]): Promise<number> {
       try {
         batch = JSON.parse((isGzip(payload) ? gunzipSync(payload) : payload).toString('utf8')) as HubBatch;
         if (!batch || !Array.isArray(batch.records) || typeof batch.gatewayId !== 'string') throw new Error('not a batch');
+        if (!HUB_SCHEMA_VERSIONS_READ.includes(batch.schemaVersion)) {
+          throw new Error(`schemaVersion ${JSON.stringify(batch.schemaVersion)} is not one this tool reads (${HUB_SCHEMA_VERSIONS_READ.join(', ')}): update lora-edge`);
+        }
       } catch (e) {
         err(`malformed batch ignored: ${(e as Error).message}`);
         return;

@@ -51,6 +51,7 @@ export async function startTestDaemon(
     devices: { ...overrides.devices },
     edge: { ...overrides.edge },
     downlink: { ...overrides.downlink },
+    clock: { ...overrides.clock },
     log: { level: 'silent' },
   };
   const { config } = validateConfig(raw, 'test', {});

@@ -17,6 +17,7 @@ const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src
 const LAYERS: string[][] = [
   ['(utils)'],
   ['lorawan'],
+  ['clock'],
   ['radio'],
   ['codecs'],
   ['devices'],
