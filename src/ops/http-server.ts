@@ -88,6 +88,8 @@ export class OpsServer {
       // The page's code and style hold no data: the login form needs the style before any token.
       if (req.method === 'GET' && path === '/ui/app.js') return reply(res, 200, 'text/javascript; charset=utf-8', PAGE_SCRIPT);
       if (req.method === 'GET' && path === '/ui/app.css') return reply(res, 200, 'text/css; charset=utf-8', PAGE_STYLE);
+      // Browsers ask for it on their own; no icon, and no error in the page's console.
+      if (req.method === 'GET' && path === '/favicon.ico') return reply(res, 204, 'image/x-icon', '');
       if (path === '/login') return await this.login(req, res, access);
       const decision = access.checkToken(req);
       if (!decision.ok) {

@@ -48,21 +48,26 @@ const SUMMARY_FIELDS = 4;
 
 /** `temperature=21.5, humidity=40, …`: the first scalar fields of a decoded object. */
 export function summariseDecoded(data: Record<string, unknown> | null, errors: readonly string[]): string | null {
-  if (errors.length) return shorten(`codec error: ${errors[0]}`, SUMMARY_CHARS);
+  if (errors.length) return clip(`codec error: ${errors[0]}`, SUMMARY_CHARS);
   if (!data) return null;
-  const parts: string[] = [];
-  let more = 0;
+  let text = '';
+  let fields = 0;
   for (const [k, v] of Object.entries(data)) {
     if (v === null || typeof v === 'object') continue;
-    if (parts.length >= SUMMARY_FIELDS) {
-      more += 1;
-      continue;
-    }
     const value = typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v);
-    parts.push(`${k}=${shorten(value, 24)}`);
+    const part = `${clip(k, 32)}=${clip(value, 24)}`;
+    if (fields >= SUMMARY_FIELDS || text.length + part.length + 2 > SUMMARY_CHARS) return `${text}, …`;
+    text += (fields ? ', ' : '') + part;
+    fields += 1;
   }
-  if (!parts.length) return null;
-  return shorten(parts.join(', ') + (more ? ', …' : ''), SUMMARY_CHARS);
+  return fields ? text : null;
+}
+
+/** At most `max` characters, an ellipsis marking a cut (never halving a surrogate pair). */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = Array.from(text.slice(0, max)).slice(0, -1).join('');
+  return `${cut.replace(/[\ud800-\udbff]$/, '')}…`;
 }
 
 export class RecentTraffic implements UplinkExit {

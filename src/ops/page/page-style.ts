@@ -32,7 +32,9 @@ body.stale main { opacity: 0.55; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; color: var(--muted); font-size: 0.9rem; padding-bottom: 0.2rem; }
 th, td { text-align: left; padding: 0.25rem 0.5rem 0.25rem 0; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { white-space: nowrap; }
 td { overflow-wrap: normal; }
+td:first-child { min-width: 5rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 0.8rem; margin: 0; }
 dt { color: var(--muted); }
 dd { margin: 0; }
