@@ -55,7 +55,16 @@ function bufferedStdout(): pino.DestinationStream {
  * is lost when the process exits (a worker transport could still hold some).
  */
 function prettyDestination(colour: boolean, out?: NodeJS.WritableStream): pino.DestinationStream {
-  const format = prettyFactory({ colorize: colour, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  const format = prettyFactory({
+    colorize: colour,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // One line per event, the part first: "[12:00:01.234] WARN: mqtt: MQTT connection error {"err":…}".
+    singleLine: true,
+    messageFormat: '{if part}{part}: {end}{msg}',
+    ignore: 'pid,hostname,part',
+    // Our `err` fields are one-line messages, not error objects with stacks: keep them on the line.
+    errorLikeObjectKeys: [],
+  });
   return {
     write(line: string) {
       const text = format(line);
@@ -85,14 +94,15 @@ export function createLogger(opts: LogOptions = {}): Logger {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      hooks: tail
-        ? {
-            logMethod(args, method, levelNumber) {
-              if (levelNumber >= 40) tail.note(levelNumber, args, this.bindings());
-              method.apply(this, args);
-            },
-          }
-        : undefined,
+      // pino refuses `hooks: undefined`: the key is there only with a tail.
+      ...(tail && {
+        hooks: {
+          logMethod(args, method, levelNumber) {
+            if (levelNumber >= 40) tail.note(levelNumber, args, this.bindings());
+            method.apply(this, args);
+          },
+        },
+      }),
     },
     dest,
   );
