@@ -33,19 +33,42 @@ async function config(format: string): Promise<{ dir: string; path: string }> {
   return { dir, path };
 }
 
-/** Runs the daemon for ~2 s inside a pseudo-terminal; returns what the terminal showed. */
+/**
+ * Runs the daemon inside a pseudo-terminal until it says it is running, then types Ctrl-C (the
+ * terminal turns it into SIGINT); returns what the terminal showed.
+ */
 function runInPty(configPath: string, env: NodeJS.ProcessEnv): Promise<string> {
   const { exec, args } = cliCommand();
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = ['timeout', '-s', 'INT', '2', exec, ...args, 'run', '--config', configPath].map(quote).join(' ');
+  // exec: the daemon replaces script's shell, so Ctrl-C reaches the daemon alone (a shell in between
+  // may die of it first and take the terminal away before the daemon's last lines).
+  const command = `exec ${[exec, ...args, 'run', '--config', configPath].map(quote).join(' ')}`;
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let interrupted = false;
+    let retry: NodeJS.Timeout | undefined;
+    const onData = (c: Buffer) => {
+      out += c;
+      if (!interrupted && /lora-edge running/.test(out)) {
+        interrupted = true;
+        // The daemon installs its signal handlers just after that line: a Ctrl-C within the same
+        // millisecond would find none. Typed again if the daemon has not said it is stopping.
+        const ctrlC = () => {
+          if (!/stopping/.test(out) && child.exitCode === null) {
+            child.stdin.write('\u0003');
+            retry = setTimeout(ctrlC, 5000);
+          }
+        };
+        retry = setTimeout(ctrlC, 200);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', () => {
       clearTimeout(timer);
+      clearTimeout(retry);
       resolve(out);
     });
   });
@@ -61,7 +84,7 @@ ptyTest('on a terminal, format auto: one readable coloured line per event', asyn
     assert.ok(out.includes(ESC), `colours expected, got: ${out.slice(0, 300)}`);
     const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
     assert.match(plain, /\d\d:\d\d:\d\d\.\d{3}\] INFO: lora-edge running/);
-    assert.match(plain, /INFO: stopping/);
+    assert.match(plain, /INFO: stopping/, plain.slice(-600));
     assert.not.match(plain, /\{"level":/, 'no JSON line on the terminal');
   } finally {
     rmSync(c.dir, { recursive: true, force: true });
@@ -75,7 +98,8 @@ ptyTest('on a terminal with NO_COLOR: pretty lines without colours', async () =>
     assert.match(out, /INFO: lora-edge running/);
     assert.not.ok(out.includes(ESC), 'no escape sequence with NO_COLOR');
     // One line per event, fields included (a warning's error text too).
-    const lines = out.split(/\r?\n/).filter((l) => l.trim());
+    // The terminal echoes the Ctrl-C typed to stop the daemon.
+    const lines = out.split(/\r?\n/).map((l) => l.replace(/^\^C/, '')).filter((l) => l.trim());
     for (const l of lines) assert.match(l, /^\[\d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): \S/, `one line per event: ${l}`);
     assert.match(out, /WARN: mqtt: .*"err":"connect ECONNREFUSED/);
   } finally {
@@ -99,10 +123,21 @@ test('through a pipe, format auto: JSON lines (journald, log collectors)', async
   const { exec, args } = cliCommand();
   try {
     const r = await new Promise<string>((resolve) => {
-      const child = spawn('timeout', ['-s', 'INT', '2', exec, ...args, 'run', '--config', c.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(exec, [...args, 'run', '--config', c.path], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('close', () => resolve(out));
+      let signalled = false;
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (/lora-edge running/.test(out) && !signalled) {
+          signalled = true;
+          setTimeout(() => child.kill('SIGINT'), 200);
+        }
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
     });
     const lines = r.trim().split('\n');
     for (const l of lines) JSON.parse(l);
