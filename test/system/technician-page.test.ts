@@ -17,6 +17,8 @@ import { startTestDaemon, TEST_GATEWAY_ID, type TestDaemon } from '../helpers/da
 import { DEMO_FLEET, demoRegistryYaml } from '../../src/testing/device-payloads.js';
 import { runUdpTraffic } from '../../src/testing/udp-traffic.js';
 import { packagePath } from '../../src/paths.js';
+import { spawnCli } from '../helpers/cli.js';
+import { createSocket } from 'node:dgram';
 import { createLogger } from '../../src/log.js';
 import { LogTail } from '../../src/log-tail.js';
 import { Writable } from 'node:stream';
@@ -98,8 +100,51 @@ async function waitText(p: Page, selector: string, ok: (t: string) => boolean, w
   throw new Error(`${what}: ${selector} still reads ${JSON.stringify(last)} after ${timeoutMs} ms`);
 }
 
+async function udpPortFree(port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  return new Promise((res) => {
+    s.once('error', () => res(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}
+
 function cases(): Array<[string, (ctx: Ctx) => Promise<void>]> {
   return [
+    [
+      'npm start (the demo): the page at the address it prints shows the demo gateway and its decoded uplinks',
+      async (ctx) => {
+        if (!(await udpPortFree(1700))) {
+          console.log('technician page: UDP port 1700 is in use (the demo needs it); the demo case is skipped');
+          return;
+        }
+        const dir = mkdtempSync(join(tmpdir(), 'lora-edge-demo-'));
+        const demo = spawnCli(['run', '--demo'], { LORA_EDGE_STORAGE_DIR: dir, LORA_EDGE_LOG_FORMAT: 'json' });
+        let out = '';
+        demo.stdout!.on('data', (c) => (out += c));
+        try {
+          const deadline = Date.now() + 20_000;
+          while (!/"page":"http[^"]+"/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+          const url = /"page":"(http[^"]+)"/.exec(out)?.[1];
+          assert.ok(url, `the demo printed its page address:\n${out.slice(0, 500)}`);
+          const p = await ctx.browser!.newPage();
+          let loaded = false;
+          for (let i = 0; i < 40 && !loaded; i++) {
+            loaded = (await p.goto(url!).then((r) => r?.ok() ?? false).catch(() => false)) || (await p.waitForTimeout(250), false);
+          }
+          assert.ok(loaded, `the page answers at ${url}`);
+          assert.is(await text(p, '#gateway-id'), '0016c001ff10a235');
+          await waitText(p, '#sources-body', (t) => /listening/.test(t), 'the demo source listening');
+          await waitText(p, '#uplinks-body', (t) => /demo-streetlight-1/.test(t) && /=/.test(t), 'the street light with decoded values');
+          await waitText(p, '#config-check', (t) => /demo .*valid/.test(t), 'the configuration check');
+          await p.screenshot({ path: join(SHOTS, 'page-demo.png'), fullPage: true });
+          await p.close();
+        } finally {
+          demo.kill('SIGTERM');
+          await new Promise((r) => demo.once('close', r));
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    ],
     [
       'a technician sees the gateway, a listening source, uplinks, and the outbox filling and draining around a broker outage',
       async (ctx) => {
