@@ -37,7 +37,7 @@ export function pageHtml(gatewayId: string): string {
 <section aria-labelledby="h-sources"><h2 id="h-sources" tabindex="-1">Radio sources</h2>
 <div class="scroll" tabindex="0" role="region" aria-label="Radio sources table"><table id="sources">
 <caption>Each radio source, its state and the frames it delivered</caption>
-<thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Last frame</th><th scope="col">CRC ok</th><th scope="col">Bad CRC</th><th scope="col">No CRC</th></tr></thead>
+<thead><tr><th scope="col">Source</th><th scope="col">State</th><th scope="col">Last frame</th><th scope="col">CRC ok</th><th scope="col">Bad CRC</th><th scope="col">No CRC</th><th scope="col">Counters</th></tr></thead>
 <tbody id="sources-body"></tbody></table></div></section>
 <div class="pair">
 <section aria-labelledby="h-mqtt"><h2 id="h-mqtt" tabindex="-1">MQTT</h2><dl id="mqtt"></dl></section>

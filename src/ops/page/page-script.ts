@@ -83,6 +83,7 @@ function technicianPage(): void {
         String(src.frames.ok),
         String(src.frames.bad),
         String(src.frames.none),
+        Object.entries(src.counters).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || '–',
       ]),
       'No radio source is configured.',
     );
