@@ -109,6 +109,8 @@ test('the JSON the page reads: last uplinks with a decoded summary, devices, the
     assert.is(s.traffic.devices[0].frames, 1);
     assert.ok(Array.isArray(s.history) && s.history.length >= 1);
     assert.ok(s.history[s.history.length - 1].frames >= 1, 'the frame is in the current minute');
+    const metrics = (await request(`${base}/metrics`)).body;
+    assert.match(metrics, /\nlora_edge_devices_heard 1\n/);
   } finally {
     await sim.close();
     await daemon.destroy();
