@@ -97,7 +97,14 @@ export async function statusCommand(args: string[], defaults: StatusDefaults = s
       tried.push(answer.why);
       if (!existsSync(defaults.configPath)) tried.push(`${defaults.configPath}: no such file, so no other address to try`);
       else {
-        const c = fromConfig(defaults.configPath);
+        let c: { base: string; tokenFile: string | undefined };
+        try {
+          c = fromConfig(defaults.configPath);
+        } catch (err) {
+          // A broken file is worth naming, with what was tried before it.
+          process.stderr.write(`lora-edge status: tried ${tried[0]}; then read ${defaults.configPath}:\n`);
+          throw err;
+        }
         const token = tokenFrom(values['token-file'] ?? c.tokenFile);
         // The same address again only if the configuration brings a token the first try lacked.
         if (c.base.replace(/\/$/, '') !== defaults.url.replace(/\/$/, '') || (answer.refused && token !== undefined)) {

@@ -78,6 +78,31 @@ test('no flags, nothing anywhere: says what it tried, exit 1', async () => {
   assert.match(r.err, /--url/);
 });
 
+test('no flags, nothing on the default address and a broken configuration file: both named', async () => {
+  const port = await freeTcpPort();
+  const dir = mkdtempSync(join(tmpdir(), 'lora-edge-status-'));
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, 'ops: { http: { bind: "not an address" } }\n');
+  try {
+    let err = '';
+    const w = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
+    let thrown: Error | undefined;
+    try {
+      await statusCommand([], { url: `http://127.0.0.1:${port}`, configPath });
+    } catch (e) {
+      thrown = e as Error;
+    } finally {
+      process.stderr.write = w;
+    }
+    assert.is(thrown?.name, 'ConfigError', 'main prints every problem and exits 2');
+    assert.match(thrown!.message, /ops\.http\.bind/);
+    assert.match(err, new RegExp(`tried http://127\\.0\\.0\\.1:${port}/status: nothing answers there; then read ${configPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the command line without flags honours LORA_EDGE_OPS_HTTP_BIND and reports both tries', async () => {
   const port = await freeTcpPort();
   const r = await runCli(['status'], { LORA_EDGE_OPS_HTTP_BIND: `127.0.0.1:${port}` });
