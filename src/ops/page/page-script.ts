@@ -8,6 +8,7 @@ type Status = DaemonSnapshot & { health: HealthStatus };
 
 function technicianPage(): void {
   const POLL_MS = 3000;
+  const DRAIN_MIN_DEPTH = 50;
   const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
   function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string | null>): HTMLElement {
@@ -44,7 +45,11 @@ function technicianPage(): void {
     return `${(n / 1024 ** 3).toFixed(2)} GiB`;
   }
   function clock(t: number): string {
-    return new Date(t).toLocaleTimeString();
+    return new Date(t).toLocaleTimeString([], { hour12: false });
+  }
+  /** The registry's name over the EUI (or DevAddr), so a phone-wide column holds both. */
+  function deviceCell(name: string | null, id: string): Node {
+    return name ? el('span', {}, name, el('br'), el('small', { class: 'id' }, id)) : el('span', { class: 'id' }, id);
   }
   function num(n: number | null | undefined, digits = 0): string {
     return n === null || n === undefined ? '–' : n.toFixed(digits);
@@ -108,7 +113,8 @@ function technicianPage(): void {
       ['Oldest record', o.oldestAgeMs === null ? '–' : `${duration(o.oldestAgeMs)} old`],
       ['Delivered', `${f.recordsAcked} records in ${f.batchesAcked} batches`],
     ];
-    if (s.mqtt.connected && o.depth > 0 && f.drain) {
+    // A handful of records is the normal flow, not a backlog worth a progress bar.
+    if (s.mqtt.connected && o.depth >= DRAIN_MIN_DEPTH && f.drain) {
       const done = Math.max(0, f.recordsAcked - f.drain.startAcked);
       const total = Math.max(done + o.depth, f.drain.startDepth, 1);
       const rate = f.drainRatePerS;
@@ -155,13 +161,13 @@ function technicianPage(): void {
     const uplinks = t?.uplinks ?? [];
     fillRows(
       'uplinks-body',
-      uplinks.slice(0, 20).map((u) => [clock(u.at), u.name ? `${u.name} (${u.device})` : u.device, num(u.rssi), num(u.snr, 1), u.fCnt === null ? '–' : String(u.fCnt), u.summary ?? u.mType]),
+      uplinks.slice(0, 20).map((u) => [clock(u.at), deviceCell(u.name, u.device), num(u.rssi), num(u.snr, 1), u.fCnt === null ? '–' : String(u.fCnt), u.summary ?? u.mType]),
       'No uplink yet.',
     );
     const devices = t?.devices ?? [];
     fillRows(
       'devices-body',
-      devices.slice(0, 200).map((d) => [d.name ? `${d.name} (${d.device})` : d.device, ago(s.now, d.lastSeen), num(d.rssi), num(d.snr, 1), d.fCnt === null ? '–' : String(d.fCnt), String(d.frames), d.codecErrors ? `${d.codecErrors}: ${d.lastCodecError ?? ''}` : '0']),
+      devices.slice(0, 200).map((d) => [deviceCell(d.name, d.device), ago(s.now, d.lastSeen), num(d.rssi), num(d.snr, 1), d.fCnt === null ? '–' : String(d.fCnt), String(d.frames), d.codecErrors ? `${d.codecErrors}: ${d.lastCodecError ?? ''}` : '0']),
       'No device heard yet.',
       devices.slice(0, 200).map((d) => (d.codecErrors ? 'warn' : null)),
     );

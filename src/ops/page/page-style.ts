@@ -34,7 +34,10 @@ caption { text-align: left; color: var(--muted); font-size: 0.9rem; padding-bott
 th, td { text-align: left; padding: 0.25rem 0.5rem 0.25rem 0; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { white-space: nowrap; }
 td { overflow-wrap: normal; }
-td:first-child { min-width: 5rem; }
+td:first-child { min-width: 4.5rem; }
+#sources td { white-space: nowrap; }
+.id { font-family: ui-monospace, monospace; font-size: 0.85em; color: var(--muted); }
+@media (max-width: 40rem) { table { font-size: 0.9rem; } th, td { padding-right: 0.35rem; } }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 0.8rem; margin: 0; }
 dt { color: var(--muted); }
 dd { margin: 0; }
