@@ -117,7 +117,8 @@ export class OpsServer {
     if (req.method !== 'POST') return reply(res, 405, 'text/plain', 'only POST (the form at /)\n');
     // A form posted from another site (the cookie is SameSite=Strict, this covers the login itself).
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null' && hostOfUrl(origin) !== (req.headers.host ?? '').toLowerCase()) {
+    // `null` (a sandboxed frame, a redirect from elsewhere) is not this page either.
+    if (origin !== undefined && hostOfUrl(origin) !== (req.headers.host ?? '').toLowerCase()) {
       return reply(res, 403, 'text/plain', 'the login form must be posted from this gateway\'s own page\n');
     }
     const body = await readBody(req, MAX_LOGIN_BODY);
@@ -132,6 +133,7 @@ export class OpsServer {
       : {};
     reply(res, 303, 'text/plain', 'see /\n', { ...cookie, location: './' });
   }
+
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
@@ -149,7 +151,8 @@ const SECURITY_HEADERS: http.OutgoingHttpHeaders = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer a browser posts the login form with `Origin: null`.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 

@@ -56,6 +56,8 @@ test('with a token: login form, cookie, hostile logins refused, every data path 
     assert.is(wrong.headers['set-cookie'], undefined);
     const foreign = await request(`${base}/login`, { method: 'POST', headers: { ...form, origin: 'http://evil.example' }, body: `token=${TOKEN}` });
     assert.is(foreign.code, 403);
+    const sandboxed = await request(`${base}/login`, { method: 'POST', headers: { ...form, origin: 'null' }, body: `token=${TOKEN}` });
+    assert.is(sandboxed.code, 403);
     const huge = await request(`${base}/login`, { method: 'POST', headers: form, body: Buffer.alloc(1 << 20, 0x61) });
     assert.is(huge.code, 413);
     assert.is((await request(`${base}/login`)).code, 405);
