@@ -19,6 +19,7 @@ Daemon
   print-config                     print a commented configuration template
   status [--config PATH | --url URL [--token-file FILE]] [--json]
                                    summary from the running daemon: sources, MQTT, outbox, drain progress
+                                   (no flags: 127.0.0.1:9110 first, then the default config's address)
 
 Technician tools
   frame <hex|base64> [--nwkskey K] [--appskey K] [--appkey K] [--devnonce N]

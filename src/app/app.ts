@@ -3,7 +3,7 @@
 // endpoint), and stops them in reverse order. Wiring only: what each part does lives in its room.
 import type { Config } from '../config/schema.js';
 import { sourceId } from '../config/load.js';
-import type { Logger } from '../log.js';
+import { logTailOf, type Logger } from '../log.js';
 import type { RadioFrame, RadioSource } from '../radio/radio-frame.js';
 import { UdpSource } from '../radio/udp/index.js';
 import { Outbox } from '../outbox/outbox.js';
@@ -23,7 +23,8 @@ import { EdgeMode, edgeSettings } from '../edge/index.js';
 import { EdgeUplinkExit } from '../edge/uplink-exit.js';
 import { CronJobs } from '../ops/cron-jobs.js';
 import { logDailySummary, loraEdgeVersion } from '../ops/jobs.js';
-import type { DaemonSnapshot } from '../ops/snapshot.js';
+import type { ConfigCheckReport, DaemonSnapshot } from '../ops/snapshot.js';
+import { RecentTraffic } from '../ops/recent-traffic.js';
 import { processMemory } from '../ops/process-memory.js';
 import { createMetricsRegistry } from '../ops/metrics.js';
 import { OpsServer } from '../ops/http-server.js';
@@ -43,6 +44,8 @@ export interface AppOptions {
   devices?: DeviceResolver;
   /** Tests: wrap the outbox's batch writer (a slow or failing disk). */
   wrapOutboxWrite?: (write: BatchWriter) => BatchWriter;
+  /** The configuration check at start (file, warnings), shown on the technician's page. */
+  configCheck?: ConfigCheckReport;
 }
 
 /** The parts other parts (and tests) need to reach once built. */
@@ -253,7 +256,8 @@ export class App {
     const outbox = this.built.outbox!;
     // Source id -> its index in the configuration, the first byte of the context sent to ChirpStack.
     const sourceIndex = new Map(c.sources.map((sc, index) => [sourceId(sc, c.sources), index] as const));
-    const exits: UplinkExit[] = this.built.edge ? [new EdgeUplinkExit(this.built.edge)] : [];
+    const traffic = new RecentTraffic();
+    const exits: UplinkExit[] = [...(this.built.edge ? [new EdgeUplinkExit(this.built.edge)] : []), traffic];
     const pipeline = new UplinkPipeline({
       forwardCrcBad: c.radio.forwardCrcBad,
       forwardCrcNone: c.radio.forwardCrcNone,
@@ -273,6 +277,7 @@ export class App {
     });
     this.built.pipeline = pipeline;
     await this.add(parts.pipelinePart(pipeline, outbox));
+    await this.add(parts.trafficPart(traffic));
     const stats = new ChirpStackGatewayStats({
       gatewayId: c.gateway.id,
       marshaler: c.mqtt.marshaler,
@@ -318,12 +323,15 @@ export class App {
       { logger, timezone: c.ops.timezone },
     );
     await this.add(parts.jobsPart(jobs));
+    await this.add(new parts.HistoryPart(pipeline, outbox));
+    await this.add(parts.problemsPart(logTailOf(this.log), this.opts.configCheck));
     if (c.ops.http.enabled) {
       const ops = new OpsServer({
         bind: c.ops.http.bind,
         tokenFile: c.ops.http.tokenFile,
         allowedHosts: c.ops.http.allowedHosts,
         snapshot: () => this.snapshot(),
+        gatewayId: c.gateway.id,
         registry: createMetricsRegistry(() => this.snapshot()),
         logger,
       });

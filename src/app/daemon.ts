@@ -9,7 +9,7 @@ import { createNotifier } from '../ops/sd-notify.js';
 const STOP_DEADLINE_MS = 5000;
 
 /** Starts the app and waits for a stop signal. Returns the exit code. */
-export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop?: () => Promise<void>): Promise<number> {
+export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop?: () => Promise<void>, configSource = 'configuration'): Promise<number> {
   for (const w of loaded.warnings) logger.warn(w);
   if (loaded.envApplied.length) logger.info({ variables: loaded.envApplied }, 'environment overrides applied');
   let password: string | undefined;
@@ -22,7 +22,8 @@ export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop
   // systemd: READY once sources, outbox and MQTT client are up; WATCHDOG only while the pipeline
   // is alive; nothing at all when not started by systemd.
   const notifier = createNotifier(process.env, { onError: (e) => logger.warn({ err: e.message }, 'systemd notification failed') });
-  const app = new App({ config: loaded.config, logger, mqttPassword: password });
+  const configCheck = { source: configSource, warnings: loaded.warnings, envApplied: loaded.envApplied };
+  const app = new App({ config: loaded.config, logger, mqttPassword: password, configCheck });
   try {
     await app.start();
   } catch (err) {

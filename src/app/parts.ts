@@ -16,7 +16,10 @@ import type { RadioSource } from '../radio/radio-frame.js';
 import type { CronJobs } from '../ops/cron-jobs.js';
 import type { OpsServer } from '../ops/http-server.js';
 import { dropsByReason } from '../ops/jobs.js';
-import { RateMeter, RECONNECT_LOOP_WINDOW_MS } from '../ops/snapshot.js';
+import { RateMeter, RECONNECT_LOOP_WINDOW_MS, type ConfigCheckReport } from '../ops/snapshot.js';
+import type { RecentTraffic } from '../ops/recent-traffic.js';
+import { MinuteHistory } from '../ops/minute-history.js';
+import type { LogTail } from '../log-tail.js';
 import type { CaptureClock } from '../clock/capture-clock.js';
 
 const nothing = async (): Promise<void> => undefined;
@@ -193,4 +196,54 @@ export function jobsPart(scheduler: CronJobs): Part {
 
 export function opsServerPart(ops: OpsServer): Part {
   return { name: 'ops http', start: async () => void (await ops.start()), stop: () => ops.stop() };
+}
+
+/** The last uplinks and devices heard (an uplink exit), for the technician's page. */
+export function trafficPart(traffic: RecentTraffic): Part {
+  return { name: 'recent traffic', start: nothing, stop: nothing, report: () => ({ traffic: traffic.report() }) };
+}
+
+/** Frames per minute and outbox depth over the last hour, sampled every 5 s. */
+export class HistoryPart implements Part {
+  readonly name = 'history';
+  private readonly history = new MinuteHistory(60);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pipeline: UplinkPipeline,
+    private readonly outbox: Outbox,
+    private readonly everyMs = 5000,
+  ) {}
+
+  private sample(now = Date.now()): void {
+    this.history.sample(this.pipeline.counters.received, this.outbox.stats().depth, now);
+  }
+
+  async start(): Promise<void> {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  report(now: number): SnapshotReport {
+    this.sample(now);
+    return { history: this.history.series() };
+  }
+}
+
+/** The last warnings and errors logged, and the configuration check at start. */
+export function problemsPart(tail: LogTail | undefined, configCheck: ConfigCheckReport | undefined): Part {
+  return {
+    name: 'problems',
+    start: nothing,
+    stop: nothing,
+    report: () => ({
+      ...(tail ? { problems: { recent: tail.recent(), counts: { ...tail.counts } } } : {}),
+      ...(configCheck ? { configCheck } : {}),
+    }),
+  };
 }

@@ -323,6 +323,8 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** `auto`: pretty lines on a terminal, JSON lines otherwise (journald, pipes); or force one. */
+      format: z.enum(['auto', 'pretty', 'json']).default('auto'),
     })
     .prefault({}),
 });

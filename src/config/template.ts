@@ -172,8 +172,8 @@ ops:
   # One summary log line (frames, devices seen, drops):
   summarySchedule: "0 0 * * *"
   # timezone: Europe/Berlin
-  # Prometheus /metrics, /healthz and /status (read by lora-edge status); keep it on loopback and
-  # reach it over SSH (docs/operations.md). Off loopback a token file is required.
+  # The technician's page (/), Prometheus /metrics, /healthz and /status (read by lora-edge status);
+  # keep it on loopback and reach it over SSH (docs/operations.md). Off loopback a token file is required.
   http:
     enabled: true
     bind: "127.0.0.1:9110"
@@ -193,4 +193,6 @@ clock:
 log:
   # fatal, error, warn, info, debug, trace or silent
   level: info
+  # auto: readable coloured lines on a terminal, JSON lines otherwise (journald, pipes); or pretty, json
+  format: auto
 `;

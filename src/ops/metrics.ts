@@ -150,5 +150,9 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
     for (const [reason, n] of Object.entries(s.forwarder.capturedAtUncorrected ?? {})) c.inc({ outcome: reason }, n);
   }, snap);
   gauge(reg, 'lora_edge_uptime_seconds', 'Seconds since the daemon started.', [], (g, s) => g.set(s.uptimeMs / 1000), snap);
+  counter(reg, 'lora_edge_log_events_total', 'Warnings, errors and fatal errors logged since start, per level.', ['level'], (c, s) => {
+    for (const [level, n] of Object.entries(s.problems?.counts ?? {})) c.inc({ level }, n);
+  }, snap);
+  gauge(reg, 'lora_edge_devices_heard', 'Devices heard since start, up to the bound the technician page keeps.', [], (g, s) => g.set(s.traffic?.devices.length ?? 0), snap);
   return reg;
 }

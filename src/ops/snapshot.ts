@@ -10,6 +10,17 @@ import type { NsDownlinkCounter } from '../mqtt/chirpstack/ns-downlinks.js';
 import type { ProcessMemory } from './process-memory.js';
 import type { OverloadDoorCounters } from '../pipeline/overload-door.js';
 import type { CaptureClockReport } from '../clock/capture-clock.js';
+import type { TrafficReport } from './recent-traffic.js';
+import type { MinuteBucket } from './minute-history.js';
+import type { LogTailEntry } from '../log-tail.js';
+
+/** The configuration the daemon started with, as checked at start (the page shows it). */
+export interface ConfigCheckReport {
+  /** The file (or `demo`) the configuration came from. */
+  source: string;
+  warnings: string[];
+  envApplied: string[];
+}
 
 export interface SourceSnapshot {
   id: string;
@@ -72,6 +83,13 @@ export interface DaemonSnapshot {
     /** Device-command events for the hub that were lost: queue bound reached, or too large to publish. */
     deviceAcks?: { dropped: number; tooLarge: number } | null;
   };
+  /** The technician's page (absent from older daemons): last uplinks and devices heard. */
+  traffic?: TrafficReport;
+  /** Frames per minute and outbox depth over the last hour, oldest first. */
+  history?: MinuteBucket[];
+  /** The last warnings and errors logged, newest first, and how many since start. */
+  problems?: { recent: LogTailEntry[]; counts: { warn: number; error: number; fatal: number } };
+  configCheck?: ConfigCheckReport;
 }
 
 /** Records acknowledged per second over a sliding window, sampled by a timer. */

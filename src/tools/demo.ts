@@ -2,12 +2,14 @@
 // on a fresh machine: an embedded MQTT broker, a simulated packet forwarder with simulated devices
 // sending encrypted uplinks, and a hub-side subscriber that logs the batches it receives.
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { resolve, join } from 'node:path';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { deviceStateDir, edgeStateDir } from '../app/storage-layout.js';
 import mqtt from 'mqtt';
 import { validateConfig } from '../config/load.js';
-import { createLogger } from '../log.js';
+import { createLogger, type LogFormat } from '../log.js';
+import { LogTail } from '../log-tail.js';
 import { startEmbeddedBroker } from '../testing/embedded-broker.js';
 import { runUdpTraffic } from '../testing/udp-traffic.js';
 import { DEMO_FLEET, demoRegistryYaml } from '../testing/device-payloads.js';
@@ -26,8 +28,29 @@ async function udpPortFree(port: number): Promise<boolean> {
   });
 }
 
+/** The ops endpoint's usual port if free (another daemon may hold it), else any free one. */
+async function opsPort(preferred: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | null>((res) => {
+      const s = createServer();
+      s.once('error', () => res(null));
+      s.listen(port, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => res(p));
+      });
+    });
+  return (await tryListen(preferred)) ?? (await tryListen(0)) ?? preferred;
+}
+
 export async function runDemo(): Promise<number> {
-  const logger = createLogger({ level: (process.env.LORA_EDGE_LOG_LEVEL as 'info') ?? 'info' });
+  const logger = createLogger({
+    level: (process.env.LORA_EDGE_LOG_LEVEL as 'info') ?? 'info',
+    format: (process.env.LORA_EDGE_LOG_FORMAT as LogFormat | undefined) ?? 'auto',
+    tail: new LogTail(),
+  });
+  const pagePort = await opsPort(9110);
+  // Among the first lines on purpose: what a newcomer should open next.
+  logger.info({ page: `http://127.0.0.1:${pagePort}/` }, `demo: the technician page is at http://127.0.0.1:${pagePort}/ (open it in a browser)`);
   const broker = await startEmbeddedBroker(1883).catch(() => startEmbeddedBroker(0));
   const udpPort = (await udpPortFree(1700)) ? 1700 : 0;
   const dir = resolve(process.env.LORA_EDGE_STORAGE_DIR ?? '.lora-edge-demo');
@@ -49,7 +72,7 @@ export async function runDemo(): Promise<number> {
       storage: { dir },
       devices: { registry },
       edge: { enabled: true, devAddrFrom: '260b0001', devAddrTo: '260b00ff' },
-      ops: { http: { bind: '127.0.0.1:9110' } },
+      ops: { http: { bind: `127.0.0.1:${pagePort}` } },
     },
     'demo',
     {},
@@ -79,10 +102,15 @@ export async function runDemo(): Promise<number> {
   });
 
   const traffic = new AbortController();
-  const appDone = runDaemon(loaded, logger, async () => {
-    traffic.abort();
-    hub.end(true);
-  });
+  const appDone = runDaemon(
+    loaded,
+    logger,
+    async () => {
+      traffic.abort();
+      hub.end(true);
+    },
+    'demo (built-in configuration)',
+  );
   // Give the daemon a moment to bind its UDP port before the simulated forwarder starts.
   await new Promise((r) => setTimeout(r, 300));
   // One simulated packet forwarder carries the ABP sensors and the OTAA street light (downlinks

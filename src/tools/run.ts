@@ -3,6 +3,7 @@
 import { runDaemon } from '../app/daemon.js';
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { LogTail } from '../log-tail.js';
 import { parseCommandArgs } from '../command-args.js';
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -14,7 +15,8 @@ export async function runCommand(args: string[]): Promise<number> {
     const { runDemo } = await import('./demo.js');
     return runDemo();
   }
-  const loaded = loadConfigFile(values.config ?? DEFAULT_CONFIG_PATH);
-  const logger = createLogger({ level: loaded.config.log.level });
-  return runDaemon(loaded, logger);
+  const path = values.config ?? DEFAULT_CONFIG_PATH;
+  const loaded = loadConfigFile(path);
+  const logger = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format, tail: new LogTail() });
+  return runDaemon(loaded, logger, undefined, path);
 }

@@ -1,0 +1,72 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RecentTraffic, summariseDecoded } from '../../../src/ops/recent-traffic.js';
+import type { Uplink } from '../../../src/pipeline/uplink.js';
+
+function uplink(over: { devEui?: string; devAddr?: string; name?: string; fCnt?: number; rssi?: number; data?: Record<string, unknown> | null; errors?: string[]; at?: number }): Uplink {
+  const registered = over.devEui !== undefined;
+  return {
+    frame: { source: 'udp', receivedAt: over.at ?? 1000, frequency: 868_100_000, modulation: 'LORA', crc: 'ok', rssi: over.rssi ?? -80, snr: 7.5, payload: Buffer.alloc(0) },
+    phy: null,
+    lorawan: { mType: 'UnconfirmedDataUp', devAddr: over.devAddr ?? '260b0001', fCnt: over.fCnt ?? 1, fPort: 1, adr: false, ack: false, micValid: true, fCntReplay: false, joinEui: null, devEui: null, devNonce: null, parseError: null },
+    outcome: registered
+      ? {
+          device: { devEui: over.devEui!, name: over.name ?? 'dev', profile: 'p', owner: 'o' },
+          micValid: true, fCnt: over.fCnt ?? 1, fCntReplay: false,
+          decoded: over.data === undefined && !over.errors ? null : { codec: 'c', data: over.data ?? null, warnings: [], errors: over.errors ?? [] },
+        }
+      : null,
+  };
+}
+
+test('the summary: a few scalar fields, shortened; a codec error instead when there is one', () => {
+  assert.is(summariseDecoded({ temperature: 21.456789, humidity: 40, nested: { a: 1 }, ok: true }, []), 'temperature=21.457, humidity=40, ok=true');
+  assert.is(summariseDecoded({ a: 1, b: 2, c: 3, d: 4, e: 5 }, []), 'a=1, b=2, c=3, d=4, …');
+  assert.is(summariseDecoded(null, []), null);
+  assert.is(summariseDecoded({ only: { nested: 1 } }, []), null);
+  assert.match(summariseDecoded({ a: 1 }, ['bad length'])!, /^codec error: bad length$/);
+  const long = summariseDecoded({ k: 'x'.repeat(500), k2: 'y'.repeat(500), k3: 'z'.repeat(500), k4: 'w'.repeat(500) }, [])!;
+  assert.ok(long.length <= 90, long);
+});
+
+test('last uplinks newest first, bounded; devices by last heard, counting frames and codec errors', () => {
+  const t = new RecentTraffic({ uplinks: 3, maxDevices: 2 });
+  t.take(uplink({ devEui: '70b3d57ed00a0001', name: 'light', fCnt: 1, data: { level: 1 }, at: 1 }));
+  t.take(uplink({ devEui: '70b3d57ed00a0002', name: 'room', fCnt: 5, errors: ['boom'], at: 2 }));
+  t.take(uplink({ devEui: '70b3d57ed00a0001', name: 'light', fCnt: 2, data: { level: 2 }, at: 3 }));
+  t.take(uplink({ devAddr: 'aabbccdd', at: 4, rssi: -120 }));
+  const r = t.report();
+  assert.equal(r.uplinks.map((u) => u.at), [4, 3, 2]);
+  assert.is(r.uplinks[0].device, 'devaddr:aabbccdd');
+  assert.is(r.uplinks[0].name, null);
+  assert.is(r.uplinks[1].summary, 'level=2');
+  assert.equal(r.devices.map((d) => d.device), ['devaddr:aabbccdd', '70b3d57ed00a0001'], 'the least recently heard device is forgotten');
+  assert.is(r.devicesForgotten, 1);
+  const light = r.devices[1];
+  assert.is(light.frames, 2);
+  assert.is(light.fCnt, 2);
+  assert.is(light.codecErrors, 0);
+});
+
+test('codec errors are counted per device and the last one kept', () => {
+  const t = new RecentTraffic();
+  t.take(uplink({ devEui: 'a', errors: ['first'] }));
+  t.take(uplink({ devEui: 'a', data: { x: 1 } }));
+  t.take(uplink({ devEui: 'a', errors: ['second'] }));
+  const d = t.report().devices[0];
+  assert.is(d.codecErrors, 2);
+  assert.is(d.lastCodecError, 'second');
+});
+
+test('memory stays bounded whatever the radio hears (seeded)', () => {
+  const seed = 1206;
+  console.log(`recent-traffic seed ${seed}`);
+  const t = new RecentTraffic({ uplinks: 50, maxDevices: 500 });
+  for (let i = 0; i < 20_000; i++) t.take(uplink({ devAddr: ((i * 2654435761 + seed) >>> 0).toString(16).padStart(8, '0'), at: i }));
+  const r = t.report();
+  assert.is(r.uplinks.length, 50);
+  assert.is(r.devices.length, 500);
+  assert.is(r.devicesForgotten, 19_500);
+});
+
+test.run();
