@@ -178,7 +178,11 @@ export const configSchema = z.strictObject({
       publishTimeout: duration('15s', { min: 100 }),
       /** 0 would switch mqtt.js reconnection off. */
       reconnectMin: duration('1s', { min: 10 }),
-      reconnectMax: duration('30s', { min: 10 }),
+      /**
+       * Cap of the doubling wait between attempts (±20 % jitter). Also the longest a gateway waits after
+       * its broker is back before it delivers again: keep it short.
+       */
+      reconnectMax: duration('5s', { min: 10 }),
       /** Frames older than this are not sent on the live ChirpStack `event/up` stream; batches carry them. */
       liveMaxAge: duration('30s'),
       /**

@@ -75,8 +75,10 @@ mqtt:
   keepalive: 30s
   # A publish the broker does not acknowledge within this time forces a reconnect.
   publishTimeout: 15s
+  # Waits between connection attempts double from reconnectMin to reconnectMax (with jitter); the
+  # cap is also how long a gateway may wait after its broker is back before delivering again.
   reconnectMin: 1s
-  reconnectMax: 30s
+  reconnectMax: 5s
   # Frames older than this are kept off the live ChirpStack event/up stream (ChirpStack itself
   # distrusts gateway times more than 30 s old); the batch stream still carries them.
   liveMaxAge: 30s

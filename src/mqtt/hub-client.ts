@@ -10,6 +10,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log.js';
 import { Topics } from './chirpstack/topics.js';
 import { NO_MATCHING_SUBSCRIBERS, NoSubscribersError } from './no-subscribers.js';
+import { nextReconnectDelay } from './reconnect-backoff.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
 import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';
 import { ReplayLoopGuard, SUSPECT_MIN_BYTES, type TrackedPublish } from './replay-loop-guard.js';
@@ -267,8 +268,7 @@ export class HubClient {
         client.options.reconnectPeriod = o.reconnectMinMs;
       } else if (!this.stopping) {
         // Exponential back-off between attempts, reset by a successful connect.
-        const next = Math.min(o.reconnectMaxMs, Math.max(o.reconnectMinMs, (client.options.reconnectPeriod ?? o.reconnectMinMs) * 2));
-        client.options.reconnectPeriod = next;
+        client.options.reconnectPeriod = nextReconnectDelay(client.options.reconnectPeriod ?? o.reconnectMinMs, o.reconnectMinMs, o.reconnectMaxMs);
       }
     });
     client.on('offline', () => this.setOnline(false));

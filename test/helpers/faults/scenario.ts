@@ -42,6 +42,8 @@ export interface ScenarioResult {
   gapLogLines: number;
   converged: boolean;
   drainRatePerS?: number;
+  /** The longest time a backlog drain made no progress with the broker up (a stall), and where. */
+  longestDrainPause?: { ms: number; atAcked: number };
   ok: boolean;
   problems: string[];
   /** The run's directory (daemon log, config), kept when it failed. */
@@ -83,6 +85,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let finalStatus: DaemonStatus | undefined;
   let converged = false;
   let drainRatePerS: number | undefined;
+  let longestDrainPause: { ms: number; atAcked: number } | undefined;
   let ok = false;
   try {
     broker = await startBrokerProcess(o.broker, join(dir, 'broker'), { persistence: o.brokerPersistence });
@@ -100,7 +103,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     traffic = new UdpTraffic(rng, daemon.udpPort);
     await traffic.open();
 
-    if (o.backlog) drainRatePerS = await backlogPhase(o.backlog, broker, daemon, traffic, log);
+    if (o.backlog) ({ ratePerS: drainRatePerS, longestPause: longestDrainPause } = await backlogPhase(o.backlog, broker, daemon, traffic, log));
 
     traffic.run(o.ratePerSecond);
     const t0 = Date.now();
@@ -200,6 +203,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     gapLogLines,
     converged,
     drainRatePerS,
+    longestDrainPause,
     ok,
     problems,
     keptLogs,
@@ -247,7 +251,8 @@ async function doFault(f: Fault, t: FaultTargets): Promise<void> {
 
 /**
  * Fills a backlog with the broker down, brings the broker back, and does one broker fault in the
- * middle of the drain. Returns the drain rate (records/s) from broker start to empty outbox.
+ * middle of the drain. Returns the drain rate (records/s) from broker start to empty outbox, and
+ * the longest time delivery made no progress while the broker was up.
  */
 async function backlogPhase(
   b: NonNullable<ScenarioOptions['backlog']>,
@@ -255,7 +260,7 @@ async function backlogPhase(
   daemon: DaemonProcess,
   traffic: UdpTraffic,
   log: (line: string) => void,
-): Promise<number> {
+): Promise<{ ratePerS: number; longestPause: { ms: number; atAcked: number } }> {
   await broker.term();
   const fillStart = Date.now();
   await traffic.burst(b.records);
@@ -309,5 +314,5 @@ async function backlogPhase(
   }
   log(`  longest pause in delivery outside the mid-drain fault: ${longest.ms} ms at ${longest.atAcked} records acknowledged`);
   const secs = (Date.now() - drainStart) / 1000;
-  return depth / secs;
+  return { ratePerS: depth / secs, longestPause: longest };
 }
