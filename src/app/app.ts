@@ -152,6 +152,7 @@ export class App {
       batchesNeedSubscriber: true,
       logger: this.child('mqtt'),
       onCommand: (name, payload) => this.routeCommand(name, payload),
+      onHubAck: c.batch.hubAck.enabled ? (payload) => void this.built.forwarder?.handleHubAck(payload) : undefined,
     });
     this.built.hub = hub;
     await this.add(parts.hubPart(hub));
@@ -167,6 +168,7 @@ export class App {
       stuckAfterMs: Math.max(60_000, 4 * c.mqtt.publishTimeout),
       // The packet limit comes from the hub client (mqtt.maxPacketSize, or the broker's smaller one).
       logger: this.child('forwarder'),
+      hubAck: c.batch.hubAck.enabled ? { timeoutMs: c.batch.hubAck.timeout, window: c.batch.hubAck.window } : undefined,
     });
     this.built.forwarder = forwarder;
     await this.add(new parts.ForwarderPart(forwarder, outbox, hub));

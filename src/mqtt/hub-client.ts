@@ -41,6 +41,8 @@ export interface HubClientOptions {
   logger: Logger;
   /** Commands arriving on <prefix>/gateway/<id>/command/<name>. */
   onCommand?: (name: string, payload: Buffer) => void;
+  /** The hub's batch acknowledgements (`hub/ack`, batch.hubAck): subscribed to only when set. */
+  onHubAck?: (payload: Buffer) => void;
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
   /**
@@ -227,12 +229,25 @@ export class HubClient {
           if (err) this.log.error({ err: err.message }, 'subscribing to command topics failed');
         });
       }
+      if (o.onHubAck) {
+        client.subscribe(this.topics.hub('ack'), { qos: 1 }, (err) => {
+          if (err) this.log.error({ err: err.message }, 'subscribing to the hub\'s acknowledgements failed');
+        });
+      }
       this.publishRaw(this.topics.state('conn'), marshal(toConnState(o.gatewayId, true), o.marshaler), 1, true).catch(
         (err: Error) => this.log.warn({ err: err.message }, 'publishing ONLINE state failed'),
       );
       this.setOnline(true);
     });
     client.on('message', (topic, payload) => {
+      if (o.onHubAck && topic === this.topics.hub('ack')) {
+        try {
+          o.onHubAck(payload);
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, topic }, 'hub acknowledgement handler failed');
+        }
+        return;
+      }
       const name = this.topics.parseCommand(topic);
       if (name !== undefined && o.onCommand) {
         try {
