@@ -115,6 +115,10 @@ interface InFlight {
   /** Connected milliseconds spent waiting for the acknowledgement. */
   waitedMs: number;
   abandoned: boolean;
+  /** The hub confirmed it before the broker's PUBACK reached us (the hub can be that quick). */
+  hubConfirmed?: boolean;
+  /** Connected milliseconds spent waiting for the hub after the PUBACK (hubAck). */
+  hubWaitedMs?: number;
 }
 
 export class BatchPublisher {
@@ -145,8 +149,6 @@ export class BatchPublisher {
   private noSubscriberEpisode = false;
   /** Batches the broker took, by batchId, waiting for the hub's acknowledgement (hubAck only). */
   private readonly awaitingHub = new Map<string, InFlight>();
-  /** Connected milliseconds since the hub last confirmed anything while batches waited for it. */
-  private hubSilentMs = 0;
   /**
    * Highest seq handed out before a rewind. Records up to it may travel in two batches (the one that
    * failed or was given up, and its re-send), so their acknowledgements delete by exact seqs, which the
@@ -154,6 +156,8 @@ export class BatchPublisher {
    */
   private verifyAcksUpTo = 0;
   private badHubAckLogged = false;
+  /** Deletions under way: their records are still stored, behind the cursor, on purpose. */
+  private delivering = 0;
 
   constructor(
     private readonly source: BatchSource,
@@ -256,7 +260,7 @@ export class BatchPublisher {
   private checkNothingBehindCursor(): void {
     // Abandoned batches count too: their records may still be acknowledged; so do batches that
     // wait for the hub (their records stay stored until it confirms them).
-    if (this.inflight.size > 0 || this.awaitingHub.size > 0) return;
+    if (this.inflight.size > 0 || this.awaitingHub.size > 0 || this.delivering > 0) return;
     const head = this.source.headSeq();
     if (head === null || head > this.cursor) return;
     this.counters.gapsDetected += 1;
@@ -317,8 +321,11 @@ export class BatchPublisher {
       }
       if (this.opts.hubAck && fitted.kind === 'batch') {
         // The broker has it; the hub's word deletes it (hubAcked), or its silence sends it again.
-        if (!entry.abandoned) {
-          if (this.awaitingHub.size === 0) this.hubSilentMs = 0;
+        if (entry.hubConfirmed) {
+          this.counters.hubAcked += 1;
+          await this.deliver(entry);
+        } else if (!entry.abandoned) {
+          entry.hubWaitedMs = 0;
           this.awaitingHub.set(`${entry.from}-${entry.to}`, entry);
           this.counters.awaitingHub = this.awaitingHub.size;
         }
@@ -361,7 +368,12 @@ export class BatchPublisher {
   private async deliver(entry: InFlight): Promise<void> {
     // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
     const contiguous = entry.to - entry.from + 1 === entry.seqs.length && entry.from > this.verifyAcksUpTo;
-    await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : entry.seqs);
+    this.delivering += 1;
+    try {
+      await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : entry.seqs);
+    } finally {
+      this.delivering -= 1;
+    }
     this.counters.lastAckedSeq = Math.max(this.counters.lastAckedSeq, entry.to);
     if (entry.records > 0) {
       this.counters.batchesAcked += 1;
@@ -386,14 +398,18 @@ export class BatchPublisher {
   }
 
   /**
-   * The hub committed these batches (`<firstSeq>-<lastSeq>` ids, as in the batch). Unknown ids are
-   * ignored: a late word on a batch already sent again, or on one this process never sent.
+   * The hub committed these batches (`<firstSeq>-<lastSeq>` ids, as in the batch). A batch still
+   * waiting for its PUBACK is marked and delivered when the PUBACK comes. Unknown ids are ignored: a
+   * late word on a batch already sent again, or on one this process never sent.
    */
   async hubAcked(batchIds: readonly string[]): Promise<void> {
     let confirmed = 0;
     for (const id of batchIds) {
       const entry = this.awaitingHub.get(id);
-      if (!entry) continue;
+      if (!entry) {
+        for (const e of this.inflight) if (!e.abandoned && `${e.from}-${e.to}` === id) e.hubConfirmed = true;
+        continue;
+      }
       this.awaitingHub.delete(id);
       this.counters.awaitingHub = this.awaitingHub.size;
       try {
@@ -405,31 +421,32 @@ export class BatchPublisher {
         this.opts.logger.error({ err: (err as Error).message, from: entry.from, to: entry.to }, 'deleting a batch the hub confirmed failed');
       }
     }
-    if (confirmed > 0) {
-      this.hubSilentMs = 0;
-      this.wake();
-    }
+    if (confirmed > 0) this.wake();
   }
 
-  /** The hub said nothing for timeoutMs while batches waited for it: send them all again. */
+  /**
+   * A batch the hub has not confirmed timeoutMs (connected time) after the broker took it was
+   * probably dropped by the broker: it and every batch after it are sent again.
+   */
   private checkHubSilence(): void {
     const h = this.opts.hubAck;
     if (!h || this.awaitingHub.size === 0) return;
-    this.hubSilentMs += this.stuckCheckMs;
-    if (this.hubSilentMs < h.timeoutMs) return;
     let oldest = Infinity;
-    for (const e of this.awaitingHub.values()) oldest = Math.min(oldest, e.from);
+    for (const e of this.awaitingHub.values()) {
+      e.hubWaitedMs = (e.hubWaitedMs ?? 0) + this.stuckCheckMs;
+      if (e.hubWaitedMs >= h.timeoutMs) oldest = Math.min(oldest, e.from);
+    }
+    if (oldest === Infinity) return;
     this.counters.hubAckTimeouts += 1;
     this.opts.logger.warn(
-      { batches: this.awaitingHub.size, fromSeq: oldest, silentMs: this.hubSilentMs },
-      'the hub has not confirmed batches the broker took; sending them again (the broker may have dropped them; the hub may see some twice)',
+      { batches: this.awaitingHub.size, fromSeq: oldest, timeoutMs: h.timeoutMs },
+      'the hub has not confirmed a batch the broker took; sending it and the ones after it again (the broker may have dropped it; the hub may see some twice)',
     );
     this.awaitingHub.clear();
     this.counters.awaitingHub = 0;
     // Batches still waiting for their PUBACK are sent again too: they must not also wait for the hub.
     for (const e of this.inflight) e.abandoned = true;
     this.counters.inflight = this.activeCount();
-    this.hubSilentMs = 0;
     this.rewind(oldest - 1);
     this.wake();
   }

@@ -176,8 +176,35 @@ test('seeded: a broker that drops acknowledged batches and a hub that loses ackn
     }
     for (let s = 1; s <= n; s++) assert.ok(hubHas.has(s), `seed ${seed} round ${round}: seq ${s} deleted without reaching the hub`);
     assert.is(source.counted, n, `seed ${seed} round ${round}: deletions counted ${source.counted} for ${n} records`);
+    assert.is(fwd.counters.gapsDetected, 0, `seed ${seed} round ${round}: no seq gap`);
     assert.ok(confirmed > 0);
   }
+});
+
+test('a hub quicker than the broker\'s PUBACK: its word is kept until the PUBACK comes', async () => {
+  const source = new CountingSource(30);
+  const hubSaw: string[] = [];
+  let release: () => void = () => undefined;
+  const pubacks = new Promise<void>((r) => (release = r));
+  const slowPuback: BatchSink = {
+    online: true,
+    onlineSince: 0,
+    async publish(_t: string, payload: Buffer) {
+      hubSaw.push((JSON.parse(payload.toString('utf8')) as HubBatch).batchId);
+      await pubacks;
+    },
+  };
+  const fwd = publisher(source, slowPuback, { timeoutMs: 60_000, window: 8 });
+  fwd.wake();
+  await until(() => hubSaw.length === 3, 'three batches at the hub');
+  await fwd.handleHubAck(Buffer.from(hubAckMessage(hubSaw)));
+  assert.is(source.stored.size, 30, 'nothing deleted before the PUBACK');
+  release();
+  await until(() => source.stored.size === 0, 'deleted once the PUBACKs came');
+  assert.is(fwd.counters.hubAcked, 3);
+  assert.is(fwd.counters.awaitingHub, 0);
+  assert.is(fwd.counters.gapsDetected, 0);
+  fwd.stop();
 });
 
 /** A broker that refuses some batches and acknowledges the others late, out of order. */
