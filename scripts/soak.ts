@@ -11,6 +11,7 @@
 //   --faults K@AT/FOR,... a fixed schedule instead of the seed's, e.g. broker-term@2000/3000,broker-pause@6000/5000
 //   --protocol 4|5        the daemon's mqtt.protocolVersion (default: the daemon's default, 5)
 //   --backlog-fault K     the mid-drain fault: broker-term|broker-kill|broker-pause (default: by seed)
+//   --hub-ack             the daemon runs with batch.hubAck (timeout 10 s), the hub acknowledges batches
 import { parseArgs } from 'node:util';
 import { brokerAvailable, type BrokerKind } from '../test/helpers/faults/broker-process.js';
 import { randomSeed } from '../test/helpers/faults/prng.js';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     faults: { type: 'string' },
     protocol: { type: 'string' },
     'backlog-fault': { type: 'string' },
+    'hub-ack': { type: 'boolean' },
   },
 });
 
@@ -79,6 +81,7 @@ while (first || Date.now() < endAt) {
         : undefined,
       log: process.env.SOAK_VERBOSE ? (l) => console.log(l) : undefined,
       daemonConfig,
+      hubAck: values['hub-ack'] === true,
     });
     results.push(r);
     row([broker, seed, r.schedule.faults.length, r.acked, r.delivered, r.duplicates, r.lost, r.drainRatePerS ? Math.round(r.drainRatePerS) : '-',

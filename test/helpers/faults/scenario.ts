@@ -65,6 +65,8 @@ export interface ScenarioOptions {
   daemonConfig?: Record<string, Record<string, unknown>>;
   /** false: a broker that loses every session when it restarts (mosquitto without persistence). */
   brokerPersistence?: boolean;
+  /** The daemon runs with batch.hubAck and the hub acknowledges every batch it received. */
+  hubAck?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,7 +91,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let ok = false;
   try {
     broker = await startBrokerProcess(o.broker, join(dir, 'broker'), { persistence: o.brokerPersistence });
-    hub = await HubSubscriber.connect(broker.url, batchFilter('eu868'), `hub-${schedule.seed}`);
+    hub = await HubSubscriber.connect(broker.url, batchFilter('eu868'), `hub-${schedule.seed}`, 4, o.hubAck ? { ackPrefix: 'eu868' } : {});
     if (needsProxy) proxy = await startTcpProxy(broker.port);
     daemon = await createDaemonProcess({
       dir,
@@ -97,7 +99,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       brokerUrl: proxy ? proxy.url : broker.url,
       logLevel: schedule.logLevel,
       compression: schedule.compression,
-      config: o.daemonConfig,
+      config: o.hubAck
+        ? { ...o.daemonConfig, batch: { ...o.daemonConfig?.batch, hubAck: { enabled: true, timeout: '10s' } } }
+        : o.daemonConfig,
     });
     await daemon.start();
     traffic = new UdpTraffic(rng, daemon.udpPort);
