@@ -9,6 +9,9 @@
 //   --backlog N           first fill N records with the broker down, restart it mid-drain
 //   --log warn|info       daemon log level (default: chosen by the seed)
 //   --faults K@AT/FOR,... a fixed schedule instead of the seed's, e.g. broker-term@2000/3000,broker-pause@6000/5000
+//   --protocol 4|5        the daemon's mqtt.protocolVersion (default: the daemon's default, 5)
+//   --backlog-fault K     the mid-drain fault: broker-term|broker-kill|broker-pause (default: by seed)
+//   --hub-ack             the daemon runs with batch.hubAck (timeout 10 s), the hub acknowledges batches
 import { parseArgs } from 'node:util';
 import { brokerAvailable, type BrokerKind } from '../test/helpers/faults/broker-process.js';
 import { randomSeed } from '../test/helpers/faults/prng.js';
@@ -27,6 +30,9 @@ const { values } = parseArgs({
     log: { type: 'string' },
     compression: { type: 'string' },
     faults: { type: 'string' },
+    protocol: { type: 'string' },
+    'backlog-fault': { type: 'string' },
+    'hub-ack': { type: 'boolean' },
   },
 });
 
@@ -41,11 +47,17 @@ const endAt = Date.now() + Number(values.minutes) * 60_000;
 const rate = Number(values.rate);
 const trafficMs = Number(values['traffic-seconds']) * 1000;
 const backlog = values.backlog ? Number(values.backlog) : undefined;
+const BACKLOG_FAULTS = ['broker-term', 'broker-kill', 'broker-pause'] as const;
+type BacklogFault = (typeof BACKLOG_FAULTS)[number];
+const backlogFault = values['backlog-fault'] as BacklogFault | undefined;
+if (backlogFault && !BACKLOG_FAULTS.includes(backlogFault)) throw new Error(`unknown --backlog-fault ${backlogFault}; one of ${BACKLOG_FAULTS.join(', ')}`);
+if (values.protocol && !['4', '5'].includes(values.protocol)) throw new Error('--protocol is 4 (MQTT 3.1.1) or 5');
+const daemonConfig = values.protocol ? { mqtt: { protocolVersion: Number(values.protocol) } } : undefined;
 
 const results: ScenarioResult[] = [];
 const row = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padEnd(i === 1 ? 0 : [10, 10, 0, 9, 10, 11, 5, 9][i] ?? 8)).join(' '));
 console.log(`soak: ${brokers.join(', ')}, ${rate} uplinks/s, ${trafficMs / 1000} s of traffic per seed, faults: ${values.faults ? `always ${values.faults}` : `seeded from ${kinds.join(', ')}`}${backlog ? `, backlog ${backlog}` : ''}`);
-row(['broker', 'seed', 'faults', 'acked', 'delivered', 'duplicates', 'lost', 'drain/s']);
+row(['broker', 'seed', 'faults', 'acked', 'delivered', 'duplicates', 'lost', 'drain/s', 'longest drain pause']);
 let first = true;
 while (first || Date.now() < endAt) {
   first = false;
@@ -64,13 +76,16 @@ while (first || Date.now() < endAt) {
       ratePerSecond: rate,
       keepDirOnFailure: true,
       backlog: backlog
-        ? { records: backlog, faultAfterAcked: Math.floor(backlog / 2), fault: (['broker-term', 'broker-kill', 'broker-pause'] as const)[seed % 3] }
+        ? { records: backlog, faultAfterAcked: Math.floor(backlog / 2), fault: backlogFault ?? BACKLOG_FAULTS[seed % 3] }
         // broker-kill in the middle of a drain can lose, inside mosquitto, what it queued for a lagging hub.
         : undefined,
       log: process.env.SOAK_VERBOSE ? (l) => console.log(l) : undefined,
+      daemonConfig,
+      hubAck: values['hub-ack'] === true,
     });
     results.push(r);
-    row([broker, seed, r.schedule.faults.length, r.acked, r.delivered, r.duplicates, r.lost, r.drainRatePerS ? Math.round(r.drainRatePerS) : '-']);
+    row([broker, seed, r.schedule.faults.length, r.acked, r.delivered, r.duplicates, r.lost, r.drainRatePerS ? Math.round(r.drainRatePerS) : '-',
+      r.longestDrainPause ? `${r.longestDrainPause.ms} ms at ${r.longestDrainPause.atAcked}` : '-']);
     if (r.ok && r.keptLogs) console.log(`  logs kept in ${r.keptLogs}`);
     if (!r.ok) console.log(`  FAILED ${r.description}\n  ${r.problems.join('\n  ')}${r.missingSeqs.length ? `\n  missing seqs (first 50): ${r.missingSeqs.join(',')}` : ''}${r.keptLogs ? `\n  logs kept in ${r.keptLogs}` : ''}`);
   }

@@ -33,8 +33,9 @@ Technician tools
   outbox stats [--config PATH | --dir STORAGE_DIR]
   outbox export --out FILE [--config PATH | --dir STORAGE_DIR]
                                    inspect or export the outbox (daemon stopped)
-  hub-tail --url URL [--gateway ID] [--prefix P] [--count N] [--legacy-topics]
-                                   hub side: subscribe to batches, de-duplicate, report seq gaps
+  hub-tail --url URL [--gateway ID] [--prefix P] [--count N] [--legacy-topics] [--ack]
+                                   hub side: subscribe to batches, de-duplicate, report seq gaps;
+                                   --ack confirms each batch (gateways with batch.hubAck)
 
 Options
   -h, --help                       this help

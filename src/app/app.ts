@@ -169,6 +169,7 @@ export class App {
       batchesNeedSubscriber: true,
       logger: this.child('mqtt'),
       onCommand: (name, payload) => this.routeCommand(name, payload),
+      onHubAck: c.batch.hubAck.enabled ? (payload) => void this.built.forwarder?.handleHubAck(payload) : undefined,
     });
     this.built.hub = hub;
     await this.add(parts.hubPart(hub));
@@ -185,6 +186,7 @@ export class App {
       // The packet limit comes from the hub client (mqtt.maxPacketSize, or the broker's smaller one).
       logger: this.child('forwarder'),
       corrector: clock,
+      hubAck: c.batch.hubAck.enabled ? { timeoutMs: c.batch.hubAck.timeout, window: c.batch.hubAck.window } : undefined,
     });
     this.built.forwarder = forwarder;
     await this.add(new parts.ForwarderPart(forwarder, outbox, hub));

@@ -179,7 +179,11 @@ export const configSchema = z.strictObject({
       publishTimeout: duration('15s', { min: 100 }),
       /** 0 would switch mqtt.js reconnection off. */
       reconnectMin: duration('1s', { min: 10 }),
-      reconnectMax: duration('30s', { min: 10 }),
+      /**
+       * Cap of the doubling wait between attempts (±20 % jitter). Also the longest a gateway waits after
+       * its broker is back before it delivers again: keep it short.
+       */
+      reconnectMax: duration('5s', { min: 10 }),
       /** Frames older than this are not sent on the live ChirpStack `event/up` stream; batches carry them. */
       liveMaxAge: duration('30s'),
       /**
@@ -223,6 +227,19 @@ export const configSchema = z.strictObject({
       compression: z.enum(['none', 'gzip']).default('none'),
       /** Only frames of devices in the registry go into the outbox (the batches); others are counted. */
       onlyRegistered: z.boolean().default(false),
+      /**
+       * Records are deleted on the hub's own acknowledgement (`hub/ack`), not the broker's PUBACK: a
+       * broker may take a batch and drop it (a full subscriber queue). Turn on with a hub that acks.
+       */
+      hubAck: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          /** Connected time without any word from the hub after which unconfirmed batches are sent again. */
+          timeout: duration('60s', { min: 1000 }),
+          /** Batches that may wait for the hub at once (flow control; keep it below the broker's queue limit). */
+          window: z.number().int().min(1).max(10_000).default(32),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Uplink filters (pipeline/uplink-filter.ts): one set for the live ChirpStack stream, one for the batches. */

@@ -75,8 +75,10 @@ mqtt:
   keepalive: 30s
   # A publish the broker does not acknowledge within this time forces a reconnect.
   publishTimeout: 15s
+  # Waits between connection attempts double from reconnectMin to reconnectMax (with jitter); the
+  # cap is also how long a gateway may wait after its broker is back before delivering again.
   reconnectMin: 1s
-  reconnectMax: 30s
+  reconnectMax: 5s
   # Frames older than this are kept off the live ChirpStack event/up stream (ChirpStack itself
   # distrusts gateway times more than 30 s old); the batch stream still carries them.
   liveMaxAge: 30s
@@ -115,6 +117,16 @@ batch:
   compression: none
   # true: only frames of devices in the device registry go into the outbox and the batches.
   onlyRegistered: false
+  # Delete records only when the hub says it committed them (it publishes the batchIds on
+  # <topicPrefix>/gateway/<id>/hub/ack), not when the broker acknowledges: a broker can take a batch
+  # and drop it when the hub's queue is full. Needs a hub that acknowledges (lora-edge hub ingest,
+  # hub-tail --ack); see docs/hub/README.md.
+  hubAck:
+    enabled: false
+    # Without any word from the hub for this long (while connected), unconfirmed batches go again.
+    timeout: 60s
+    # Batches waiting for the hub at once: a slow hub slows the drain instead of overflowing the broker.
+    window: 32
 
 # Uplink filters, one set for the live ChirpStack stream (event/up) and one for the batches (outbox).
 # Entries as ChirpStack MQTT Forwarder writes them: a NetID is 6 hex digits; a prefix is the value at

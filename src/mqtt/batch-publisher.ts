@@ -10,15 +10,23 @@
 //   cursor; otherwise records were passed over, which is logged, counted and repaired by rewinding;
 // - a batch that stays unacknowledged for `stuckAfterMs` of connected time is given up and read
 //   again (a duplicate at worst), so a lost acknowledgement can never stall delivery for good.
+//
+// With hub acknowledgements on (`hubAck`), a broker's PUBACK is not enough: a broker may accept a
+// batch and drop it later (mosquitto drops what does not fit a subscriber's queue, and still says
+// success). The records are then deleted only when the hub says it committed the batch
+// (`hubAcked`); at most `window` batches wait for the hub (flow control: a slow hub slows the
+// drain instead of overflowing the broker's queue), and when the hub says nothing for `timeoutMs` of
+// connected time, everything it has not confirmed is sent again.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from '../outbox/record.js';
 import type { StoredRecord } from '../outbox/stored-record.js';
-import { emptyCaptureTimeTally, fitHubBatch, rawBudget, type BatchInput, type FittedBatch } from './batch-fit.js';
+import { emptyCaptureTimeTally, fitHubBatch, type CaptureTimeTally, rawBudget, type BatchInput, type FittedBatch } from './batch-fit.js';
 import type { CaptureCorrector, UncorrectedReason } from '../clock/capture-stamp.js';
 import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 import { NoSubscribersError } from './no-subscribers.js';
+import { parseHubAck } from './hub-batch.js';
 
 /** Back-off after batches fail while connected (broker refusing them, nobody subscribed): 0.5 s doubling to 30 s. */
 const RETRY_MIN_MS = 500;
@@ -67,6 +75,8 @@ export interface BatchPublisherOptions {
   corrector?: CaptureCorrector;
   /** Called after each acknowledged batch (metrics, latency probes). */
   onAcked?: (records: number, firstSeq: number, lastSeq: number) => void;
+  /** Delete records only on the hub's own acknowledgement (see the top of this file). */
+  hubAck?: { timeoutMs: number; window: number };
 }
 
 export interface BatchPublisherCounters {
@@ -92,14 +102,32 @@ export interface BatchPublisherCounters {
   capturedAtCorrected: number;
   /** Records captured not synchronised and delivered with capturedAt as captured, per reason. */
   capturedAtUncorrected: Record<UncorrectedReason, number>;
+  /** Hub acknowledgements: batches the broker took that wait for the hub's word. */
+  awaitingHub: number;
+  /** Batches the hub confirmed. */
+  hubAcked: number;
+  /** Times the hub said nothing for hubAck.timeoutMs and the unconfirmed batches were sent again. */
+  hubAckTimeouts: number;
+  /** Messages on the hub acknowledgement topic that were not acknowledgements. */
+  hubAcksRefused: number;
 }
 
 interface InFlight {
   from: number;
   to: number;
+  /** Every seq the batch carried (a range ack is only safe when the batch carried them all). */
+  seqs: number[];
+  /** Records the batch carried as a batch (0 for a record given up as too large). */
+  records: number;
+  /** How the batch's capture times were sent (counted when it is delivered). */
+  captureTimes?: CaptureTimeTally;
   /** Connected milliseconds spent waiting for the acknowledgement. */
   waitedMs: number;
   abandoned: boolean;
+  /** The hub confirmed it before the broker's PUBACK reached us (the hub can be that quick). */
+  hubConfirmed?: boolean;
+  /** Connected milliseconds spent waiting for the hub after the PUBACK (hubAck). */
+  hubWaitedMs?: number;
 }
 
 export class BatchPublisher {
@@ -120,6 +148,7 @@ export class BatchPublisher {
     batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0,
     gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0,
     capturedAtCorrected: 0, capturedAtUncorrected: emptyCaptureTimeTally().uncorrected,
+    awaitingHub: 0, hubAcked: 0, hubAckTimeouts: 0, hubAcksRefused: 0,
   };
   /** Failures while connected since the last success: they set the back-off. */
   private failuresWhileOnline = 0;
@@ -128,6 +157,17 @@ export class BatchPublisher {
   private holdUntil = 0;
   private holdTimer: NodeJS.Timeout | undefined;
   private noSubscriberEpisode = false;
+  /** Batches the broker took, by batchId, waiting for the hub's acknowledgement (hubAck only). */
+  private readonly awaitingHub = new Map<string, InFlight>();
+  /**
+   * Highest seq handed out before a rewind. Records up to it may travel in two batches (the one that
+   * failed or was given up, and its re-send), so their acknowledgements delete by exact seqs, which the
+   * outbox checks against the store: a record deleted twice must not be counted twice.
+   */
+  private verifyAcksUpTo = 0;
+  private badHubAckLogged = false;
+  /** Deletions under way: their records are still stored, behind the cursor, on purpose. */
+  private delivering = 0;
 
   constructor(
     private readonly source: BatchSource,
@@ -166,7 +206,7 @@ export class BatchPublisher {
     try {
       do {
         this.pumpAgain = false;
-        while (!this.stopped && this.sink.online && this.activeCount() < this.opts.inflight) {
+        while (!this.stopped && this.sink.online && this.activeCount() < this.opts.inflight && this.hubWindowOpen()) {
           const readFrom = this.cursor;
           const records = await this.read(readFrom);
           // A failed batch rewound the cursor while we read: read again from there.
@@ -199,6 +239,12 @@ export class BatchPublisher {
       : this.source.readBatch(afterSeq, maxRecords, maxBytes);
   }
 
+  /** With hub acknowledgements, no more than `window` batches wait for the hub (in flight included). */
+  private hubWindowOpen(): boolean {
+    const w = this.opts.hubAck?.window;
+    return w === undefined || this.awaitingHub.size + this.activeCount() < w;
+  }
+
   private activeCount(): number {
     let n = 0;
     for (const e of this.inflight) if (!e.abandoned) n += 1;
@@ -222,8 +268,9 @@ export class BatchPublisher {
 
   /** Nothing in flight and nothing after the cursor: anything stored at or below it was passed over. */
   private checkNothingBehindCursor(): void {
-    // Abandoned batches count too: their records may still be acknowledged.
-    if (this.inflight.size > 0) return;
+    // Abandoned batches count too: their records may still be acknowledged; so do batches that
+    // wait for the hub (their records stay stored until it confirms them).
+    if (this.inflight.size > 0 || this.awaitingHub.size > 0 || this.delivering > 0) return;
     const head = this.source.headSeq();
     if (head === null || head > this.cursor) return;
     this.counters.gapsDetected += 1;
@@ -247,7 +294,15 @@ export class BatchPublisher {
   }
 
   private async send(records: readonly BatchInput[], fitted: FittedBatch): Promise<void> {
-    const entry: InFlight = { from: records[0].seq, to: records[records.length - 1].seq, waitedMs: 0, abandoned: false };
+    const entry: InFlight = {
+      from: records[0].seq,
+      to: records[records.length - 1].seq,
+      seqs: records.map((r) => r.seq),
+      records: fitted.kind === 'batch' ? records.length : 0,
+      captureTimes: fitted.kind === 'batch' ? fitted.captureTimes : undefined,
+      waitedMs: 0,
+      abandoned: false,
+    };
     this.inflight.add(entry);
     this.counters.inflight = this.activeCount();
     const encoded = fitted.kind === 'batch' ? this.encode(fitted) : undefined;
@@ -270,21 +325,23 @@ export class BatchPublisher {
     try {
       await handOff;
       await acked;
-      // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
-      const contiguous = entry.to - entry.from + 1 === records.length;
-      await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : records.map((r) => r.seq));
-      this.counters.lastAckedSeq = Math.max(this.counters.lastAckedSeq, entry.to);
       this.failuresWhileOnline = 0;
       if (this.noSubscriberEpisode) {
         this.noSubscriberEpisode = false;
         this.opts.logger.info('the hub subscribes again: delivering the records kept meanwhile');
       }
-      if (fitted.kind === 'batch') {
-        this.counters.batchesAcked += 1;
-        this.counters.recordsAcked += records.length;
-        this.counters.capturedAtCorrected += fitted.captureTimes.corrected;
-        for (const [reason, n] of Object.entries(fitted.captureTimes.uncorrected)) this.counters.capturedAtUncorrected[reason as UncorrectedReason] += n;
-        this.opts.onAcked?.(records.length, entry.from, entry.to);
+      if (this.opts.hubAck && fitted.kind === 'batch') {
+        // The broker has it; the hub's word deletes it (hubAcked), or its silence sends it again.
+        if (entry.hubConfirmed) {
+          this.counters.hubAcked += 1;
+          await this.deliver(entry);
+        } else if (!entry.abandoned) {
+          entry.hubWaitedMs = 0;
+          this.awaitingHub.set(`${entry.from}-${entry.to}`, entry);
+          this.counters.awaitingHub = this.awaitingHub.size;
+        }
+      } else {
+        await this.deliver(entry);
       }
     } catch (err) {
       // Not delivered: read these records again (the outbox still has them).
@@ -318,13 +375,106 @@ export class BatchPublisher {
     this.wake();
   }
 
+  /** Deletes what a batch carried and counts it delivered. */
+  private async deliver(entry: InFlight): Promise<void> {
+    // A range ack deletes everything stored in it: only safe when the batch carried every seq of it.
+    const contiguous = entry.to - entry.from + 1 === entry.seqs.length && entry.from > this.verifyAcksUpTo;
+    this.delivering += 1;
+    try {
+      await this.source.ack(contiguous ? { from: entry.from, to: entry.to } : entry.seqs);
+    } finally {
+      this.delivering -= 1;
+    }
+    this.counters.lastAckedSeq = Math.max(this.counters.lastAckedSeq, entry.to);
+    if (entry.records > 0) {
+      this.counters.batchesAcked += 1;
+      this.counters.recordsAcked += entry.records;
+      if (entry.captureTimes) {
+        this.counters.capturedAtCorrected += entry.captureTimes.corrected;
+        for (const [reason, n] of Object.entries(entry.captureTimes.uncorrected)) this.counters.capturedAtUncorrected[reason as UncorrectedReason] += n;
+      }
+      this.opts.onAcked?.(entry.records, entry.from, entry.to);
+    }
+  }
+
+  /** A message on `hub/ack`: refused ones are logged (once until a good one comes) and counted. */
+  handleHubAck(payload: Buffer): Promise<void> {
+    const ack = parseHubAck(payload);
+    if (!ack.ok) {
+      this.counters.hubAcksRefused += 1;
+      if (!this.badHubAckLogged) {
+        this.badHubAckLogged = true;
+        this.opts.logger.warn({ reason: ack.reason, bytes: payload.length }, 'ignoring a message on the hub acknowledgement topic that is not one');
+      }
+      return Promise.resolve();
+    }
+    this.badHubAckLogged = false;
+    return this.hubAcked(ack.batchIds);
+  }
+
+  /**
+   * The hub committed these batches (`<firstSeq>-<lastSeq>` ids, as in the batch). A batch still
+   * waiting for its PUBACK is marked and delivered when the PUBACK comes. Unknown ids are ignored: a
+   * late word on a batch already sent again, or on one this process never sent.
+   */
+  async hubAcked(batchIds: readonly string[]): Promise<void> {
+    let confirmed = 0;
+    for (const id of batchIds) {
+      const entry = this.awaitingHub.get(id);
+      if (!entry) {
+        for (const e of this.inflight) if (!e.abandoned && `${e.from}-${e.to}` === id) e.hubConfirmed = true;
+        continue;
+      }
+      this.awaitingHub.delete(id);
+      this.counters.awaitingHub = this.awaitingHub.size;
+      try {
+        await this.deliver(entry);
+        this.counters.hubAcked += 1;
+        confirmed += 1;
+      } catch (err) {
+        // The records stay stored; the silence timeout sends them again (a duplicate at worst).
+        this.opts.logger.error({ err: (err as Error).message, from: entry.from, to: entry.to }, 'deleting a batch the hub confirmed failed');
+      }
+    }
+    if (confirmed > 0) this.wake();
+  }
+
+  /**
+   * A batch the hub has not confirmed timeoutMs (connected time) after the broker took it was
+   * probably dropped by the broker: it and every batch after it are sent again.
+   */
+  private checkHubSilence(): void {
+    const h = this.opts.hubAck;
+    if (!h || this.awaitingHub.size === 0) return;
+    let oldest = Infinity;
+    for (const e of this.awaitingHub.values()) {
+      e.hubWaitedMs = (e.hubWaitedMs ?? 0) + this.stuckCheckMs;
+      if (e.hubWaitedMs >= h.timeoutMs) oldest = Math.min(oldest, e.from);
+    }
+    if (oldest === Infinity) return;
+    this.counters.hubAckTimeouts += 1;
+    this.opts.logger.warn(
+      { batches: this.awaitingHub.size, fromSeq: oldest, timeoutMs: h.timeoutMs },
+      'the hub has not confirmed a batch the broker took; sending it and the ones after it again (the broker may have dropped it; the hub may see some twice)',
+    );
+    this.awaitingHub.clear();
+    this.counters.awaitingHub = 0;
+    // Batches still waiting for their PUBACK are sent again too: they must not also wait for the hub.
+    for (const e of this.inflight) e.abandoned = true;
+    this.counters.inflight = this.activeCount();
+    this.rewind(oldest - 1);
+    this.wake();
+  }
+
   private rewind(toSeq: number): void {
+    if (toSeq < this.cursor) this.verifyAcksUpTo = Math.max(this.verifyAcksUpTo, this.cursor);
     this.cursor = Math.min(this.cursor, toSeq);
   }
 
   /** Counts connected time per batch; gives up one that waited too long so its records are re-read. */
   private checkStuck(): void {
     if (this.stopped || !this.sink.online) return;
+    this.checkHubSilence();
     let gaveUp = false;
     for (const e of this.inflight) {
       if (e.abandoned) continue;

@@ -112,3 +112,37 @@ export function buildHubBatch(
 export function isGzip(payload: Uint8Array): boolean {
   return payload.length >= 2 && payload[0] === 0x1f && payload[1] === 0x8b;
 }
+
+/**
+ * The hub's acknowledgement, published by the hub on `<prefix>/gateway/<id>/hub/ack` (QoS 1) once it
+ * has committed batches: their `batchId`s. With `batch.hubAck` on, the gateway deletes records only
+ * on this word, not on the broker's PUBACK (docs/hub/README.md, "Acknowledging batches").
+ */
+export interface HubAck {
+  batchIds: string[];
+}
+
+/** Most batch ids one acknowledgement may carry (a hub acks as it commits; more is hostile). */
+export const HUB_ACK_MAX_IDS = 10_000;
+const BATCH_ID = /^\d{1,15}-\d{1,15}$/;
+
+export function hubAckMessage(batchIds: readonly string[]): string {
+  return JSON.stringify({ batchIds: [...batchIds] } satisfies HubAck);
+}
+
+/** The ids of a hub acknowledgement, or why it is not one. */
+export function parseHubAck(payload: Buffer | string): { ok: true; batchIds: string[] } | { ok: false; reason: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(payload.toString());
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const ids = (v as { batchIds?: unknown } | null)?.batchIds;
+  if (!Array.isArray(ids)) return { ok: false, reason: 'no batchIds array' };
+  if (ids.length > HUB_ACK_MAX_IDS) return { ok: false, reason: `more than ${HUB_ACK_MAX_IDS} batch ids` };
+  for (const id of ids) {
+    if (typeof id !== 'string' || !BATCH_ID.test(id)) return { ok: false, reason: `bad batch id ${JSON.stringify(id).slice(0, 40)}` };
+  }
+  return { ok: true, batchIds: ids as string[] };
+}

@@ -10,6 +10,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../log.js';
 import { Topics } from './chirpstack/topics.js';
 import { NO_MATCHING_SUBSCRIBERS, NoSubscribersError } from './no-subscribers.js';
+import { nextReconnectDelay } from './reconnect-backoff.js';
 import { marshal, toConnState, type Marshaler } from './chirpstack.js';
 import { DEFAULT_MAX_PACKET_SIZE, PacketTooLargeError, publishPacketSize } from './packet-size.js';
 import { ReplayLoopGuard, SUSPECT_MIN_BYTES, type TrackedPublish } from './replay-loop-guard.js';
@@ -40,6 +41,8 @@ export interface HubClientOptions {
   logger: Logger;
   /** Commands arriving on <prefix>/gateway/<id>/command/<name>. */
   onCommand?: (name: string, payload: Buffer) => void;
+  /** The hub's batch acknowledgements (`hub/ack`, batch.hubAck): subscribed to only when set. */
+  onHubAck?: (payload: Buffer) => void;
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
   /**
@@ -226,12 +229,25 @@ export class HubClient {
           if (err) this.log.error({ err: err.message }, 'subscribing to command topics failed');
         });
       }
+      if (o.onHubAck) {
+        client.subscribe(this.topics.hub('ack'), { qos: 1 }, (err) => {
+          if (err) this.log.error({ err: err.message }, 'subscribing to the hub\'s acknowledgements failed');
+        });
+      }
       this.publishRaw(this.topics.state('conn'), marshal(toConnState(o.gatewayId, true), o.marshaler), 1, true).catch(
         (err: Error) => this.log.warn({ err: err.message }, 'publishing ONLINE state failed'),
       );
       this.setOnline(true);
     });
     client.on('message', (topic, payload) => {
+      if (o.onHubAck && topic === this.topics.hub('ack')) {
+        try {
+          o.onHubAck(payload);
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, topic }, 'hub acknowledgement handler failed');
+        }
+        return;
+      }
       const name = this.topics.parseCommand(topic);
       if (name !== undefined && o.onCommand) {
         try {
@@ -267,8 +283,7 @@ export class HubClient {
         client.options.reconnectPeriod = o.reconnectMinMs;
       } else if (!this.stopping) {
         // Exponential back-off between attempts, reset by a successful connect.
-        const next = Math.min(o.reconnectMaxMs, Math.max(o.reconnectMinMs, (client.options.reconnectPeriod ?? o.reconnectMinMs) * 2));
-        client.options.reconnectPeriod = next;
+        client.options.reconnectPeriod = nextReconnectDelay(client.options.reconnectPeriod ?? o.reconnectMinMs, o.reconnectMinMs, o.reconnectMaxMs);
       }
     });
     client.on('offline', () => this.setOnline(false));

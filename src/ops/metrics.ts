@@ -94,6 +94,13 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
     c.inc(s.forwarder.gapsDetected), snap);
   counter(reg, 'lora_edge_batches_no_subscriber_total', 'Batches the broker took with nobody subscribed (MQTT 5), kept in the outbox and sent again.', [], (c, s) =>
     c.inc(s.forwarder.heldNoSubscriber), snap);
+  gauge(reg, 'lora_edge_batches_awaiting_hub', 'Batches the broker took that wait for the hub\'s acknowledgement (batch.hubAck).', [], (g, s) =>
+    g.set(s.forwarder.awaitingHub), snap);
+  counter(reg, 'lora_edge_batches_hub_acked_total', 'Batches the hub confirmed it committed (batch.hubAck).', [], (c, s) => c.inc(s.forwarder.hubAcked), snap);
+  counter(reg, 'lora_edge_hub_acks_refused_total', 'Messages on the hub acknowledgement topic that were not acknowledgements (ignored).', [], (c, s) =>
+    c.inc(s.forwarder.hubAcksRefused), snap);
+  counter(reg, 'lora_edge_hub_ack_timeouts_total', 'Times the hub confirmed nothing within batch.hubAck.timeout and the unconfirmed batches were sent again.', [], (c, s) =>
+    c.inc(s.forwarder.hubAckTimeouts), snap);
   counter(reg, 'lora_edge_forwarder_stuck_batches_total', 'Batches unacknowledged too long while connected, then sent again.', [], (c, s) =>
     c.inc(s.forwarder.stuckBatches), snap);
   gauge(reg, 'lora_edge_mqtt_connected', '1 while connected to the MQTT broker.', [], (g, s) => g.set(s.mqtt.connected ? 1 : 0), snap);

@@ -2,11 +2,12 @@
 // (`hub/batch`, or `event/batch` with --legacy-topics for a gateway on mqtt.legacyHubTopics),
 // de-duplicates by (gatewayId, seq), prints each new record as a JSON line on stdout and reports
 // duplicates and seq gaps on stderr. Reads hub schema versions 1 and 2 (gateways are upgraded one by
-// one); a batch of another version is reported and skipped.
+// one); a batch of another version is reported and skipped. With --ack it acknowledges each batch
+// once printed, on the gateway's `hub/ack` topic, for gateways that run with batch.hubAck.
 import { gunzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
-import { batchFilter } from '../mqtt/chirpstack/topics.js';
-import { HUB_SCHEMA_VERSIONS_READ, isGzip, type HubBatch } from '../mqtt/hub-batch.js';
+import { batchFilter, Topics } from '../mqtt/chirpstack/topics.js';
+import { HUB_SCHEMA_VERSIONS_READ, hubAckMessage, isGzip, type HubBatch } from '../mqtt/hub-batch.js';
 import { SeqTracker } from './seq-tracker.js';
 import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
 
@@ -19,13 +20,15 @@ export async function hubTailCommand(args: string[]): Promise<number> {
     'client-id': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     'legacy-topics': { type: 'boolean' },
+    ack: { type: 'boolean' },
   });
   const url = requireString(values.url, '--url');
   if (!/^mqtts?:\/\//.test(url)) throw new UsageError('--url must start with mqtt:// or mqtts://');
   const gateway = values.gateway?.toLowerCase() ?? '+';
   if (gateway !== '+' && !/^[0-9a-f]{16}$/.test(gateway)) throw new UsageError('--gateway must be 16 hex digits');
   const count = parseNumberOption(values.count, '--count', { min: 1, integer: true }) ?? Infinity;
-  const topic = batchFilter(values.prefix ?? 'eu868', gateway, { legacyHubTopics: values['legacy-topics'] === true });
+  const prefix = values.prefix ?? 'eu868';
+  const topic = batchFilter(prefix, gateway, { legacyHubTopics: values['legacy-topics'] === true });
   const trackers = new Map<string, SeqTracker>();
   const err = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -58,6 +61,12 @@ export async function hubTailCommand(args: string[]): Promise<number> {
         if (!tracker.accept(record.seq)) continue;
         accepted += 1;
         if (!values.quiet) process.stdout.write(`${JSON.stringify({ gatewayId: batch.gatewayId, ...record })}\n`);
+      }
+      if (values.ack && /^[0-9a-f]{16}$/.test(batch.gatewayId) && typeof batch.batchId === 'string') {
+        // After the records are written out: the gateway deletes them on this word.
+        client.publish(new Topics(prefix, batch.gatewayId).hub('ack'), hubAckMessage([batch.batchId]), { qos: 1 }, (e) => {
+          if (e) err(`acknowledging batch ${batch.batchId} of ${batch.gatewayId} failed: ${e.message}`);
+        });
       }
       const gaps = tracker.gaps();
       const report = gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(', ');

@@ -6,8 +6,8 @@
 
 /** ChirpStack's event types: nothing else is ever published under `event/`. */
 export type EventName = 'up' | 'stats' | 'ack';
-/** The hub's own messages. */
-export type HubName = 'batch' | 'device-ack';
+/** The hub's own messages: batches and device acks from the gateway, `ack` from the hub (batch.hubAck). */
+export type HubName = 'batch' | 'device-ack' | 'ack';
 export type StateName = 'conn';
 export type CommandName = 'down' | 'config' | 'device';
 

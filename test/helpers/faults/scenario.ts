@@ -42,6 +42,8 @@ export interface ScenarioResult {
   gapLogLines: number;
   converged: boolean;
   drainRatePerS?: number;
+  /** The longest time a backlog drain made no progress with the broker up (a stall), and where. */
+  longestDrainPause?: { ms: number; atAcked: number };
   ok: boolean;
   problems: string[];
   /** The run's directory (daemon log, config), kept when it failed. */
@@ -63,6 +65,8 @@ export interface ScenarioOptions {
   daemonConfig?: Record<string, Record<string, unknown>>;
   /** false: a broker that loses every session when it restarts (mosquitto without persistence). */
   brokerPersistence?: boolean;
+  /** The daemon runs with batch.hubAck and the hub acknowledges every batch it received. */
+  hubAck?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,10 +87,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   let finalStatus: DaemonStatus | undefined;
   let converged = false;
   let drainRatePerS: number | undefined;
+  let longestDrainPause: { ms: number; atAcked: number } | undefined;
   let ok = false;
   try {
     broker = await startBrokerProcess(o.broker, join(dir, 'broker'), { persistence: o.brokerPersistence });
-    hub = await HubSubscriber.connect(broker.url, batchFilter('eu868'), `hub-${schedule.seed}`);
+    hub = await HubSubscriber.connect(broker.url, batchFilter('eu868'), `hub-${schedule.seed}`, 4, o.hubAck ? { ackPrefix: 'eu868' } : {});
     if (needsProxy) proxy = await startTcpProxy(broker.port);
     daemon = await createDaemonProcess({
       dir,
@@ -94,13 +99,15 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       brokerUrl: proxy ? proxy.url : broker.url,
       logLevel: schedule.logLevel,
       compression: schedule.compression,
-      config: o.daemonConfig,
+      config: o.hubAck
+        ? { ...o.daemonConfig, batch: { ...o.daemonConfig?.batch, hubAck: { enabled: true, timeout: '10s' } } }
+        : o.daemonConfig,
     });
     await daemon.start();
     traffic = new UdpTraffic(rng, daemon.udpPort);
     await traffic.open();
 
-    if (o.backlog) drainRatePerS = await backlogPhase(o.backlog, broker, daemon, traffic, log);
+    if (o.backlog) ({ ratePerS: drainRatePerS, longestPause: longestDrainPause } = await backlogPhase(o.backlog, broker, daemon, traffic, log));
 
     traffic.run(o.ratePerSecond);
     const t0 = Date.now();
@@ -200,6 +207,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     gapLogLines,
     converged,
     drainRatePerS,
+    longestDrainPause,
     ok,
     problems,
     keptLogs,
@@ -247,7 +255,8 @@ async function doFault(f: Fault, t: FaultTargets): Promise<void> {
 
 /**
  * Fills a backlog with the broker down, brings the broker back, and does one broker fault in the
- * middle of the drain. Returns the drain rate (records/s) from broker start to empty outbox.
+ * middle of the drain. Returns the drain rate (records/s) from broker start to empty outbox, and
+ * the longest time delivery made no progress while the broker was up.
  */
 async function backlogPhase(
   b: NonNullable<ScenarioOptions['backlog']>,
@@ -255,7 +264,7 @@ async function backlogPhase(
   daemon: DaemonProcess,
   traffic: UdpTraffic,
   log: (line: string) => void,
-): Promise<number> {
+): Promise<{ ratePerS: number; longestPause: { ms: number; atAcked: number } }> {
   await broker.term();
   const fillStart = Date.now();
   await traffic.burst(b.records);
@@ -309,5 +318,5 @@ async function backlogPhase(
   }
   log(`  longest pause in delivery outside the mid-drain fault: ${longest.ms} ms at ${longest.atAcked} records acknowledged`);
   const secs = (Date.now() - drainStart) / 1000;
-  return depth / secs;
+  return { ratePerS: depth / secs, longestPause: longest };
 }

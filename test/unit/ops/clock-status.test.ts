@@ -16,7 +16,7 @@ function snapshot(clock?: CaptureClockReport, corrected?: { capturedAtCorrected:
     outbox: { depth: 0, bytes: 0, firstSeq: null, lastSeq: null, oldestCapturedAt: null, nextSeq: 1, pending: 0,
       dropped: { overflow: 0, expired: 0, corrupt: 0, pending_overflow: 0, write_error: 0 }, writeErrors: 0, appended: 0, acked: 0, flushes: 0, reopens: 0, oldestAgeMs: null },
     forwarder: { batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0, gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0,
-      recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0, drainRatePerS: 0, drain: null, ...corrected },
+      recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0, awaitingHub: 0, hubAcked: 0, hubAckTimeouts: 0, hubAcksRefused: 0, drainRatePerS: 0, drain: null, ...corrected },
     pipeline: { received: 0, crcOk: 0, crcBad: 0, crcNone: 0, forwarded: 0, duplicates: 0, invalidLorawan: 0, liveSent: 0, liveSkipped: 0, dropped: {}, mType: {} },
     drops: {}, devices: null, unstoredDropped: 0, storeRecoveries: [], downlinks: { byStatus: {}, dutyCycle: [], edge: null },
     ...(clock ? { clock } : {}),

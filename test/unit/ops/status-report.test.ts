@@ -12,7 +12,7 @@ function snapshot(over: Partial<DaemonSnapshot> = {}): DaemonSnapshot {
       connectAttempts: 1, closes: 0, oversizeRefused: 0, noSubscriber: 0, closesRecent: 0 },
     outbox: { depth: 0, bytes: 0, firstSeq: null, lastSeq: null, oldestCapturedAt: null, nextSeq: 11, pending: 0,
       dropped: { overflow: 0, expired: 0, corrupt: 0, pending_overflow: 0, write_error: 0 }, writeErrors: 0, appended: 10, acked: 10, flushes: 3, reopens: 0, oldestAgeMs: null },
-    forwarder: { batchesPublished: 3, batchesAcked: 3, recordsAcked: 10, batchErrors: 0, inflight: 0, lastAckedSeq: 10, gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0, drainRatePerS: 0, drain: null },
+    forwarder: { batchesPublished: 3, batchesAcked: 3, recordsAcked: 10, batchErrors: 0, inflight: 0, lastAckedSeq: 10, gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0, recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0, awaitingHub: 0, hubAcked: 0, hubAckTimeouts: 0, hubAcksRefused: 0, drainRatePerS: 0, drain: null },
     pipeline: { received: 11, crcOk: 10, crcBad: 1, crcNone: 0, forwarded: 10, duplicates: 0, invalidLorawan: 0, liveSent: 10, liveSkipped: 0, dropped: { crc_bad: 1 }, mType: {} },
     drops: { crc_bad: 1 }, devices: null, unstoredDropped: 0, storeRecoveries: [],
     downlinks: { byStatus: {}, dutyCycle: [], edge: null },
