@@ -23,6 +23,7 @@ const LAYERS: string[][] = [
   ['outbox'],
   ['downlink'],
   ['mqtt'],
+  ['hub'],
   ['pipeline'],
   ['edge'],
   ['config'],
