@@ -33,8 +33,8 @@ export interface IngestOptions {
   sessionExpirySeconds: number;
   /** How often to ask the database whether it is back after a failed write. */
   dbRetryMs?: number;
-  /** Tests only: runs after COMMIT and before the PUBACK (to cut the connection there). */
-  afterCommit?: (packet: IPublishPacket) => void;
+  /** Tests only: awaited after COMMIT and before the PUBACK (a test "dies" there by never resolving). */
+  afterCommit?: (packet: IPublishPacket) => void | Promise<void>;
 }
 
 export interface IngestCounters {
@@ -127,7 +127,7 @@ export function startIngest(o: IngestOptions): Ingest {
       }
       return false;
     }
-    o.afterCommit?.(packet);
+    await o.afterCommit?.(packet);
     return true;
   };
 
