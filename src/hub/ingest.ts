@@ -71,8 +71,9 @@ export function startIngest(o: IngestOptions): Ingest {
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     keepalive: 30,
-    // The subscription lives in the persistent session; re-subscribing on reconnect is harmless.
-    resubscribe: true,
+    // We subscribe on every connection ourselves (below): mqtt.js would skip a subscription it
+    // believes the restored session still has.
+    resubscribe: false,
   });
   let stopping = false;
   /** Set after a database error until the database answers again: messages get no PUBACK. */
@@ -140,7 +141,10 @@ export function startIngest(o: IngestOptions): Ingest {
   };
   client.on('connect', (connack) => {
     o.log.info({ sessionPresent: connack.sessionPresent, topic }, 'connected to the broker');
-    client.subscribe(topic, { qos: 1 }, (e, granted) => {
+    // Subscribe again on every connection, even when the broker says the session was kept:
+    // mosquitto 2.0.11 restores a persistent session after a restart but not its shared
+    // subscription (seen in the fleet simulation), and re-subscribing to a kept one changes nothing.
+    client.subscribe({ [topic]: { qos: 1 }, resubscribe: true } as unknown as string, { qos: 1 }, (e, granted) => {
       if (e) o.log.error({ err: e.message, topic }, 'subscribe failed');
       else if (granted?.some((g) => g.qos > 2)) o.log.error({ topic, granted }, 'the broker refused the subscription (shared subscriptions need MQTT 5 and a broker that supports them)');
       else resolveReady();
