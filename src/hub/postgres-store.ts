@@ -62,8 +62,12 @@ export async function openPostgresStore(
       }
     },
     async lockUplinkKeys(s, lockIds) {
-      // One statement per lock keeps the order exactly the order given (sorted by the caller).
-      for (const id of lockIds) await s.query('SELECT pg_advisory_xact_lock(?::bigint)', [id.toString()]);
+      if (lockIds.length === 0) return;
+      // One statement, taken in the order given (sorted by the caller): PostgreSQL evaluates a
+      // volatile function in the select list after the ORDER BY.
+      await s.query('SELECT pg_advisory_xact_lock(t.id) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY t.n', [
+        lockIds.map((id) => id.toString()),
+      ]);
     },
     close: () => pool.end(),
   };

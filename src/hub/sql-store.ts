@@ -6,6 +6,7 @@
 //   2. Otherwise find the uplink with the same key captured within the window, or create it.
 //   3. Insert the reception (ON CONFLICT DO NOTHING: the primary key is the last word), and count
 //      the extra gateway on the uplink.
+// Steps 1 and 2 read the whole batch's receptions and candidate uplinks in one query each.
 // Two writers creating the same uplink at once (one frame heard by three gateways, three batches,
 // three ingest processes) are serialised by a per-key lock taken before step 2: PostgreSQL advisory
 // transaction locks, taken in lock-id order so two batches cannot deadlock; SQLite has one writer
@@ -48,6 +49,15 @@ function clean(s: string | null): string | null {
 
 const num = (v: unknown): number => Number(v);
 
+/** Lists cut to a size every SQLite and PostgreSQL accepts as bound parameters. */
+function chunks<T>(items: T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const marks = (n: number) => new Array(n).fill('?').join(', ');
+
 export async function openSqlStore(conn: SqlConnection, opts: SqlStoreOptions): Promise<HubStore> {
   const now = opts.now ?? Date.now;
   await conn.withMigrationLock(() =>
@@ -80,49 +90,65 @@ export async function openSqlStore(conn: SqlConnection, opts: SqlStoreOptions): 
       return conn.transaction(async (s) => {
         const result: BatchWriteResult = { stored: 0, duplicates: 0, newUplinks: 0, rejected: 0 };
         await conn.lockUplinkKeys(s, lockIds);
+        // Read after the locks: an uplink another writer created for these keys is committed by now.
+        const seen = new Set<number>();
+        for (const seqs of chunks([...new Set(keyed.map((k) => k.r.seq))])) {
+          const rows = await s.query(`SELECT seq FROM receptions WHERE gateway_id = ? AND seq IN (${marks(seqs.length)})`, [batch.gatewayId, ...seqs]);
+          for (const row of rows) seen.add(num(row.seq));
+        }
+        const uplinksByKey = new Map<string, Array<{ id: unknown; capturedMs: number }>>();
+        for (const keys of chunks([...new Set(keyed.map((k) => k.key))])) {
+          const rows = await s.query(`SELECT id, dedup_key, captured_ms FROM uplinks WHERE dedup_key IN (${marks(keys.length)})`, keys);
+          for (const row of rows) {
+            const list = uplinksByKey.get(String(row.dedup_key)) ?? [];
+            list.push({ id: row.id, capturedMs: num(row.captured_ms) });
+            uplinksByKey.set(String(row.dedup_key), list);
+          }
+        }
         for (const { r, key } of keyed) {
-          const seen = await s.query('SELECT 1 AS x FROM receptions WHERE gateway_id = ? AND seq = ?', [batch.gatewayId, r.seq]);
-          if (seen.length > 0) {
+          if (seen.has(r.seq)) {
             result.duplicates += 1;
             continue;
           }
+          seen.add(r.seq);
           const owner = clean(r.owner ?? opts.owners.ownerOf(r.devEui, r.devAddr));
-          const found = await s.query(
-            'SELECT id, captured_ms, owner FROM uplinks WHERE dedup_key = ? AND captured_ms BETWEEN ? AND ? ORDER BY captured_ms LIMIT 1',
-            [key, r.capturedMs - opts.windowMs, r.capturedMs + opts.windowMs],
-          );
-          let uplinkId: unknown;
-          if (found.length === 0) {
+          const list = uplinksByKey.get(key) ?? [];
+          const found = list
+            .filter((u) => Math.abs(u.capturedMs - r.capturedMs) <= opts.windowMs)
+            .sort((x, y) => x.capturedMs - y.capturedMs)[0];
+          if (!found) {
             const created = await s.query(
               'INSERT INTO uplinks (dedup_key, dev_eui, dev_addr, fcnt, m_type, owner, payload_bytes, phy_payload, captured_ms, day, gateways) ' +
-                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id',
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id',
               [key, r.devEui, r.devAddr, r.fCnt, clean(r.mType), owner, r.payloadBytes, r.phyPayload, r.capturedMs, accountingDay(r.capturedMs)],
             );
-            uplinkId = created[0].id;
+            list.push({ id: created[0].id, capturedMs: r.capturedMs });
+            uplinksByKey.set(key, list);
             result.newUplinks += 1;
-          } else {
-            uplinkId = found[0].id;
           }
+          const uplinkId = found ? found.id : list[list.length - 1].id;
           const inserted = await s.query(
             'INSERT INTO receptions (gateway_id, seq, uplink_id, captured_ms, rssi, snr, frequency, schema_version, record, stored_ms) ' +
               'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq',
             [batch.gatewayId, r.seq, uplinkId, r.capturedMs, r.rssi, r.snr, r.frequency, batch.schemaVersion, JSON.stringify(r.raw), now()],
           );
           if (inserted.length === 0) {
-            // Only reachable if the key lock was bypassed; the uplink row (if new) has no reception.
+            // Only reachable if the key lock was bypassed: the primary key had the last word.
             result.duplicates += 1;
             continue;
           }
           result.stored += 1;
-          // The uplink's time (and so its accounting day) is its earliest reception; owner the first known.
-          const earlier = found.length > 0 && r.capturedMs < num(found[0].captured_ms);
-          const capturedMs = earlier ? r.capturedMs : found.length > 0 ? num(found[0].captured_ms) : r.capturedMs;
-          await s.query('UPDATE uplinks SET gateways = gateways + 1, captured_ms = ?, day = ?, owner = COALESCE(owner, ?) WHERE id = ?', [
-            capturedMs,
-            accountingDay(capturedMs),
-            owner,
-            uplinkId,
-          ]);
+          if (found) {
+            // The uplink's time (and so its accounting day) is its earliest reception; owner the first known.
+            const capturedMs = Math.min(found.capturedMs, r.capturedMs);
+            found.capturedMs = capturedMs;
+            await s.query('UPDATE uplinks SET gateways = gateways + 1, captured_ms = ?, day = ?, owner = COALESCE(owner, ?) WHERE id = ?', [
+              capturedMs,
+              accountingDay(capturedMs),
+              owner,
+              uplinkId,
+            ]);
+          }
         }
         for (const bad of batch.rejectedRecords) {
           let content: string;
