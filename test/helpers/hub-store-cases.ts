@@ -30,6 +30,9 @@ export function storeCases(t: Test, open: OpenTestStore): void {
       assert.equal(await store.writeBatch(batch, batchTopic(GW1)), { stored: 2, duplicates: 0, newUplinks: 2, rejected: 0 });
       assert.equal(await store.writeBatch(batch, batchTopic(GW1)), { stored: 0, duplicates: 2, newUplinks: 0, rejected: 0 });
       assert.equal(await store.totals(), { uplinks: 2, receptions: 2, rejected: 0 });
+      // The same seq twice inside one batch: stored once.
+      const twice = testRecord(3, testFrame());
+      assert.equal(await store.writeBatch(ingestBatch(GW1, [twice, twice]), batchTopic(GW1)), { stored: 1, duplicates: 1, newUplinks: 1, rejected: 0 });
     } finally {
       await store.close();
     }
