@@ -37,6 +37,14 @@ Technician tools
                                    hub side: subscribe to batches, de-duplicate, report seq gaps;
                                    --ack confirms each batch (gateways with batch.hubAck)
 
+Hub
+  hub ingest --url MQTT_URL --db sqlite:PATH|postgres://... [--group G] [--client-id ID]
+             [--prefix P] [--registry FILE] [--legacy-topics] [--protocol 4|5]
+                                   write every gateway's batches into a database exactly once
+                                   (several processes share the load with --group; docs/hub/ingest.md)
+  hub report --db DB_URL [--day YYYY-MM-DD] [--json]
+                                   uplinks and bytes per owner per day
+
 Options
   -h, --help                       this help
 `;
@@ -51,6 +59,7 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   simulate: async () => (await import('./tools/simulate.js')).simulateCommand,
   outbox: async () => (await import('./tools/outbox.js')).outboxCommand,
   'hub-tail': async () => (await import('./tools/hub-tail.js')).hubTailCommand,
+  hub: async () => (await import('./tools/hub.js')).hubCommand,
   status: async () => (await import('./tools/status.js')).statusCommand,
   decode: async () => (await import('./tools/decode.js')).decodeCommand,
   profiles: async () => (await import('./tools/profiles.js')).profilesCommand,

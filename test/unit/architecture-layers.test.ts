@@ -24,6 +24,7 @@ const LAYERS: string[][] = [
   ['outbox'],
   ['downlink'],
   ['mqtt'],
+  ['hub'],
   ['pipeline'],
   ['edge'],
   ['config'],

@@ -39,7 +39,7 @@ export function brokerAvailable(kind: BrokerKind): boolean {
   return true;
 }
 
-function command(kind: BrokerKind, dir: string, port: number, persistence: boolean): { bin: string; args: string[] } {
+function command(kind: BrokerKind, dir: string, port: number, persistence: boolean, extraConfig: string[]): { bin: string; args: string[] } {
   if (kind === 'mosquitto') {
     const conf = join(dir, 'mosquitto.conf');
     writeFileSync(
@@ -57,6 +57,7 @@ function command(kind: BrokerKind, dir: string, port: number, persistence: boole
         'autosave_interval 1',
         // LORA_EDGE_BROKER_LOG=1 keeps mosquitto's own log of every packet beside the run's files.
         ...(process.env.LORA_EDGE_BROKER_LOG ? [`log_dest file ${dir}/mosquitto.log`, 'log_type all'] : ['log_dest none']),
+        ...extraConfig,
         '',
       ].join('\n'),
     );
@@ -81,10 +82,11 @@ function command(kind: BrokerKind, dir: string, port: number, persistence: boole
   return { bin: process.execPath, args: [main, String(port)] };
 }
 
-export async function startBrokerProcess(kind: BrokerKind, dir: string, opts: { persistence?: boolean } = {}): Promise<BrokerProcess> {
+/** `extraConfig`: more mosquitto.conf lines (the fleet simulation lifts the per-client queue limit). */
+export async function startBrokerProcess(kind: BrokerKind, dir: string, opts: { persistence?: boolean; extraConfig?: string[] } = {}): Promise<BrokerProcess> {
   mkdirSync(dir, { recursive: true });
   const port = await freeTcpPort();
-  const { bin, args } = command(kind, dir, port, opts.persistence ?? true);
+  const { bin, args } = command(kind, dir, port, opts.persistence ?? true, opts.extraConfig ?? []);
   let child: ChildProcess | undefined;
   let paused = false;
   const exited = (c: ChildProcess) =>
