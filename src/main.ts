@@ -35,6 +35,15 @@ Technician tools
   hub-tail --url URL [--gateway ID] [--prefix P] [--count N] [--legacy-topics]
                                    hub side: subscribe to batches, de-duplicate, report seq gaps
 
+Fleet (hub side, docs/fleet.md)
+  fleet publish --url URL [--gateway ID] [--sign-key FILE] [--version V] [--encrypt-to KEY]... DIR
+                                   build a bundle from DIR (devices.yaml, profiles/), check it as a
+                                   gateway would, publish it retained (--dry-run: check only)
+  fleet status --url URL [--json]  every gateway's applied bundle versions; stragglers exit 1
+  fleet session --url URL --dev-eui EUI (--file FILE | --dev-addr A --nwk-skey K --app-skey K ...)
+                                   hand a network-server session to the gateways (--remove withdraws)
+  fleet keygen --out FILE [--sign] gateway key for sealed device keys (--sign: hub signing key)
+
 Options
   -h, --help                       this help
 `;
@@ -52,6 +61,7 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   status: async () => (await import('./tools/status.js')).statusCommand,
   decode: async () => (await import('./tools/decode.js')).decodeCommand,
   profiles: async () => (await import('./tools/profiles.js')).profilesCommand,
+  fleet: async () => (await import('./tools/fleet.js')).fleetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -30,6 +30,20 @@ export interface DeviceLayerSnapshot {
   codecErrors: Record<string, number>;
 }
 
+/** Bundles in use (versions only, never keys), devices from them, session hand-overs. */
+export interface FleetSnapshot {
+  fleetVersion: string | null;
+  gatewayVersion: string | null;
+  devices: number;
+  shadowedByLocal: number;
+  sessions: number;
+  bundlesApplied: number;
+  bundlesRefused: number;
+  sessionUpdates: number;
+  sessionUpdatesRefused: number;
+  lastRefused: { scope: string; version: string | null; at: string; reasons: number } | null;
+}
+
 export interface DaemonSnapshot {
   gatewayId: string;
   version: string;
@@ -50,6 +64,8 @@ export interface DaemonSnapshot {
   pipeline: Omit<PipelineCounters, 'perSource' | 'lastFrameAt' | 'filtered'> & Partial<Pick<PipelineCounters, 'filtered'>>;
   drops: Record<string, number>;
   devices: DeviceLayerSnapshot | null;
+  /** Fleet provisioning (docs/fleet.md); null or absent when fleet.enabled is off. */
+  fleet?: FleetSnapshot | null;
   /** Records the outbox could not store that could not be sent live either. */
   unstoredDropped: number;
   /** Damaged stores repaired or moved aside when the daemon started. */

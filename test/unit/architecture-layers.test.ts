@@ -25,6 +25,7 @@ const LAYERS: string[][] = [
   ['mqtt'],
   ['pipeline'],
   ['edge'],
+  ['fleet'],
   ['config'],
   ['ops'],
   ['app'],
