@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadUserCodecFromSource } from '../codecs/sandbox/user-codec.js';
+import { sharedSandboxEngine } from '../codecs/sandbox/engine.js';
 import type { CodecRef } from '../codecs/codec-ref.js';
 import { builtinProfiles } from '../devices/builtin-profiles.js';
 import { formatProfileProblem, parseProfile, type DeviceProfile } from '../devices/profiles.js';
@@ -57,13 +58,21 @@ export async function checkBundleContent(fleet: OpenedBundle | null, gateway: Op
       codecs.set(c.name, { ref: { kind: 'source', name: c.name, source: c.source, digest }, from: b });
     }
   }
-  for (const [name, c] of codecs) {
-    try {
-      const loaded = await loadUserCodecFromSource(c.ref.kind === 'source' ? c.ref.source : '', name, { timeLimitMs: opts.codecTimeLimitMs });
-      loaded.dispose();
-    } catch (err) {
-      reasons.push(`${label(c.from)}: codec ${name} does not load: ${(err as Error).message}`);
+  // The engine is held across the loads: the sandbox worker stops when its last user goes, and
+  // starting it again costs far more than loading a codec.
+  const engine = sharedSandboxEngine();
+  engine.acquire();
+  try {
+    for (const [name, c] of codecs) {
+      try {
+        const loaded = await loadUserCodecFromSource(c.ref.kind === 'source' ? c.ref.source : '', name, { timeLimitMs: opts.codecTimeLimitMs, engine });
+        loaded.dispose();
+      } catch (err) {
+        reasons.push(`${label(c.from)}: codec ${name} does not load: ${(err as Error).message}`);
+      }
     }
+  } finally {
+    engine.release();
   }
 
   // Profiles: shipped ones, then the fleet's, then the gateway's (same id: the later replaces).

@@ -4,6 +4,7 @@
 // still decodes) and reports what it applied or refused, retained, for `lora-edge fleet status`.
 // One message at a time, in arrival order. Nothing here logs or reports key material.
 import { createHash } from 'node:crypto';
+import { sharedSandboxEngine } from '../codecs/sandbox/engine.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
@@ -154,10 +155,16 @@ export class FleetSync {
   private enqueue(job: () => Promise<void> | void): Promise<void> {
     const next = this.chain.then(async () => {
       if (this.stopped) return;
+      // Held from the check to the apply: the sandbox worker would otherwise stop in between
+      // (when no codec is in use yet) and start again, the dearest step of an apply.
+      const engine = sharedSandboxEngine();
+      engine.acquire();
       try {
         await job();
       } catch (err) {
         this.log.error({ err: (err as Error)?.message ?? String(err) }, 'fleet message handling failed');
+      } finally {
+        engine.release();
       }
     });
     this.chain = next;

@@ -2,7 +2,9 @@
 // from a directory of registry, profiles and codecs, checks it exactly as a gateway would and
 // publishes it retained; status lists what every gateway applied and flags stragglers; session hands
 // a network-server session to the gateways; keygen makes the gateway and hub keys.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import mqtt, { type MqttClient } from 'mqtt';
 import { UsageError, parseCommandArgs, parseNumberOption, requireString } from '../command-args.js';
@@ -91,7 +93,25 @@ function readKeyList(values: string[] | undefined): string[] {
   return (values ?? []).map((v) => (fs.existsSync(v) ? fs.readFileSync(v, 'utf8').trim() : v.trim()));
 }
 
+/** Heap the hub-side build needs for a large registry (the YAML parser holds the whole document). */
+const PUBLISH_HEAP_MB = 2048;
+
+/**
+ * lora-edge runs with a gateway-sized heap (main.ts's first line); a hub building a bundle of tens
+ * of thousands of devices needs more. Runs `fleet publish` again in a child with a larger heap.
+ */
+function rerunWithLargerHeap(args: string[]): Promise<number> | null {
+  if (getHeapStatistics().heap_size_limit >= PUBLISH_HEAP_MB * 1024 * 1024 || process.env.LORA_EDGE_FLEET_REEXEC === '1') return null;
+  const child = spawn(process.execPath, [`--max-old-space-size=${PUBLISH_HEAP_MB}`, process.argv[1], 'fleet', 'publish', ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, LORA_EDGE_FLEET_REEXEC: '1' },
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
 async function publishCommand(args: string[]): Promise<number> {
+  const again = rerunWithLargerHeap(args);
+  if (again) return again;
   const { values, positionals } = parseCommandArgs(
     args,
     {
