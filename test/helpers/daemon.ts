@@ -50,6 +50,7 @@ export async function startTestDaemon(
     devices: { ...overrides.devices },
     edge: { ...overrides.edge },
     downlink: { ...overrides.downlink },
+    fleet: { ...overrides.fleet },
     log: { level: 'silent' },
   };
   const { config } = validateConfig(raw, 'test', {});
