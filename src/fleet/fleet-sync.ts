@@ -206,6 +206,7 @@ export class FleetSync {
   }
 
   private async onBundle(scope: Scope, payload: Buffer): Promise<void> {
+    const arrived = Date.now();
     const held = this.held[scope];
     if (payload.length === 0) {
       if (held === null) return;
@@ -225,15 +226,15 @@ export class FleetSync {
       reasons.push(`bundle was made at ${b.createdAt}, before the applied ${held.bundle.version} (${held.bundle.createdAt}): an older bundle is not applied`);
     }
     if (reasons.length > 0) return this.refuse(scope, sha, b.version, b.sha256, reasons);
-    const started = Date.now();
     const other = scope === 'fleet' ? this.held.gateway?.bundle ?? null : this.held.fleet?.bundle ?? null;
     const check = await checkBundleContent(scope === 'fleet' ? b : other, scope === 'gateway' ? b : other, { codecTimeLimitMs: this.opts.codecTimeLimitMs });
     if (!check.ok) return this.refuse(scope, sha, b.version, b.sha256, check.reasons);
-    await this.install(scope, { bundle: b, wireSha: sha, appliedAt: new Date().toISOString() }, payload, check.set, Date.now() - started);
+    await this.install(scope, { bundle: b, wireSha: sha, appliedAt: new Date().toISOString() }, payload, check.set, arrived);
   }
 
   /** Swaps the devices in, then keeps the bundle on disk; `held` null removes the scope's bundle. */
-  private async install(scope: Scope, held: Held | null, wire: Buffer | null, set: FleetDeviceSet | null, checkMs = 0): Promise<void> {
+  /** `arrived`: when the message came (the log says how long checking and applying took). */
+  private async install(scope: Scope, held: Held | null, wire: Buffer | null, set: FleetDeviceSet | null, arrived = Date.now()): Promise<void> {
     if (held === null) {
       const other = scope === 'fleet' ? this.held.gateway : this.held.fleet;
       if (other) {
@@ -257,7 +258,7 @@ export class FleetSync {
     const status = this.opts.directory.fleetStatus();
     if (held) {
       this.log.info(
-        { scope, version: held.bundle.version, sha256: held.bundle.sha256, devices: status.devices, shadowedByLocal: status.shadowedByLocal, checkMs, wireBytes: held.bundle.wireBytes },
+        { scope, version: held.bundle.version, sha256: held.bundle.sha256, devices: status.devices, shadowedByLocal: status.shadowedByLocal, tookMs: Date.now() - arrived, wireBytes: held.bundle.wireBytes },
         'fleet bundle applied',
       );
     } else this.log.info({ scope }, 'fleet bundle withdrawn by the hub: its devices are removed');
