@@ -122,6 +122,7 @@ test('content refusals: broken codec, codec looping at load, missing codec, no o
   };
   assert.ok((await check(content({ codecs: [{ name: 'city-light.js', source: 'function decodeUplink( {' }] }))).some((r) => /codec city-light\.js does not load/.test(r)));
   assert.ok((await check(content({ codecs: [{ name: 'city-light.js', source: 'while (true) {}' }] }))).some((r) => /does not load.*did not finish|does not load/.test(r)));
+  assert.ok((await check(content({ codecs: [{ name: 'city-light.js', source: 'throw new Error("boom at load")' }] }))).some((r) => /does not load.*boom at load/.test(r)));
   assert.ok((await check(content({ codecs: [] }))).some((r) => /codec file \.\/codecs\/city-light\.js is not in the bundle/.test(r)));
   const noOwner = device(3);
   delete noOwner.owner;
