@@ -7,6 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +82,7 @@ if (!tier.available && !tier.required) {
     writeFileSync(signKey, hubKey.privatePem, { mode: 0o600 });
     const daemons: DaemonProcess[] = [];
     let hub: Collector | undefined;
+    let raw: mqtt.MqttClient | undefined;
     const fcnt = new Map<string, number>();
     const sims: PacketForwarderSim[] = [];
     try {
@@ -134,7 +136,7 @@ if (!tier.available && !tier.required) {
       assert.is(refusedByTool.code, 1, 'the hub tool refuses the broken codec before publishing');
       assert.match(refusedByTool.stderr, /codec city-light\.js does not load/);
       const broken = buildBundle({ dir: v2, version: 'v2', signKeyPem: hubKey.privatePem });
-      const raw = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+      raw = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
       await raw.publishAsync(fleetBundleTopic('eu868'), broken.wire, { qos: 1, retain: true });
       for (const gw of GATEWAYS.slice(0, 2)) {
         await until(() => lastState(gw)?.status === 'refused', `${gw} to refuse v2`);
@@ -151,9 +153,15 @@ if (!tier.available && !tier.required) {
 
       // 3. Bundle v3 (a second light and an OTAA device) while the third daemon is off; it catches up on start.
       const v3 = join(root, 'v3');
-      writeBundleDir(v3, GOOD_CODEC, [abpEntry(LIGHT, 'light-1'), abpEntry(LIGHT2, 'light-2'), otaaEntry()]);
+      // 4,000 more devices make it larger than mqtt.maxPacketSize (128 KiB): MQTT 5 must still deliver it.
+      const filler = Array.from({ length: 4000 }, (_, i) => {
+        const key = createHash('sha256').update(`filler-${i}`).digest('hex').slice(0, 32);
+        return abpEntry({ devEui: (0xf000000 + i).toString(16).padStart(16, '0'), devAddr: (0x27000000 + i).toString(16), nwkSKey: key, appSKey: key }, `filler-${i}`);
+      });
+      writeBundleDir(v3, GOOD_CODEC, [abpEntry(LIGHT, 'light-1'), abpEntry(LIGHT2, 'light-2'), otaaEntry(), ...filler]);
       const pub3 = cli(['fleet', 'publish', '--url', broker.url, '--sign-key', signKey, '--version', 'v3', v3]);
       assert.is(pub3.code, 0, pub3.stderr);
+      assert.ok((JSON.parse(pub3.stdout) as { wireBytes: number }).wireBytes > 128 * 1024, `v3 is above 128 KiB on the wire: ${pub3.stdout}`);
       await daemons[2].start();
       for (const gw of GATEWAYS) await until(() => lastState(gw)?.fleet?.version === 'v3', `${gw} to apply v3`);
       await send(daemons[2], GATEWAYS[2], LIGHT2.devAddr, LIGHT2, [7]);
@@ -187,7 +195,6 @@ if (!tier.available && !tier.required) {
         const st = (await daemons[0].status()) as unknown as { devices?: { decoded?: Record<string, number> }; fleet?: { fleetVersion?: string } } | undefined;
         return st?.fleet?.fleetVersion === 'v3' && (st.devices?.decoded?.['city-light.js'] ?? 0) >= 1;
       }, 'the restarted daemon (no broker) to decode from the kept bundle');
-      await raw.endAsync().catch(() => undefined);
 
       // No key in any log line or status output.
       const outputs = [...daemons.map((d) => readFileSync(d.logFile, 'utf8')), statusRefused.stdout, statusOk.stdout, JSON.stringify(await daemons[0].status())];
@@ -196,6 +203,7 @@ if (!tier.available && !tier.required) {
       }
     } finally {
       for (const s of sims) await s.close().catch(() => undefined);
+      await raw?.endAsync(true).catch(() => undefined);
       for (const d of daemons) await d.stop().catch(() => undefined);
       await hub?.close();
       await broker.stop();
