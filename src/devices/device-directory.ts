@@ -10,7 +10,7 @@ import { decryptFrmPayload } from '../lorawan/frm-crypto.js';
 import { fullFCnt } from '../lorawan/fcnt.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../codecs/sandbox/limits.js';
 import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
-import { codecKey } from './device-codecs.js';
+import { codecName } from './device-codecs.js';
 import { buildDeviceIndex, EMPTY_INDEX, type DeviceIndex, type IndexedDevice } from './device-index.js';
 import type { SessionProvider } from './session-provider.js';
 import { FCntStore } from './fcnt-store.js';
@@ -236,13 +236,12 @@ export class DeviceDirectory implements DeviceResolver {
       { timeLimitMs: this.opts.codecTimeLimitMs, memoryLimitBytes: DEFAULT_MEMORY_LIMIT_BYTES },
       this.log,
     );
-    const fleetKeys = new Set(fleetEntries.map((e) => codecKey(e.profile.codecRef)));
+    // A problem line starts with the codec's file path (local) or name (bundle sources: a bare file
+    // name, never a path), so the two kinds cannot be confused.
+    const sourceNames = new Set(fleetEntries.map((e) => e.profile.codecRef).filter((r) => r.kind === 'source').map((r) => `${codecName(r)}:`));
     const fleetProblems: string[] = [];
     const problems: string[] = [];
-    for (const p of loaded.problems) {
-      const key = [...fleetKeys].find((k) => p.startsWith(`${k.split(':').pop()}:`));
-      (key ? fleetProblems : problems).push(p);
-    }
+    for (const p of loaded.problems) (sourceNames.has(p.slice(0, p.indexOf(':') + 1)) ? fleetProblems : problems).push(p);
     return { index: buildDeviceIndex(entries, loaded.codecs), problems, fleetProblems, shadowed };
   }
 
