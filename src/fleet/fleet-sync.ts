@@ -122,6 +122,8 @@ export class FleetSync {
     hub.subscribe(fleetSessionFilter(topicPrefix), onSession);
     hub.subscribe(hub.topics.fleetSessionFilter(), onSession);
     hub.onOnline(() => this.publishState());
+    // The connection may have come up before this part started: say what is in use now.
+    this.publishState();
   }
 
   async stop(): Promise<void> {
