@@ -45,6 +45,15 @@ Hub
   hub report --db DB_URL [--day YYYY-MM-DD] [--json]
                                    uplinks and bytes per owner per day
 
+Fleet (hub side, docs/fleet.md)
+  fleet publish --url URL [--gateway ID] [--sign-key FILE] [--version V] [--encrypt-to KEY]... DIR
+                                   build a bundle from DIR (devices.yaml, profiles/), check it as a
+                                   gateway would, publish it retained (--dry-run: check only)
+  fleet status --url URL [--json]  every gateway's applied bundle versions; stragglers exit 1
+  fleet session --url URL --dev-eui EUI (--file FILE | --dev-addr A --nwk-skey K --app-skey K ...)
+                                   hand a network-server session to the gateways (--remove withdraws)
+  fleet keygen --out FILE [--sign] gateway key for sealed device keys (--sign: hub signing key)
+
 Options
   -h, --help                       this help
 `;
@@ -63,6 +72,7 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
   status: async () => (await import('./tools/status.js')).statusCommand,
   decode: async () => (await import('./tools/decode.js')).decodeCommand,
   profiles: async () => (await import('./tools/profiles.js')).profilesCommand,
+  fleet: async () => (await import('./tools/fleet.js')).fleetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -31,7 +31,8 @@ import { OpsServer } from '../ops/http-server.js';
 import { OutboxLiveness } from '../ops/outbox-liveness.js';
 import { CaptureClock } from '../clock/capture-clock.js';
 import { createSyncSource } from '../clock/sync-source.js';
-import { outboxDir, deviceStateDir, edgeStateDir, dutyCycleStatePath } from './storage-layout.js';
+import { FleetSync } from '../fleet/index.js';
+import { outboxDir, deviceStateDir, edgeStateDir, dutyCycleStatePath, fleetDir } from './storage-layout.js';
 import { mergeReports, type Part } from './part.js';
 import * as parts from './parts.js';
 
@@ -165,6 +166,8 @@ export class App {
       reconnectMinMs: c.mqtt.reconnectMin,
       reconnectMaxMs: c.mqtt.reconnectMax,
       maxPacketSize: c.mqtt.maxPacketSize,
+      // Fleet bundles come in larger than anything the gateway publishes (MQTT 5 tells the broker).
+      maxIncomingPacketSize: c.fleet.enabled ? c.fleet.maxBundleSize + 1024 : undefined,
       protocolVersion: c.mqtt.protocolVersion,
       batchesNeedSubscriber: true,
       logger: this.child('mqtt'),
@@ -206,6 +209,22 @@ export class App {
       });
       this.built.devices = devices;
       await this.add(parts.devicesPart(devices));
+      if (c.fleet.enabled) {
+        const fleet = new FleetSync({
+          gatewayId: c.gateway.id,
+          topicPrefix: c.mqtt.topicPrefix,
+          hub,
+          directory: devices,
+          dir: fleetDir(c.storage.dir),
+          trustedKeys: c.fleet.trustedKeys,
+          privateKeyFile: c.fleet.privateKeyFile,
+          maxBundleBytes: c.fleet.maxBundleSize,
+          maxExpandedBytes: c.fleet.maxExpandedSize,
+          codecTimeLimitMs: c.devices.codecTimeLimit,
+          logger: this.child('fleet'),
+        });
+        await this.add(parts.fleetPart(fleet));
+      }
     }
 
     // Downlinks go through one scheduler (duty cycle, power limits) to the source that can send them.
@@ -399,6 +418,7 @@ export class App {
       pipeline: undefined,
       drops: {},
       devices: null,
+      fleet: null,
       unstoredDropped: 0,
       storeRecoveries: [...this.recoveries],
       downlinks: { byStatus: {}, dutyCycle: [], edge: null, networkServer: null, deviceAcks: null },

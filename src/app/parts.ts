@@ -8,6 +8,7 @@ import type { DeviceAckQueue } from '../mqtt/device-ack-queue.js';
 import type { UnstoredRecords } from '../mqtt/unstored-records.js';
 import type { NetworkServerDownlinks } from '../mqtt/chirpstack/ns-downlinks.js';
 import type { DeviceDirectory } from '../devices/index.js';
+import type { FleetSync } from '../fleet/index.js';
 import type { TransmitGate } from '../downlink/transmit-gate.js';
 import type { EdgeMode } from '../edge/index.js';
 import type { UplinkPipeline } from '../pipeline/index.js';
@@ -86,6 +87,10 @@ export class ForwarderPart implements Part {
   report(): SnapshotReport {
     return { forwarder: { ...this.forwarder.counters, drainRatePerS: this.meter.perSecond(), drain: this.drain } };
   }
+}
+
+export function fleetPart(fleet: FleetSync): Part {
+  return { name: 'fleet', start: () => fleet.start(), stop: () => fleet.stop(), report: () => fleet.report() };
 }
 
 export function devicesPart(devices: DeviceDirectory): Part {

@@ -72,6 +72,7 @@ export function unavailableCodec(name: string, reason: string): DeviceCodec {
  */
 export async function openDeviceCodec(ref: CodecRef, options: UserCodecOptions = {}): Promise<DeviceCodec> {
   if (ref.kind === 'builtin') return builtinDeviceCodec(ref.id);
-  const { loadUserCodec } = await import('./sandbox/user-codec.js');
+  const { loadUserCodec, loadUserCodecFromSource } = await import('./sandbox/user-codec.js');
+  if (ref.kind === 'source') return sandboxDeviceCodec(codecName(ref), await loadUserCodecFromSource(ref.source, ref.name, options));
   return sandboxDeviceCodec(codecName(ref), await loadUserCodec(ref.path, options));
 }

@@ -259,6 +259,21 @@ export const configSchema = z.strictObject({
       codecTimeLimit: duration('50ms', { min: 1, max: 10_000, why: 'a codec blocks the uplink path while it runs' }),
     })
     .prefault({}),
+  /** Fleet provisioning from the hub (docs/fleet.md): bundles and session updates on the broker. */
+  fleet: z
+    .strictObject({
+      /** Take device bundles and session updates the hub publishes (retained) on the broker. */
+      enabled: z.boolean().default(false),
+      /** base64 Ed25519 hub public keys (`lora-edge fleet keygen --sign`); any: bundles and sessions must be signed by one. */
+      trustedKeys: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a 32-byte Ed25519 public key in base64')).default([]),
+      /** This gateway's X25519 private key (`lora-edge fleet keygen --out FILE`), for key material sealed to it. */
+      privateKeyFile: z.string().min(1).optional(),
+      /** Largest bundle accepted, compressed as on the wire; MQTT 5 tells the broker so (larger ones are not delivered). */
+      maxBundleSize: size('16MiB', { min: 4096, max: 256 * 1024 * 1024 }),
+      /** Largest bundle once decompressed (a gzip bomb is refused at this size). */
+      maxExpandedSize: size('64MiB', { min: 4096, max: 1024 * 1024 * 1024 }),
+    })
+    .prefault({}),
   downlink: z
     .strictObject({
       /** Network-server downlinks from <prefix>/gateway/<id>/command/down (gw.DownlinkFrame). */

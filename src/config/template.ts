@@ -152,6 +152,17 @@ devices:
   # Time limit for one call of a user JavaScript codec.
   codecTimeLimit: 50ms
 
+fleet:
+  # Take device bundles and session updates the hub publishes on the broker (docs/fleet.md).
+  enabled: false
+  # base64 Ed25519 hub keys (lora-edge fleet keygen --sign); any listed: unsigned bundles are refused.
+  trustedKeys: []
+  # This gateway's X25519 key (lora-edge fleet keygen --out FILE) for device keys sealed to it.
+  # privateKeyFile: /etc/lora-edge/fleet-gateway.key
+  # Largest bundle accepted: compressed on the wire, and once decompressed.
+  maxBundleSize: 16MiB
+  maxExpandedSize: 64MiB
+
 downlink:
   # Network-server downlinks (ChirpStack gw.DownlinkFrame on <topicPrefix>/gateway/<id>/command/down).
   enabled: true

@@ -10,6 +10,7 @@ import { decryptFrmPayload } from '../lorawan/frm-crypto.js';
 import { fullFCnt } from '../lorawan/fcnt.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES } from '../codecs/sandbox/limits.js';
 import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
+import { codecName } from './device-codecs.js';
 import { buildDeviceIndex, EMPTY_INDEX, type DeviceIndex, type IndexedDevice } from './device-index.js';
 import type { SessionProvider } from './session-provider.js';
 import { FCntStore } from './fcnt-store.js';
@@ -17,6 +18,7 @@ import type { StoreRecovery } from '../store-recovery.js';
 import { FileWatcher } from './file-watcher.js';
 import { loadDeviceFiles, type DeviceFiles } from './device-files.js';
 import { RegistryLoadError } from './errors.js';
+import type { RegistryEntry } from './registry.js';
 
 /** What the directory adds to a frame: the pipeline's DeviceOutcome. */
 export type DirectoryOutcome = DeviceOutcome;
@@ -75,6 +77,25 @@ export interface RegistryStatus {
   lastFailure: { at: number; problems: string[] } | null;
 }
 
+/**
+ * The devices a fleet bundle brings, already validated by src/fleet/ (entries parsed against the
+ * bundle's profiles, codecs loadable). The directory merges them with the local registry.
+ */
+export interface FleetDeviceSet {
+  /** The bundle version(s), for the log. */
+  version: string;
+  entries: readonly RegistryEntry[];
+}
+
+/** Where the fleet's devices stand in the directory. */
+export interface FleetDeviceStatus {
+  version: string | null;
+  /** Fleet devices in use (those the local registry does not also name). */
+  devices: number;
+  /** Fleet devices the local registry also names: the local entry is used. */
+  shadowedByLocal: number;
+}
+
 export interface ReloadResult {
   /** false: the file could not be used and the previous registry stays. */
   applied: boolean;
@@ -92,8 +113,8 @@ interface DataMatch {
   appSKey: Buffer;
   last: number | undefined;
   fCnt: number;
-  /** ABP counters live in the FCnt store, edge sessions in their provider. */
-  fromSession: boolean;
+  /** ABP counters live in the FCnt store, sessions in the provider that holds them. */
+  session: SessionProvider | undefined;
 }
 
 export class DeviceDirectory implements DeviceResolver {
@@ -112,6 +133,12 @@ export class DeviceDirectory implements DeviceResolver {
   private loaded = false;
   private lastFailure: RegistryStatus['lastFailure'] = null;
   private sessions: SessionProvider | undefined;
+  /** Sessions the hub handed over (devices that joined through the network server). */
+  private fleetSessions: SessionProvider | undefined;
+  /** The local registry's entries as last loaded, kept to merge with the fleet's. */
+  private localEntries: readonly RegistryEntry[] = [];
+  private fleet: FleetDeviceSet | null = null;
+  private fleetStatusNow: FleetDeviceStatus = { version: null, devices: 0, shadowedByLocal: 0 };
   private closed = false;
   private readonly log: Logger;
 
@@ -126,7 +153,7 @@ export class DeviceDirectory implements DeviceResolver {
     const state = await FCntStore.open(opts.stateDir, { logger: opts.logger, flushIntervalMs: opts.stateFlushIntervalMs, recoveries: opts.recoveries });
     const dir = new DeviceDirectory(opts, state);
     if (opts.registryPath === undefined) {
-      opts.logger.info('no device registry configured: frames are forwarded without attribution or decoding');
+      opts.logger.info('no device registry configured: only devices from fleet bundles (if any) are attributed and decoded');
       return dir;
     }
     await dir.reload();
@@ -145,6 +172,86 @@ export class DeviceDirectory implements DeviceResolver {
   /** Lets OTAA sessions made at the edge resolve by DevAddr (undefined detaches them). */
   attachSessions(provider: SessionProvider | undefined): void {
     this.sessions = provider;
+  }
+
+  /**
+   * Sessions the hub handed over (src/fleet/): resolved like edge sessions, for any device the
+   * directory knows (undefined detaches them).
+   */
+  attachFleetSessions(provider: SessionProvider | undefined): void {
+    this.fleetSessions = provider;
+  }
+
+  fleetStatus(): FleetDeviceStatus {
+    return { ...this.fleetStatusNow };
+  }
+
+  /**
+   * Replaces the fleet's devices (null removes them) and swaps in the merged index. All or nothing:
+   * when a codec of the set does not load, nothing changes and the problems are returned. Runs in
+   * the same queue as reloads of the local files; never rejects.
+   */
+  applyFleet(set: FleetDeviceSet | null): Promise<ReloadResult> {
+    const next = this.reloadChain.then(async () => {
+      try {
+        return await this.applyFleetNow(set);
+      } catch (err) {
+        return { applied: false, devices: this.deviceCount, problems: [`fleet bundle cannot be applied: ${(err as Error)?.message ?? String(err)}`] };
+      }
+    });
+    this.reloadChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async applyFleetNow(set: FleetDeviceSet | null): Promise<ReloadResult> {
+    if (this.closed) return { applied: false, devices: this.deviceCount, problems: ['the device directory is closed'] };
+    const built = await this.buildIndex(this.localEntries, set);
+    if (built.fleetProblems.length > 0) {
+      disposeAll(built.index.codecs.values());
+      return { applied: false, devices: this.deviceCount, problems: built.fleetProblems };
+    }
+    this.fleet = set;
+    this.swapIndex(built.index, built.shadowed);
+    this.log.info(
+      { fleetVersion: set?.version ?? null, devices: this.deviceCount, fleetDevices: this.fleetStatusNow.devices, shadowedByLocal: built.shadowed },
+      set ? 'fleet devices applied' : 'fleet devices removed',
+    );
+    return { applied: true, devices: this.deviceCount, problems: [] };
+  }
+
+  /**
+   * The index of the local entries plus the fleet's. A device both name is the local one: the file
+   * on the gateway is what a technician on site edits, and it must win over the hub (docs/fleet.md).
+   */
+  private async buildIndex(
+    local: readonly RegistryEntry[],
+    fleet: FleetDeviceSet | null,
+  ): Promise<{ index: DeviceIndex; problems: string[]; fleetProblems: string[]; shadowed: number }> {
+    const localEuis = new Set(local.map((e) => e.devEui));
+    const fleetEntries = fleet ? fleet.entries.filter((e) => !localEuis.has(e.devEui)) : [];
+    const shadowed = fleet ? fleet.entries.length - fleetEntries.length : 0;
+    const entries = fleetEntries.length > 0 ? [...local, ...fleetEntries] : local;
+    const loaded = await loadDeviceCodecs(
+      entries.map((e) => e.profile.codecRef),
+      { timeLimitMs: this.opts.codecTimeLimitMs, memoryLimitBytes: DEFAULT_MEMORY_LIMIT_BYTES },
+      this.log,
+    );
+    // A problem line starts with the codec's file path (local) or name (bundle sources: a bare file
+    // name, never a path), so the two kinds cannot be confused.
+    const sourceNames = new Set(fleetEntries.map((e) => e.profile.codecRef).filter((r) => r.kind === 'source').map((r) => `${codecName(r)}:`));
+    const fleetProblems: string[] = [];
+    const problems: string[] = [];
+    for (const p of loaded.problems) (sourceNames.has(p.slice(0, p.indexOf(':') + 1)) ? fleetProblems : problems).push(p);
+    return { index: buildDeviceIndex(entries, loaded.codecs), problems, fleetProblems, shadowed };
+  }
+
+  private swapIndex(index: DeviceIndex, shadowed: number): void {
+    const previous = this.index;
+    this.index = index;
+    const fleetDevices = this.fleet ? this.fleet.entries.length - shadowed : 0;
+    this.fleetStatusNow = { version: this.fleet?.version ?? null, devices: fleetDevices, shadowedByLocal: shadowed };
+    // resolve() is synchronous, so no frame is inside an old codec at this point.
+    disposeAll(previous.codecs.values());
   }
 
   /** A registered device by DevEUI (16 hex digits, any case). */
@@ -243,27 +350,23 @@ export class DeviceDirectory implements DeviceResolver {
     }
     for (const w of files.warnings) log.warn(w);
 
-    const loaded = await loadDeviceCodecs(
-      files.entries.map((e) => e.profile.codecRef),
-      { timeLimitMs: this.opts.codecTimeLimitMs, memoryLimitBytes: DEFAULT_MEMORY_LIMIT_BYTES },
-      log,
-    );
-    for (const p of loaded.problems) log.error({ problem: p }, 'codec cannot be loaded: its devices are attributed but not decoded');
+    const built = await this.buildIndex(files.entries, this.fleet);
+    const codecProblems = [...built.problems, ...built.fleetProblems];
+    for (const p of codecProblems) log.error({ problem: p }, 'codec cannot be loaded: its devices are attributed but not decoded');
     if (this.closed) {
-      disposeAll(loaded.codecs.values());
+      disposeAll(built.index.codecs.values());
       return { applied: false, devices: 0, problems: [] };
     }
-    const previous = this.index;
-    this.index = buildDeviceIndex(files.entries, loaded.codecs);
+    this.localEntries = files.entries;
+    this.swapIndex(built.index, built.shadowed);
+    if (built.shadowed > 0) log.warn({ devices: built.shadowed }, 'devices named by both the local registry and the fleet bundle: the local entries are used');
     this.lastText = files.text;
     this.lastRefusedText = null;
     this.loaded = true;
     this.lastFailure = null;
     this.stats.reloads += 1;
-    // resolve() is synchronous, so no frame is inside an old codec at this point.
-    disposeAll(previous.codecs.values());
     log.info({ file, devices: this.deviceCount, abp: this.index.abpCount, otaa: this.index.otaaCount }, 'device registry loaded');
-    return { applied: true, devices: this.deviceCount, problems: [...loaded.problems] };
+    return { applied: true, devices: this.deviceCount, problems: codecProblems };
   }
 
   resolve(phy: PhyPayload, frame: RadioFrame): DirectoryOutcome | null {
@@ -282,14 +385,15 @@ export class DeviceDirectory implements DeviceResolver {
   private resolveData(phy: DataFrame, frame: RadioFrame): DirectoryOutcome | null {
     const candidates = this.index.byDevAddr.get(phy.devAddr);
     const sessions = this.sessions?.sessionsAt(phy.devAddr);
-    if (candidates === undefined && (sessions === undefined || sessions.length === 0)) {
+    const handed = this.fleetSessions?.sessionsAt(phy.devAddr);
+    if (candidates === undefined && (sessions === undefined || sessions.length === 0) && (handed === undefined || handed.length === 0)) {
       this.stats.unknown += 1;
       return null;
     }
-    const match = this.matchAbp(phy) ?? this.matchSession(phy);
+    const match = this.matchAbp(phy) ?? this.matchSession(phy, this.sessions, false) ?? this.matchSession(phy, this.fleetSessions, true);
     if (match === undefined) {
       this.stats.micFailures += 1;
-      this.log.debug({ devAddr: phy.devAddrHex, candidates: (candidates?.length ?? 0) + (sessions?.length ?? 0) }, 'MIC matches no registered device');
+      this.log.debug({ devAddr: phy.devAddrHex, candidates: (candidates?.length ?? 0) + (sessions?.length ?? 0) + (handed?.length ?? 0) }, 'MIC matches no registered device');
       return BAD_MIC;
     }
     const { device, last, fCnt } = match;
@@ -304,7 +408,7 @@ export class DeviceDirectory implements DeviceResolver {
       }
       return { device: device.record, micValid: true, fCnt, decoded: null, fCntReplay: true };
     }
-    if (match.fromSession) this.sessions?.acceptUplink(device.devEui, match.devAddr, fCnt);
+    if (match.session) match.session.acceptUplink(device.devEui, match.devAddr, fCnt);
     else this.state.accept(device.devEui, match.devAddr, fCnt);
     if (this.replayLogged.size > 0) this.replayLogged.delete(device.devEui);
     const fPort = phy.fPort;
@@ -327,22 +431,24 @@ export class DeviceDirectory implements DeviceResolver {
       const last = this.state.last(c.devEui, c.activation.devAddr);
       const fCnt = fullFCnt(last, phy.fCnt);
       if (verifyDataMic(phy, c.activation.nwkSKey, fCnt)) {
-        return { device: c, devAddr: c.activation.devAddr, appSKey: c.activation.appSKey, last, fCnt, fromSession: false };
+        return { device: c, devAddr: c.activation.devAddr, appSKey: c.activation.appSKey, last, fCnt, session: undefined };
       }
     }
     return undefined;
   }
 
-  private matchSession(phy: DataFrame): DataMatch | undefined {
-    const sessions = this.sessions?.sessionsAt(phy.devAddr);
+  /** `anyDevice`: handed-over sessions may belong to any registered device, edge ones only to OTAA devices. */
+  private matchSession(phy: DataFrame, provider: SessionProvider | undefined, anyDevice: boolean): DataMatch | undefined {
+    const sessions = provider?.sessionsAt(phy.devAddr);
     if (sessions === undefined) return undefined;
     for (const s of sessions) {
       // A device removed from the registry keeps no say over its old session.
-      const device = this.index.otaaByDevEui.get(s.devEui);
+      const device = anyDevice ? this.index.byDevEui.get(s.devEui) : this.index.otaaByDevEui.get(s.devEui);
       if (device === undefined) continue;
       const fCnt = fullFCnt(s.lastFCntUp, phy.fCnt);
-      if (verifyDataMic(phy, s.nwkSKey, fCnt)) {
-        return { device, devAddr: s.devAddr, appSKey: s.appSKey, last: s.lastFCntUp, fCnt, fromSession: true };
+      const micOk = s.verifyMic ? s.verifyMic(phy, fCnt) : verifyDataMic(phy, s.nwkSKey, fCnt);
+      if (micOk) {
+        return { device, devAddr: s.devAddr, appSKey: s.appSKey, last: s.lastFCntUp, fCnt, session: provider };
       }
     }
     return undefined;

@@ -54,5 +54,6 @@ export interface DeviceProfile extends ProfileFields {
   /** Absolute path of the profile file (for a shipped profile, its built-in codec's module). */
   file: string;
   codecRef: CodecRef;
-  origin: 'shipped' | 'local';
+  /** `fleet`: from a bundle the hub published (src/fleet/). */
+  origin: 'shipped' | 'local' | 'fleet';
 }

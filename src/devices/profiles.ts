@@ -42,11 +42,21 @@ export function shippedProfilesDir(): string {
 
 export { isCodecPath, builtinCodecIds };
 
-/** Parses one profile file's text; `file` is its absolute path (codec paths are relative to it). */
+/**
+ * Where a profile's JavaScript codec path leads when the profile is not a file on disk (a fleet
+ * bundle): the codec, or why there is none.
+ */
+export type CodecPathResolver = (codecPath: string) => CodecRef | { problem: string };
+
+/**
+ * Parses one profile file's text; `file` is its absolute path (codec paths are relative to it), or
+ * its name inside a fleet bundle, whose codecs `resolveCodecPath` finds.
+ */
 export function parseProfile(
   text: string,
   file: string,
   origin: DeviceProfile['origin'],
+  resolveCodecPath?: CodecPathResolver,
 ): { profile: DeviceProfile | null; problems: ProfileProblem[] } {
   const read = readYaml(text, { schema: 'core' });
   if (!read.ok) return { profile: null, problems: read.problems.map((p) => ({ file, key: '', message: p.message, line: p.line })) };
@@ -61,7 +71,11 @@ export function parseProfile(
   }
   const fields = parsed.data;
   let codecRef: CodecRef;
-  if (isCodecPath(fields.codec)) {
+  if (isCodecPath(fields.codec) && resolveCodecPath) {
+    const found = resolveCodecPath(fields.codec);
+    if ('problem' in found) return { profile: null, problems: [problem('codec', found.problem)] };
+    codecRef = found;
+  } else if (isCodecPath(fields.codec)) {
     const codecFile = path.resolve(path.dirname(file), fields.codec);
     let isFile = false;
     try {

@@ -111,7 +111,20 @@ function fileProblem(message: string, line: number | null = null): RegistryProbl
 export function parseRegistry(text: string, profiles: ReadonlyMap<string, DeviceProfile>): RegistryParseResult {
   const read = readYaml(text, { schema: 'failsafe' });
   if (!read.ok) return { ok: false, problems: read.problems.map((p) => fileProblem(p.message, p.line)) };
-  const root = read.value;
+  return parseRegistryDocument(read.value, profiles, read.lineOf);
+}
+
+/**
+ * The same checks on a document already parsed: `{ devices: [...] }` whose scalars are all text
+ * (as the failsafe YAML schema gives them). Fleet bundles carry their entries this way, so a
+ * bundle entry is refused for exactly the reasons a registry file entry is.
+ */
+export function parseRegistryDocument(
+  root: unknown,
+  profiles: ReadonlyMap<string, DeviceProfile>,
+  lineOf: (path: readonly PropertyKey[]) => number | null = () => null,
+): RegistryParseResult {
+  const read = { lineOf };
   if (!isPlainObject(root)) return { ok: false, problems: [fileProblem('must be a map with a top-level "devices:" list', read.lineOf([]))] };
   const problems: RegistryProblem[] = [];
   for (const k of Object.keys(root)) {

@@ -57,3 +57,17 @@ export function joinAcceptMic(appKey: KeyInput, msg: Uint8Array): Buffer {
   return Buffer.from(cmacTag(ctx, null, asBuffer(msg), 0, msg.length).subarray(0, 4));
 }
 
+
+/**
+ * LoRaWAN 1.1 uplink: MIC = cmacS[0..1] | cmacF[0..1]. cmacF (FNwkSIntKey over B0 | msg, B0 as in
+ * 1.0) is the half a receiver can check without the uplink's TxDr/TxCh and ConfFCnt, which cmacS
+ * also covers; a gateway decoding a handed-over 1.1 session checks this half (16 bits).
+ */
+export function verifyDataMicF11(frame: DataFrame, fNwkSIntKey: KeyInput, fCnt32: number = frame.fCnt): boolean {
+  checkFCntMatches(fCnt32, frame.fCnt);
+  const bytes = frame.bytes;
+  const micStart = bytes.length - 4;
+  const ctx = aesContext(toKey(fNwkSIntKey, 'FNwkSIntKey'));
+  const tag = cmacTag(ctx, fillB0(frame.uplink, frame.devAddr, fCnt32, micStart), bytes, 0, micStart);
+  return equalBytes(tag, 0, bytes, micStart + 2, 2);
+}

@@ -52,6 +52,23 @@ export interface HubClientOptions {
   batchesNeedSubscriber?: boolean;
   /** Largest packet published (mqtt.maxPacketSize); an MQTT 5 broker's own smaller limit wins. */
   maxPacketSize?: number;
+  /**
+   * Largest packet the broker may send us (MQTT 5 announces it; the broker drops larger ones).
+   * Default maxPacketSize; fleet bundles need more (fleet.maxBundleSize).
+   */
+  maxIncomingPacketSize?: number;
+}
+
+/** True when an MQTT topic matches a subscription filter with `+` and `#`. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
 }
 
 /** Connection closes remembered for the reconnect-loop check (see closesWithin). */
@@ -105,6 +122,7 @@ export class HubClient {
   private readonly replayGuard = new ReplayLoopGuard();
   private readonly culprits = new Set<TrackedPublish>();
   private readonly oversizeLogged = new Set<string>();
+  private readonly subscriptions: Array<{ filter: string; onMessage: (topic: string, payload: Buffer) => void }> = [];
 
   constructor(private readonly opts: HubClientOptions) {
     this.topics = new Topics(opts.topicPrefix, opts.gatewayId, { legacyHubTopics: opts.legacyHubTopics });
@@ -146,6 +164,20 @@ export class HubClient {
     return n;
   }
 
+  /**
+   * Subscribes with QoS 1 on every (re)connect and hands matching messages (retained ones
+   * included) to `onMessage`. Works before and after start().
+   */
+  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): void {
+    this.subscriptions.push({ filter, onMessage });
+    // Added after the connection came up: subscribe now too (later connects do it for all).
+    if (this.client?.connected) {
+      this.client.subscribe(filter, { qos: 1 }, (err) => {
+        if (err) this.log.error({ err: err.message, filter }, 'subscribing failed');
+      });
+    }
+  }
+
   onOnline(listener: () => void): void {
     this.onlineListeners.push(listener);
   }
@@ -179,7 +211,7 @@ export class HubClient {
       },
     };
     // MQTT 5: the broker must not send us more than we publish at most (it drops such messages).
-    if (this.protocol === 5) options.properties = { maximumPacketSize: this.maxPacketSize };
+    if (this.protocol === 5) options.properties = { maximumPacketSize: Math.max(this.maxPacketSize, o.maxIncomingPacketSize ?? 0) };
     if (o.url.startsWith('mqtts://')) {
       if (o.ca) options.ca = readFileSync(o.ca);
       if (o.cert) options.cert = readFileSync(o.cert);
@@ -234,6 +266,11 @@ export class HubClient {
           if (err) this.log.error({ err: err.message }, 'subscribing to the hub\'s acknowledgements failed');
         });
       }
+      for (const sub of this.subscriptions) {
+        client.subscribe(sub.filter, { qos: 1 }, (err) => {
+          if (err) this.log.error({ err: err.message, filter: sub.filter }, 'subscribing failed');
+        });
+      }
       this.publishRaw(this.topics.state('conn'), marshal(toConnState(o.gatewayId, true), o.marshaler), 1, true).catch(
         (err: Error) => this.log.warn({ err: err.message }, 'publishing ONLINE state failed'),
       );
@@ -247,6 +284,14 @@ export class HubClient {
           this.log.error({ err: (err as Error).message, topic }, 'hub acknowledgement handler failed');
         }
         return;
+      }
+      for (const sub of this.subscriptions) {
+        if (!topicMatches(sub.filter, topic)) continue;
+        try {
+          sub.onMessage(topic, payload);
+        } catch (err) {
+          this.log.error({ err: (err as Error).message, topic }, 'message handler failed');
+        }
       }
       const name = this.topics.parseCommand(topic);
       if (name !== undefined && o.onCommand) {

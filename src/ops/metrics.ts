@@ -156,6 +156,26 @@ export function createMetricsRegistry(snapshot: Snap): Registry {
     c.inc({ outcome: 'corrected' }, s.forwarder.capturedAtCorrected ?? 0);
     for (const [reason, n] of Object.entries(s.forwarder.capturedAtUncorrected ?? {})) c.inc({ outcome: reason }, n);
   }, snap);
+  gauge(reg, 'lora_edge_fleet_devices', 'Devices in use from fleet bundles (those the local registry does not override).', [], (g, s) => {
+    if (s.fleet) g.set(s.fleet.devices);
+  }, snap);
+  gauge(reg, 'lora_edge_fleet_bundle_info', 'The fleet bundles in use: 1 per scope with its version.', ['scope', 'version'], (g, s) => {
+    if (s.fleet?.fleetVersion) g.set({ scope: 'fleet', version: s.fleet.fleetVersion }, 1);
+    if (s.fleet?.gatewayVersion) g.set({ scope: 'gateway', version: s.fleet.gatewayVersion }, 1);
+  }, snap);
+  counter(reg, 'lora_edge_fleet_bundles_total', 'Fleet bundles applied and refused.', ['outcome'], (c, s) => {
+    if (!s.fleet) return;
+    c.inc({ outcome: 'applied' }, s.fleet.bundlesApplied);
+    c.inc({ outcome: 'refused' }, s.fleet.bundlesRefused);
+  }, snap);
+  counter(reg, 'lora_edge_fleet_session_updates_total', 'Session hand-overs from the hub, taken and refused.', ['outcome'], (c, s) => {
+    if (!s.fleet) return;
+    c.inc({ outcome: 'taken' }, s.fleet.sessionUpdates);
+    c.inc({ outcome: 'refused' }, s.fleet.sessionUpdatesRefused);
+  }, snap);
+  gauge(reg, 'lora_edge_fleet_sessions', 'Handed-over sessions held.', [], (g, s) => {
+    if (s.fleet) g.set(s.fleet.sessions);
+  }, snap);
   gauge(reg, 'lora_edge_uptime_seconds', 'Seconds since the daemon started.', [], (g, s) => g.set(s.uptimeMs / 1000), snap);
   counter(reg, 'lora_edge_log_events_total', 'Warnings, errors and fatal errors logged since start, per level.', ['level'], (c, s) => {
     for (const [level, n] of Object.entries(s.problems?.counts ?? {})) c.inc({ level }, n);

@@ -43,6 +43,20 @@ export interface DeviceLayerSnapshot {
   codecErrors: Record<string, number>;
 }
 
+/** Bundles in use (versions only, never keys), devices from them, session hand-overs. */
+export interface FleetSnapshot {
+  fleetVersion: string | null;
+  gatewayVersion: string | null;
+  devices: number;
+  shadowedByLocal: number;
+  sessions: number;
+  bundlesApplied: number;
+  bundlesRefused: number;
+  sessionUpdates: number;
+  sessionUpdatesRefused: number;
+  lastRefused: { scope: string; version: string | null; at: string; reasons: number } | null;
+}
+
 export interface DaemonSnapshot {
   gatewayId: string;
   version: string;
@@ -69,6 +83,8 @@ export interface DaemonSnapshot {
   /** The system clock as the records see it (absent from daemons older than hub schema 2). */
   clock?: CaptureClockReport;
   devices: DeviceLayerSnapshot | null;
+  /** Fleet provisioning (docs/fleet.md); null or absent when fleet.enabled is off. */
+  fleet?: FleetSnapshot | null;
   /** Records the outbox could not store that could not be sent live either. */
   unstoredDropped: number;
   /** Damaged stores repaired or moved aside when the daemon started. */

@@ -82,5 +82,11 @@ export function renderStatus(s: DaemonSnapshot & { health: HealthStatus }): stri
       if (reg.lastFailure) lines.push(`${' '.repeat(16)}last refused: ${reg.lastFailure.problems[0]}`);
     }
   }
+  const f = s.fleet;
+  if (f) {
+    const versions = [f.fleetVersion ? `fleet ${f.fleetVersion}` : null, f.gatewayVersion ? `gateway ${f.gatewayVersion}` : null].filter(Boolean).join(' + ') || 'no bundle';
+    lines.push(`${pad('fleet')}${versions}: ${f.devices} devices (${f.shadowedByLocal} overridden locally), ${f.sessions} handed-over sessions, refused ${f.bundlesRefused}`);
+    if (f.lastRefused) lines.push(`${' '.repeat(16)}last refused: ${f.lastRefused.scope} ${f.lastRefused.version ?? '?'} at ${f.lastRefused.at} (${f.lastRefused.reasons} reasons, see the log or fleet status)`);
+  }
   return `${lines.join('\n')}\n`;
 }

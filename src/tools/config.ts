@@ -4,6 +4,17 @@ import { loadDeviceFiles } from '../devices/device-files.js';
 import { RegistryLoadError } from '../devices/errors.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
 import { parseCommandArgs } from '../command-args.js';
+import { fleetKeys } from '../fleet/fleet-sync.js';
+
+/** The fleet keys, read as the daemon reads them at start: an unusable one is a ConfigError here. */
+function checkFleetKeys({ config }: LoadedConfig, source: string): void {
+  if (!config.fleet.enabled) return;
+  try {
+    fleetKeys(config.fleet);
+  } catch (err) {
+    throw new ConfigError([(err as Error).message], source);
+  }
+}
 
 export async function checkConfigCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
@@ -11,6 +22,7 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   // A ConfigError propagates to main, which prints every problem and exits 2.
   const loaded = loadConfigFile(path);
   const { envApplied } = loaded;
+  checkFleetKeys(loaded, path);
   const warnings = [...loaded.warnings, ...checkDeviceFiles(loaded, path)];
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   if (envApplied.length) process.stdout.write(`environment overrides applied: ${envApplied.join(', ')}\n`);

@@ -46,7 +46,8 @@ async function checkExamples(profiles: readonly DeviceProfile[]): Promise<{ prob
     if (p.examples === undefined || p.examples.length === 0) continue;
     const parsed = parseExamples(p.examples, 'examples');
     problems.push(...parsed.problems.map((line) => `${p.file}: ${line}`));
-    if (parsed.examples.length === 0) continue;
+    // Profiles read from a directory name a file or a built-in codec, never bundle sources.
+    if (parsed.examples.length === 0 || p.codecRef.kind === 'source') continue;
     const codec = await openToolCodec(p.codecRef.kind === 'file' ? p.codecRef.path : p.codecRef.id);
     try {
       for (const run of await runExamples(codec, parsed.examples)) {

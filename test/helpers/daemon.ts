@@ -52,6 +52,7 @@ export async function startTestDaemon(
     edge: { ...overrides.edge },
     downlink: { ...overrides.downlink },
     clock: { ...overrides.clock },
+    fleet: { ...overrides.fleet },
     log: { level: 'silent' },
   };
   const { config } = validateConfig(raw, 'test', {});

@@ -27,6 +27,7 @@ const LAYERS: string[][] = [
   ['hub'],
   ['pipeline'],
   ['edge'],
+  ['fleet'],
   ['config'],
   ['ops'],
   ['app'],

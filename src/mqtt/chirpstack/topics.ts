@@ -10,6 +10,8 @@ export type EventName = 'up' | 'stats' | 'ack';
 export type HubName = 'batch' | 'device-ack' | 'ack';
 export type StateName = 'conn';
 export type CommandName = 'down' | 'config' | 'device';
+/** A gateway's fleet topics (docs/fleet.md): the hub's bundle for it, and the state it reports. */
+export type GatewayFleetName = 'bundle' | 'state';
 
 /** The sub-tree of a gateway's topics that carries the hub's messages. */
 export const HUB_LEVEL = 'hub';
@@ -55,6 +57,16 @@ export class Topics {
     return `${this.base}/command/${name}`;
   }
 
+  /** `<prefix>/gateway/<id>/fleet/bundle` (retained, from the hub) or `.../fleet/state` (retained, ours). */
+  fleet(name: GatewayFleetName): string {
+    return `${this.base}/fleet/${name}`;
+  }
+
+  /** Session updates addressed to this gateway only: `<prefix>/gateway/<id>/fleet/session/<devEui>`. */
+  fleetSessionFilter(): string {
+    return `${this.base}/fleet/session/+`;
+  }
+
   /** Subscription filter for every command addressed to this gateway. */
   commandFilter(): string {
     return `${this.base}/command/+`;
@@ -85,4 +97,33 @@ export function deviceAckFilter(prefix: string, gatewayId = '+', opts: TopicOpti
 /** What a ChirpStack server subscribes to: every event of every gateway under the prefix. */
 export function chirpstackEventFilter(prefix: string): string {
   return `${gatewayBase(prefix, '+')}/event/+`;
+}
+
+function prefixed(prefix: string, rest: string): string {
+  return `${prefix ? `${prefix}/` : ''}${rest}`;
+}
+
+/** The fleet-wide bundle, retained: `<prefix>/fleet/bundle`. */
+export function fleetBundleTopic(prefix: string): string {
+  return prefixed(prefix, 'fleet/bundle');
+}
+
+/** One device's handed-over session, retained: `<prefix>/fleet/session/<devEui>`. */
+export function fleetSessionTopic(prefix: string, devEui: string, gatewayId?: string): string {
+  return gatewayId ? `${gatewayBase(prefix, gatewayId)}/fleet/session/${devEui}` : prefixed(prefix, `fleet/session/${devEui}`);
+}
+
+/** Every fleet-wide session update. */
+export function fleetSessionFilter(prefix: string): string {
+  return prefixed(prefix, 'fleet/session/+');
+}
+
+/** One gateway's fleet topic, or every gateway's (`+`), hub side. */
+export function gatewayFleetTopic(prefix: string, name: GatewayFleetName, gatewayId = '+'): string {
+  return `${gatewayBase(prefix, gatewayId)}/fleet/${name}`;
+}
+
+/** The DevEUI at the end of a session topic. */
+export function sessionTopicDevEui(topic: string): string {
+  return topic.slice(topic.lastIndexOf('/') + 1);
 }

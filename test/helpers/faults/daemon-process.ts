@@ -56,7 +56,7 @@ export async function createDaemonProcess(o: DaemonProcessOptions): Promise<Daem
     ops: { http: { enabled: true, bind: `127.0.0.1:${opsPort}` }, ...extra.ops },
     log: { level: o.logLevel },
   } as Record<string, unknown>;
-  // Sections the defaults above do not name (devices, filters, ...) are taken as given.
+  // Sections the defaults above do not name (fleet, devices, filters, ...) pass through as given.
   for (const [section, value] of Object.entries(extra)) if (!(section in config)) config[section] = value;
   // JSON is YAML.
   writeFileSync(configFile, JSON.stringify(config, null, 2));

@@ -89,6 +89,17 @@ test('the device registry: not loaded, reload refused, fine', () => {
   assert.match(renderStatus({ ...fine, health: healthOf(fine) }), /registry:\s+\/etc\/lora-edge\/devices\.yaml: 5 devices, reloads 2, refused 1\n/);
 });
 
+test('fleet: versions, devices, sessions and the last refusal', () => {
+  const fleet = {
+    fleetVersion: 'v3', gatewayVersion: 'g1', devices: 25000, shadowedByLocal: 2, sessions: 4, bundlesApplied: 3, bundlesRefused: 1,
+    sessionUpdates: 4, sessionUpdatesRefused: 0, lastRefused: { scope: 'fleet', version: 'v2', at: '2026-12-06T14:00:00.000Z', reasons: 2 },
+  };
+  const s = snapshot({ fleet });
+  const text = renderStatus({ ...s, health: healthOf(s) });
+  assert.match(text, /fleet:\s+fleet v3 \+ gateway g1: 25000 devices \(2 overridden locally\), 4 handed-over sessions, refused 1\n\s+last refused: fleet v2 at 2026-12-06T14:00:00.000Z \(2 reasons/);
+  assert.not.match(renderStatus({ ...snapshot({}), health: healthOf(snapshot({})) }), /fleet:/);
+});
+
 test('formatting and rate meter', () => {
   assert.is(formatDuration(4_000), '4 s');
   assert.is(formatDuration(600_000), '10 min');
