@@ -9,11 +9,15 @@
 // error the ingest disconnects (its session stays: clean false, session expiry), waits until the
 // database answers again, and reconnects: the broker then re-sends what was not acknowledged.
 //
+// After the COMMIT the ingest also confirms the batch to its gateway on `hub/ack` (gateways with
+// batch.hubAck delete records only on that word; others ignore it).
+//
 // Scale-out: with a group, the subscription is shared (`$share/<group>/...`, MQTT 5); the broker
 // gives each batch to one member, and a batch that member never acknowledged is re-sent to it.
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import mqtt from 'mqtt';
-import { batchFilter } from '../mqtt/chirpstack/topics.js';
+import { batchFilter, Topics } from '../mqtt/chirpstack/topics.js';
+import { hubAckMessage } from '../mqtt/hub-batch.js';
 import type { Logger } from '../log.js';
 import { readBatch } from './batch-input.js';
 import type { HubStore } from './store.js';
@@ -45,6 +49,8 @@ export interface IngestCounters {
   rejectedBatches: number;
   rejectedRecords: number;
   dbFailures: number;
+  /** Batch acknowledgements published to gateways (hub/ack) after their commit. */
+  acksSent: number;
 }
 
 export interface Ingest {
@@ -61,7 +67,7 @@ export function subscriptionTopic(prefix: string, group: string, legacyTopics: b
 }
 
 export function startIngest(o: IngestOptions): Ingest {
-  const counters: IngestCounters = { batches: 0, records: 0, duplicates: 0, newUplinks: 0, rejectedBatches: 0, rejectedRecords: 0, dbFailures: 0 };
+  const counters: IngestCounters = { batches: 0, records: 0, duplicates: 0, newUplinks: 0, rejectedBatches: 0, rejectedRecords: 0, dbFailures: 0, acksSent: 0 };
   const topic = subscriptionTopic(o.prefix, o.group, o.legacyTopics);
   const client = mqtt.connect(o.url, {
     clientId: o.clientId,
@@ -98,6 +104,14 @@ export function startIngest(o: IngestOptions): Ingest {
     client.reconnect();
   };
 
+  /** Tells the gateway its batch is committed (batch.hubAck); a lost word only means a re-send. */
+  const confirmToGateway = (gatewayId: string, batchId: string) => {
+    client.publish(new Topics(o.prefix, gatewayId).hub('ack'), hubAckMessage([batchId]), { qos: 1 }, (e) => {
+      if (e) o.log.warn({ err: e.message, gatewayId, batchId }, 'confirming a batch to its gateway failed; it will send the batch again');
+    });
+    counters.acksSent += 1;
+  };
+
   const handle = async (packet: IPublishPacket): Promise<boolean> => {
     if (dbDown || stopping) return false;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -129,6 +143,7 @@ export function startIngest(o: IngestOptions): Ingest {
       return false;
     }
     await o.afterCommit?.(packet);
+    if (read.ok && read.batch.batchId !== null) confirmToGateway(read.batch.gatewayId, read.batch.batchId);
     return true;
   };
 

@@ -14,6 +14,9 @@ import { silentLogger } from '../../src/log.js';
 import { startAedes, type TestBroker } from '../helpers/brokers.js';
 import { testBatch, testFrame, testRecord } from '../helpers/hub-batches.js';
 import { connectPublisher, publishBatch, waitFor } from '../helpers/hub-ingest.js';
+import { startTestDaemon, TEST_GATEWAY_ID } from '../helpers/daemon.js';
+import { runUdpTraffic } from '../../src/testing/udp-traffic.js';
+import { generatedDevices } from '../../src/testing/end-devices.js';
 
 const GW = '0016c001ff10a235';
 const GW2 = '0016c001ff10a236';
@@ -105,6 +108,29 @@ s('a database failure: no PUBACK, a retry once the database answers, stored once
   assert.equal(await store.totals(), { uplinks: 2, receptions: 2, rejected: 0 });
   await ingest.stop();
   await pub.endAsync();
+});
+
+s('a gateway with batch.hubAck deletes records only once the ingest committed and confirmed them', async () => {
+  const daemon = await startTestDaemon(broker.url, { batch: { maxRecords: 6, hubAck: { enabled: true, timeout: '30s', window: 8 } } });
+  const ingest = ingestOn(store);
+  try {
+    await ingest.ready;
+    await waitFor('the daemon to connect', () => daemon.app.hub!.online);
+    await runUdpTraffic({ target: daemon.udpTarget, gatewayEui: TEST_GATEWAY_ID, devices: generatedDevices(5), rate: 400, count: 60 });
+    await daemon.app.outbox!.flush();
+    const appended = daemon.app.outbox!.stats().appended;
+    await waitFor('every record confirmed by the ingest', () => daemon.app.outbox!.stats().depth === 0);
+    const fwd = daemon.app.forwarder!.counters;
+    assert.ok(appended >= 55, `traffic arrived (${appended})`);
+    assert.is(fwd.recordsAcked, appended);
+    assert.is(fwd.hubAcked, fwd.batchesAcked, 'every batch deleted on the ingest\'s word');
+    assert.is(fwd.hubAckTimeouts, 0);
+    assert.ok(ingest.counters.acksSent >= fwd.hubAcked);
+    assert.is((await store.totals()).receptions, appended, 'every record stored once');
+  } finally {
+    await daemon.destroy();
+    await ingest.stop();
+  }
 });
 
 s.run();

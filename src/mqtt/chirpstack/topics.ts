@@ -46,7 +46,8 @@ export class Topics {
 
   /** Where the hub's messages go: `hub/<name>` (or `event/<name>` with legacyHubTopics). */
   hub(name: HubName): string {
-    return `${this.base}/${hubLevel(this.opts)}/${name}`;
+    // The hub's acknowledgements are new: they never lived under event/ (where `ack` is ChirpStack's).
+    return `${this.base}/${name === 'ack' ? HUB_LEVEL : hubLevel(this.opts)}/${name}`;
   }
 
   state(name: StateName): string {
