@@ -24,6 +24,9 @@ export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop
   const notifier = createNotifier(process.env, { onError: (e) => logger.warn({ err: e.message }, 'systemd notification failed') });
   const configCheck = { source: configSource, warnings: loaded.warnings, envApplied: loaded.envApplied };
   const app = new App({ config: loaded.config, logger, mqttPassword: password, configCheck });
+  // Listening before the start: a Ctrl-C or SIGTERM while parts start waits for them and then stops
+  // them in order, instead of killing the process with the outbox half open.
+  const stopSignal = waitForStopSignal();
   try {
     await app.start();
   } catch (err) {
@@ -48,7 +51,7 @@ export async function runDaemon(loaded: LoadedConfig, logger: Logger, beforeStop
   // SIGHUP re-reads the device registry (systemctl reload lora-edge).
   const onHup = () => void app.reloadDevices();
   process.on('SIGHUP', onHup);
-  const signal = await waitForStopSignal();
+  const signal = await stopSignal;
   process.off('SIGHUP', onHup);
   logger.info({ signal }, 'stopping');
   notifier.stopping();

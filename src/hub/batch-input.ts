@@ -3,10 +3,8 @@
 // batch; a bad record refuses only that record. Fields this version does not know are kept (the
 // whole record is stored as JSON), so a gateway newer than the hub loses nothing. Never throws.
 import { gunzipSync } from 'node:zlib';
-import { isGzip } from '../mqtt/hub-batch.js';
+import { HUB_SCHEMA_VERSIONS_READ, isGzip } from '../mqtt/hub-batch.js';
 
-/** The batch schema versions this hub reads; 2 only adds record fields (clock sync, GPS time). */
-export const ACCEPTED_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 /** A batch is at most one MQTT packet (the gateway's default limit is 128 KiB); gzip can hide a bomb. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** LoRa frames are at most 255 bytes; base64 of that is 340 characters. */
@@ -133,8 +131,8 @@ export function readBatch(topic: string, payload: Uint8Array): BatchRead {
   }
   if (!isObject(parsed)) return refuse('batch is not a JSON object');
   const version = parsed.schemaVersion;
-  if (typeof version !== 'number' || !ACCEPTED_SCHEMA_VERSIONS.includes(version)) {
-    return refuse(`unsupported schemaVersion ${JSON.stringify(version)?.slice(0, 40)} (this hub reads ${ACCEPTED_SCHEMA_VERSIONS.join(', ')})`);
+  if (typeof version !== 'number' || !HUB_SCHEMA_VERSIONS_READ.includes(version)) {
+    return refuse(`unsupported schemaVersion ${JSON.stringify(version)?.slice(0, 40)} (this hub reads ${HUB_SCHEMA_VERSIONS_READ.join(', ')})`);
   }
   const gatewayId = typeof parsed.gatewayId === 'string' ? parsed.gatewayId.toLowerCase() : '';
   if (!GATEWAY_ID.test(gatewayId)) return refuse('gatewayId must be 16 hex digits');
