@@ -17,6 +17,7 @@ import { newEd25519KeyPair, trustedKeys } from '../../src/fleet/signing.js';
 import { DeviceDirectory } from '../../src/devices/index.js';
 import { silentLogger } from '../../src/log.js';
 import { sharedSandboxEngine } from '../../src/codecs/sandbox/engine.js';
+import { seededRandom } from '../../test/helpers/seeded-random.js';
 
 /** The gateway's side, in the child: decode, check and apply as FleetSync does; prints JSON. */
 async function gatewaySide(wireFile: string, hubKey: string, stateDir: string): Promise<void> {
@@ -52,19 +53,7 @@ if (process.argv[2] === '--gateway') {
 const DEVICES = Number(process.argv[2] ?? 25_000);
 const SEED = 15;
 
-/** mulberry32: a small seeded generator, so every run has the same keys. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = random(SEED);
+const rnd = seededRandom(SEED).next;
 const hex = (bytes: number) => Array.from({ length: bytes }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('');
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 

@@ -7,25 +7,10 @@ import { BatchPublisher, type BatchSink, type BatchSource } from '../../../src/m
 import type { OutboxRecord } from '../../../src/outbox/record.js';
 import { hubAckMessage, type HubBatch } from '../../../src/mqtt/hub-batch.js';
 import { silentLogger } from '../../../src/log.js';
+import { testOutboxRecord } from '../../helpers/outbox-record.js';
 import { seededRandom, seedFromEnv, type SeededRandom } from '../../helpers/seeded-random.js';
 
-function record(seq: number): OutboxRecord {
-  return {
-    seq,
-    capturedAt: new Date(1_700_000_000_000 + seq).toISOString(),
-    radio: {
-      source: 'udp', frequency: 868_100_000, modulation: 'LORA', spreadingFactor: 7, bandwidth: 125_000, codeRate: '4/5',
-      fskDatarate: null, rssi: -50, snr: 7, channel: 0, rfChain: 0, crc: 'ok', counterUs: null, gwTime: null,
-    },
-    phyPayload: Buffer.from([seq & 0xff, seq >> 8, 1, 2, 3]).toString('base64'),
-    lorawan: {
-      mType: 'UnconfirmedDataUp', devAddr: '26011bda', fCnt: seq, fPort: 1, adr: false, ack: false, micValid: null,
-      fCntReplay: null, joinEui: null, devEui: null, devNonce: null, parseError: null,
-    },
-    device: null,
-    decoded: null,
-  };
-}
+const record = testOutboxRecord;
 
 /**
  * An in-memory outbox that counts like the real one: an exact seq list is checked against the store

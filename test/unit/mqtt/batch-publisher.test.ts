@@ -7,25 +7,9 @@ import { BatchPublisher, type BatchSink, type BatchSource } from '../../../src/m
 import type { OutboxRecord } from '../../../src/outbox/record.js';
 import { isGzip, type HubBatch } from '../../../src/mqtt/hub-batch.js';
 import { silentLogger } from '../../../src/log.js';
+import { testOutboxRecord } from '../../helpers/outbox-record.js';
 
-function record(seq: number, padding = 0): OutboxRecord {
-  return {
-    seq,
-    capturedAt: new Date(1_700_000_000_000 + seq).toISOString(),
-    radio: {
-      source: 'udp', frequency: 868_100_000, modulation: 'LORA', spreadingFactor: 7, bandwidth: 125_000, codeRate: '4/5',
-      fskDatarate: null, rssi: -50, snr: 7, channel: 0, rfChain: 0, crc: 'ok', counterUs: null, gwTime: null,
-    },
-    // Random-looking padding so gzip has real work to do on the big batches.
-    phyPayload: Buffer.from(Array.from({ length: 16 + padding }, (_, i) => (i * 7919 + seq * 104729) % 251)).toString('base64'),
-    lorawan: {
-      mType: 'UnconfirmedDataUp', devAddr: '26011bda', fCnt: seq, fPort: 1, adr: false, ack: false, micValid: null,
-      fCntReplay: null, joinEui: null, devEui: null, devNonce: null, parseError: null,
-    },
-    device: null,
-    decoded: null,
-  };
-}
+const record = testOutboxRecord;
 
 /** An in-memory outbox; `hide` makes reads pass over some stored seqs (a faulty read path). */
 class ScriptedSource implements BatchSource {
