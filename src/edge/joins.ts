@@ -64,7 +64,7 @@ export class EdgeJoins {
     if (previous?.awaitingAck) {
       const a = previous.awaitingAck;
       delete previous.awaitingAck;
-      this.ctx.emit({ id: a.id, devEui, status: 'failed', reason: 'the device joined again before acknowledging the confirmed downlink' });
+      this.ctx.fail(a.id, devEui, 'the device joined again before acknowledging the confirmed downlink');
     }
     const session: EdgeSession = {
       devAddr: alloc.devAddr,

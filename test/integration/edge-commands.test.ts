@@ -157,6 +157,20 @@ it('a confirmed downlink not acknowledged in the next uplink is reported failed'
   assert.match(failed.reason!, /did not acknowledge/);
 });
 
+it('a device that joins again before acknowledging a confirmed downlink: the command is reported failed and counted', async (ctx) => {
+  const room = await join(ctx, ROOM, 1);
+  await command(ctx, { id: 'raw-3', devEui: ROOM.devEui, fPort: 10, confirmed: true, bytes: '02' });
+  await ackFor(ctx, 'raw-3', 'queued');
+  await ctx.rig.uplink(room.uplink({ fPort: 5, payload: roomClimatePayload(0) }));
+  await ctx.rig.downlink();
+  await ackFor(ctx, 'raw-3', 'sent');
+  const failedBefore = ctx.rig.edge.counters.commands.failed;
+  await join(ctx, ROOM, 2);
+  const failed = await ackFor(ctx, 'raw-3', 'failed');
+  assert.match(failed.reason!, /joined again/);
+  assert.is(ctx.rig.edge.counters.commands.failed, failedBefore + 1);
+});
+
 it('a confirmed uplink is acknowledged in RX1; LinkCheckReq in FOpts gets LinkCheckAns (margin from SNR, 1 gateway)', async (ctx) => {
   const room = await join(ctx, ROOM, 1);
   const tmst = await ctx.rig.uplink(room.uplink({ confirmed: true, fOpts: Buffer.from([0x02]) }), { sf: 7, snr: 9.5, freqHz: 868_100_000 });
