@@ -5,6 +5,7 @@ import { RegistryLoadError } from '../devices/errors.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
 import { parseCommandArgs } from '../command-args.js';
 import { fleetKeys } from '../fleet/fleet-sync.js';
+import { checkCodecFiles } from './codec-files.js';
 
 /** The fleet keys, read as the daemon reads them at start: an unusable one is a ConfigError here. */
 function checkFleetKeys({ config }: LoadedConfig, source: string): void {
@@ -24,6 +25,7 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   const { envApplied } = loaded;
   checkFleetKeys(loaded, path);
   const warnings = [...loaded.warnings, ...checkDeviceFiles(loaded, path)];
+  await checkDeviceCodecs(loaded, path);
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   if (envApplied.length) process.stdout.write(`environment overrides applied: ${envApplied.join(', ')}\n`);
   process.stdout.write(`${path}: configuration is valid\n`);
@@ -48,5 +50,20 @@ export function checkDeviceFiles({ config }: LoadedConfig, source: string): stri
   } catch (err) {
     if (err instanceof RegistryLoadError) throw new ConfigError([...err.problems], source);
     throw err;
+  }
+}
+
+/**
+ * The JavaScript codecs the profiles name, loaded in the sandbox. The daemon would run with a codec
+ * that does not load (its devices' frames carry the error instead of decoded data), so this is
+ * where field staff find out before the gateway does.
+ */
+async function checkDeviceCodecs({ config }: LoadedConfig, source: string): Promise<void> {
+  const { registry, profilesDir } = config.devices;
+  if (registry === undefined && profilesDir === undefined) return;
+  const { profiles } = loadDeviceFiles({ registryPath: registry, profilesDir });
+  const problems = await checkCodecFiles(profiles.values());
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => `${p.line} (its devices' frames would carry this error instead of decoded data)`), source);
   }
 }

@@ -1,10 +1,10 @@
 // `lora-edge profiles check [DIR]` and `lora-edge profiles list [--dir DIR]`: validate device
 // profiles (shipped plus a local directory), the codecs they name and the examples they list, or
 // show them as a table.
-import { openDeviceCodec } from '../codecs/device-codec.js';
 import { builtinPortProblem, formatProfileProblem, loadProfiles, type DeviceProfile } from '../devices/profiles.js';
 import { parseExamples, runExamples } from './codec-examples.js';
 import { openToolCodec } from './tool-codec.js';
+import { checkCodecFiles } from './codec-files.js';
 import { UsageError, parseCommandArgs } from '../command-args.js';
 
 const USAGE = 'lora-edge profiles check [DIR] | lora-edge profiles list [--dir DIR]';
@@ -14,28 +14,6 @@ export async function profilesCommand(args: string[]): Promise<number> {
   if (sub === 'check') return checkProfiles(rest);
   if (sub === 'list') return listProfiles(rest);
   throw new UsageError(sub === undefined ? `a subcommand is required: ${USAGE}` : `unknown subcommand "${sub}": ${USAGE}`);
-}
-
-/** Loads each JavaScript codec once in the sandbox; returns one problem line per profile whose codec fails. */
-async function checkCodecFiles(profiles: Iterable<DeviceProfile>): Promise<Array<{ profile: DeviceProfile; line: string }>> {
-  const problems: Array<{ profile: DeviceProfile; line: string }> = [];
-  const checked = new Map<string, string | null>();
-  for (const p of profiles) {
-    if (p.codecRef.kind !== 'file') continue;
-    const file = p.codecRef.path;
-    if (!checked.has(file)) {
-      try {
-        const codec = await openDeviceCodec(p.codecRef, { quarantineAfter: 0 });
-        codec.dispose();
-        checked.set(file, null);
-      } catch (err) {
-        checked.set(file, err instanceof Error ? err.message : String(err));
-      }
-    }
-    const failure = checked.get(file);
-    if (failure) problems.push({ profile: p, line: `${p.file}: codec: ${failure}` });
-  }
-  return problems;
 }
 
 /** Runs the examples of each usable profile that lists some; one problem line per failing example. */

@@ -33,6 +33,28 @@ test('check-config lists every problem with its key path and exits 2', async () 
   assert.not.match(r.stderr, /at .*\.js:\d+/, 'no stack trace');
 });
 
+const profileYaml = (id: string, codec: string) =>
+  `id: ${id}\nvendor: Acme\nmodel: ${id}\ncategory: air\ncodec: ${codec}\nfPorts: [3]\nclass: A\nregion: EU868\ndescription: a test profile\n`;
+
+test('check-config loads the profiles\' JavaScript codecs in the sandbox and names one that does not load', async () => {
+  const profiles = join(dir, 'profiles');
+  mkdirSync(profiles, { recursive: true });
+  writeFileSync(join(profiles, 'acme-good.yaml'), profileYaml('acme-good', 'good.js'));
+  writeFileSync(join(profiles, 'good.js'), 'function decodeUplink(input) { return { data: { n: input.bytes.length } }; }\n');
+  const file = join(dir, 'codecs.yaml');
+  writeFileSync(file, `gateway: {id: "0016c001ff10a235"}\ndevices: {profilesDir: "${profiles}"}\n`);
+  const good = await runCli(['check-config', '--config', file]);
+  assert.is(good.code, 0, good.stderr);
+
+  writeFileSync(join(profiles, 'acme-typo.yaml'), profileYaml('acme-typo', 'typo.js'));
+  writeFileSync(join(profiles, 'typo.js'), 'function decodeUplink(input) { return { data: { n: input.bytes.length } ;\n');
+  const bad = await runCli(['check-config', '--config', file]);
+  assert.is(bad.code, 2, bad.stdout);
+  assert.match(bad.stderr, /acme-typo\.yaml: codec: .*typo\.js/);
+  assert.match(bad.stderr, /instead of decoded data/);
+  assert.not.match(bad.stderr, /acme-good/);
+});
+
 test('run refuses a bad config before opening anything', async () => {
   const storage = join(dir, 'never-created');
   const file = join(dir, 'bad-run.yaml');
