@@ -172,7 +172,6 @@ export class App {
       batchesNeedSubscriber: true,
       logger: this.child('mqtt'),
       onCommand: (name, payload) => this.routeCommand(name, payload),
-      onHubAck: c.batch.hubAck.enabled ? (payload) => void this.built.forwarder?.handleHubAck(payload) : undefined,
     });
     this.built.hub = hub;
     await this.add(parts.hubPart(hub));
@@ -192,6 +191,8 @@ export class App {
       hubAck: c.batch.hubAck.enabled ? { timeoutMs: c.batch.hubAck.timeout, window: c.batch.hubAck.window } : undefined,
     });
     this.built.forwarder = forwarder;
+    // The hub's word on its batches (batch.hubAck): only then are records deleted.
+    if (c.batch.hubAck.enabled) hub.subscribe(hub.topics.hub('ack'), (_topic, payload) => void forwarder.handleHubAck(payload));
     await this.add(new parts.ForwarderPart(forwarder, outbox, hub));
   }
 

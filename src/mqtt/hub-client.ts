@@ -41,8 +41,6 @@ export interface HubClientOptions {
   logger: Logger;
   /** Commands arriving on <prefix>/gateway/<id>/command/<name>. */
   onCommand?: (name: string, payload: Buffer) => void;
-  /** The hub's batch acknowledgements (`hub/ack`, batch.hubAck): subscribed to only when set. */
-  onHubAck?: (payload: Buffer) => void;
   /** MQTT protocol version; 4 (3.1.1) works with every broker, aedes included. */
   protocolVersion?: 4 | 5;
   /**
@@ -261,11 +259,6 @@ export class HubClient {
           if (err) this.log.error({ err: err.message }, 'subscribing to command topics failed');
         });
       }
-      if (o.onHubAck) {
-        client.subscribe(this.topics.hub('ack'), { qos: 1 }, (err) => {
-          if (err) this.log.error({ err: err.message }, 'subscribing to the hub\'s acknowledgements failed');
-        });
-      }
       for (const sub of this.subscriptions) {
         client.subscribe(sub.filter, { qos: 1 }, (err) => {
           if (err) this.log.error({ err: err.message, filter: sub.filter }, 'subscribing failed');
@@ -277,14 +270,6 @@ export class HubClient {
       this.setOnline(true);
     });
     client.on('message', (topic, payload) => {
-      if (o.onHubAck && topic === this.topics.hub('ack')) {
-        try {
-          o.onHubAck(payload);
-        } catch (err) {
-          this.log.error({ err: (err as Error).message, topic }, 'hub acknowledgement handler failed');
-        }
-        return;
-      }
       for (const sub of this.subscriptions) {
         if (!topicMatches(sub.filter, topic)) continue;
         try {
