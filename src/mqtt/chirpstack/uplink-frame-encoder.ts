@@ -3,6 +3,9 @@
 // and a writer per serialisation, which showed in the live path's CPU profile (and its garbage).
 // The bytes are the library's, field for field and in its order (checked by a seeded property test
 // that decodes ours with @chirpstack/chirpstack-api); the library still decodes command/down.
+// Strings go through Buffer's UTF-8 (a lone surrogate becomes U+FFFD): the test covers well-formed
+// text, which is all a source id, gateway id or code rate can be. Out-of-range integers are cut to
+// uint32 here where the library would throw; the radio plausibility checks keep them out anyway.
 import type { RadioFrame } from '../../radio/radio-frame.js';
 import { CODE_RATES, CRC_STATUS } from './enums.js';
 import type { UplinkMapOptions } from './uplink.js';
