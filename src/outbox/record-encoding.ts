@@ -19,8 +19,11 @@ export function encodeRecord(seq: number, record: NewRecord): Buffer {
   }
   let json: string;
   try {
-    // Object.assign puts seq first and lets it win over a stray runtime `seq` in the input.
-    json = JSON.stringify(Object.assign({ seq }, record, { seq }));
+    // seq first: spliced in front of the record's own JSON (no copy of the record per append);
+    // a stray runtime `seq` in the input goes the slow way, where Object.assign lets ours win.
+    const body = Object.hasOwn(record, 'seq') ? '' : JSON.stringify(record);
+    if (body.length >= 2 && body.charCodeAt(0) === 0x7b) json = body.length === 2 ? `{"seq":${seq}}` : `{"seq":${seq},${body.slice(1)}`;
+    else json = JSON.stringify(Object.assign({ seq }, record, { seq }));
   } catch (err) {
     throw new OutboxArgumentError(`outbox append: record is not serialisable as JSON (${(err as Error).message})`, {
       cause: err,

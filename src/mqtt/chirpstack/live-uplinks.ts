@@ -6,6 +6,7 @@ import type { Marshaler } from './enums.js';
 import { marshal } from './json.js';
 import { wrapContext } from './source-context.js';
 import { toUplinkFrame } from './uplink.js';
+import { encodeUplinkFrame } from './uplink-frame-encoder.js';
 
 export interface LiveUplinksOptions {
   gatewayId: string;
@@ -35,7 +36,9 @@ export class ChirpStackLiveUplinks {
       this.uplinkId = (this.uplinkId + 1) >>> 0;
       const index = this.opts.sourceIndex.get(frame.source) ?? 0;
       const live = frame.context ? { ...frame, context: wrapContext(index, frame.context) } : frame;
-      return marshal(toUplinkFrame(live, { gatewayId, uplinkId: this.uplinkId }), marshaler);
+      const opts = { gatewayId, uplinkId: this.uplinkId };
+      // Protobuf (the usual marshaler) by our own encoder, the library's bytes without its object graph.
+      return marshaler === 'protobuf' ? encodeUplinkFrame(live, opts) : marshal(toUplinkFrame(live, opts), marshaler);
     });
   }
 }

@@ -305,12 +305,17 @@ export class UdpSource implements RadioSource, DownlinkCapable {
   private reply(datagram: Buffer, rinfo: dgram.RemoteInfo): void {
     const socket = this.socket;
     if (!socket) return;
-    socket.send(datagram, rinfo.port, rinfo.address, (err) => {
-      if (!err) return;
-      this.counts.count('send_errors');
-      this.log.warn({ err, to: formatHostPort(rinfo.address, rinfo.port) }, 'failed to send ack');
-    });
+    // One callback for every ack (no closure per datagram): the error names the peer itself.
+    socket.send(datagram, rinfo.port, rinfo.address, this.onAckSent);
   }
+
+  private readonly onAckSent = (err: Error | null): void => {
+    if (!err) return;
+    this.counts.count('send_errors');
+    const peer = err as Error & { address?: string; port?: number };
+    const to = peer.address !== undefined && peer.port !== undefined ? formatHostPort(peer.address, peer.port) : undefined;
+    this.log.warn({ err, to }, 'failed to send ack');
+  };
 }
 
 function closeQuietly(socket: dgram.Socket): void {

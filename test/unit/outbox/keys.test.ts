@@ -58,6 +58,12 @@ test('encodeRecord writes seq first and lets the assigned seq win', () => {
   assert.is(JSON.parse(text).seq, 9);
 });
 
+test('encodeRecord: the spliced encoding is the JSON of the record with seq first, field order kept', () => {
+  const rec = { ...sampleRecord(1, '2026-01-01T00:00:00.000Z'), note: 'a "quoted" \u2028 text 😀', nested: { seq: 4, list: [1, null] } };
+  const text = encodeRecord(12, rec).toString('utf8');
+  assert.is(text, JSON.stringify(Object.assign({ seq: 12 }, rec)));
+});
+
 test('encodeRecord rejects non-records with a readable reason', () => {
   assert.throws(() => encodeRecord(1, null as never), (e: unknown) => e instanceof OutboxArgumentError && /must be an object/.test((e as Error).message));
   assert.throws(() => encodeRecord(1, { ...sampleRecord(1), capturedAt: 'yesterday' }), /capturedAt must be an ISO 8601/);
