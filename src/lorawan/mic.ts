@@ -31,12 +31,16 @@ export function dataMic(nwkSKey: KeyInput, uplink: boolean, devAddr: number, fCn
 
 /** True when the frame's MIC matches under `nwkSKey` and the full 32-bit counter (default: the 16 bits on air). */
 export function verifyDataMic(frame: DataFrame, nwkSKey: KeyInput, fCnt32: number = frame.fCnt): boolean {
+  const { tag, micStart } = frameCmac(frame, nwkSKey, 'NwkSKey', fCnt32);
+  return equalBytes(tag, 0, frame.bytes, micStart, 4);
+}
+
+/** The CMAC over B0 | the frame without its MIC, and where the MIC starts. */
+function frameCmac(frame: DataFrame, key: KeyInput, keyName: string, fCnt32: number): { tag: Uint8Array; micStart: number } {
   checkFCntMatches(fCnt32, frame.fCnt);
-  const bytes = frame.bytes;
-  const micStart = bytes.length - 4;
-  const ctx = aesContext(toKey(nwkSKey, 'NwkSKey'));
-  const tag = cmacTag(ctx, fillB0(frame.uplink, frame.devAddr, fCnt32, micStart), bytes, 0, micStart);
-  return equalBytes(tag, 0, bytes, micStart, 4);
+  const micStart = frame.bytes.length - 4;
+  const ctx = aesContext(toKey(key, keyName));
+  return { tag: cmacTag(ctx, fillB0(frame.uplink, frame.devAddr, fCnt32, micStart), frame.bytes, 0, micStart), micStart };
 }
 
 /** Join request MIC over MHDR | JoinEUI | DevEUI | DevNonce (the first 19 bytes). */
@@ -64,10 +68,6 @@ export function joinAcceptMic(appKey: KeyInput, msg: Uint8Array): Buffer {
  * also covers; a gateway decoding a handed-over 1.1 session checks this half (16 bits).
  */
 export function verifyDataMicF11(frame: DataFrame, fNwkSIntKey: KeyInput, fCnt32: number = frame.fCnt): boolean {
-  checkFCntMatches(fCnt32, frame.fCnt);
-  const bytes = frame.bytes;
-  const micStart = bytes.length - 4;
-  const ctx = aesContext(toKey(fNwkSIntKey, 'FNwkSIntKey'));
-  const tag = cmacTag(ctx, fillB0(frame.uplink, frame.devAddr, fCnt32, micStart), bytes, 0, micStart);
-  return equalBytes(tag, 0, bytes, micStart + 2, 2);
+  const { tag, micStart } = frameCmac(frame, fNwkSIntKey, 'FNwkSIntKey', fCnt32);
+  return equalBytes(tag, 0, frame.bytes, micStart + 2, 2);
 }
