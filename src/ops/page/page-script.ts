@@ -1,8 +1,10 @@
 // The technician's page's own script, written in TypeScript so it is checked against the snapshot
 // it renders. It runs in the browser: `technicianPage` must not use anything from this module's
-// scope, as it is served as its source text (PAGE_SCRIPT). It polls /status and redraws; when the
-// daemon stops answering, it says so and keeps the last values, marked as old.
+// scope, as it is served as its source text (PAGE_SCRIPT), except `formatDuration`, whose source is
+// served beside it so the page and `lora-edge status` write durations alike. It polls /status and
+// redraws; when the daemon stops answering, it says so and keeps the last values, marked as old.
 import type { DaemonSnapshot, HealthStatus } from '../snapshot.js';
+import { formatDuration } from '../status-report.js';
 
 type Status = DaemonSnapshot & { health: HealthStatus };
 
@@ -26,17 +28,8 @@ function technicianPage(): void {
     const e = $(id);
     if (e.textContent !== text) e.textContent = text;
   }
-  function duration(ms: number): string {
-    const s = Math.max(0, Math.round(ms / 1000));
-    if (s < 90) return `${s} s`;
-    const m = Math.round(s / 60);
-    if (m < 90) return `${m} min`;
-    const h = Math.floor(s / 3600);
-    if (h < 48) return `${h} h ${Math.round((s % 3600) / 60)} min`;
-    return `${(s / 86400).toFixed(1)} days`;
-  }
   function ago(now: number, t: number | null): string {
-    return t === null ? 'never' : `${duration(now - t)} ago`;
+    return t === null ? 'never' : `${formatDuration(now - t)} ago`;
   }
   function bytes(n: number): string {
     if (n < 1024) return `${n} B`;
@@ -70,7 +63,7 @@ function technicianPage(): void {
   function renderHeader(s: Status): void {
     setText('gateway-id', s.gatewayId);
     setText('version', s.version);
-    setText('uptime', duration(s.uptimeMs));
+    setText('uptime', formatDuration(s.uptimeMs));
     const health = $('health');
     health.textContent = s.health.status === 'ok' ? 'OK' : 'DEGRADED';
     health.className = `badge ${s.health.status}`;
@@ -110,7 +103,7 @@ function technicianPage(): void {
     const pairs: Array<[string, string | Node]> = [
       ['Depth', el('span', { id: 'outbox-depth' }, String(o.depth))],
       ['Size', bytes(o.bytes)],
-      ['Oldest record', o.oldestAgeMs === null ? '–' : `${duration(o.oldestAgeMs)} old`],
+      ['Oldest record', o.oldestAgeMs === null ? '–' : `${formatDuration(o.oldestAgeMs)} old`],
       ['Delivered', `${f.recordsAcked} records in ${f.batchesAcked} batches`],
     ];
     // A handful of records is the normal flow, not a backlog worth a progress bar.
@@ -118,7 +111,7 @@ function technicianPage(): void {
       const done = Math.max(0, f.recordsAcked - f.drain.startAcked);
       const total = Math.max(done + o.depth, f.drain.startDepth, 1);
       const rate = f.drainRatePerS;
-      const eta = rate > 0 ? duration((o.depth / rate) * 1000) : 'unknown';
+      const eta = rate > 0 ? formatDuration((o.depth / rate) * 1000) : 'unknown';
       const bar = el('progress', { max: String(total), value: String(done), 'aria-label': 'Drain progress' });
       pairs.push(['Draining', el('span', {}, bar, ` ${Math.round((done / total) * 100)} %, ${Math.round(rate)} records/s, ETA ${eta}`)]);
     } else if (!s.mqtt.connected && o.depth > 0) {
@@ -240,4 +233,4 @@ function technicianPage(): void {
 }
 
 /** What /ui/app.js serves. */
-export const PAGE_SCRIPT = `"use strict";\n(${technicianPage.toString()})();\n`;
+export const PAGE_SCRIPT = `"use strict";\n${formatDuration.toString()}\n(${technicianPage.toString()})();\n`;
