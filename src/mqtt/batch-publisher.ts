@@ -15,8 +15,8 @@
 // batch and drop it later (mosquitto drops what does not fit a subscriber's queue, and still says
 // success). The records are then deleted only when the hub says it committed the batch
 // (`hubAcked`); at most `window` batches wait for the hub (flow control: a slow hub slows the
-// drain instead of overflowing the broker's queue), and when the hub says nothing for `timeoutMs` of
-// connected time, everything it has not confirmed is sent again.
+// drain instead of overflowing the broker's queue), and a batch the hub has not confirmed within
+// `timeoutMs` of connected time is sent again, with every batch after it.
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Logger } from '../log.js';
@@ -26,7 +26,7 @@ import { emptyCaptureTimeTally, fitHubBatch, type CaptureTimeTally, rawBudget, t
 import type { CaptureCorrector, UncorrectedReason } from '../clock/capture-stamp.js';
 import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 import { NoSubscribersError } from './no-subscribers.js';
-import { parseHubAck } from './hub-batch.js';
+import { batchIdOf, parseHubAck } from './hub-batch.js';
 
 /** Back-off after batches fail while connected (broker refusing them, nobody subscribed): 0.5 s doubling to 30 s. */
 const RETRY_MIN_MS = 500;
@@ -106,13 +106,15 @@ export interface BatchPublisherCounters {
   awaitingHub: number;
   /** Batches the hub confirmed. */
   hubAcked: number;
-  /** Times the hub said nothing for hubAck.timeoutMs and the unconfirmed batches were sent again. */
+  /** Times a batch went unconfirmed by the hub for hubAck.timeoutMs and it and later ones were sent again. */
   hubAckTimeouts: number;
   /** Messages on the hub acknowledgement topic that were not acknowledgements. */
   hubAcksRefused: number;
 }
 
 interface InFlight {
+  /** The batchId the hub sees and acknowledges. */
+  id: string;
   from: number;
   to: number;
   /** Every seq the batch carried (a range ack is only safe when the batch carried them all). */
@@ -294,9 +296,12 @@ export class BatchPublisher {
   }
 
   private async send(records: readonly BatchInput[], fitted: FittedBatch): Promise<void> {
+    const from = records[0].seq;
+    const to = records[records.length - 1].seq;
     const entry: InFlight = {
-      from: records[0].seq,
-      to: records[records.length - 1].seq,
+      id: batchIdOf(from, to),
+      from,
+      to,
       seqs: records.map((r) => r.seq),
       records: fitted.kind === 'batch' ? records.length : 0,
       captureTimes: fitted.kind === 'batch' ? fitted.captureTimes : undefined,
@@ -337,7 +342,7 @@ export class BatchPublisher {
           await this.deliver(entry);
         } else if (!entry.abandoned) {
           entry.hubWaitedMs = 0;
-          this.awaitingHub.set(`${entry.from}-${entry.to}`, entry);
+          this.awaitingHub.set(entry.id, entry);
           this.counters.awaitingHub = this.awaitingHub.size;
         }
       } else {
@@ -422,7 +427,7 @@ export class BatchPublisher {
     for (const id of batchIds) {
       const entry = this.awaitingHub.get(id);
       if (!entry) {
-        for (const e of this.inflight) if (!e.abandoned && `${e.from}-${e.to}` === id) e.hubConfirmed = true;
+        for (const e of this.inflight) if (!e.abandoned && e.id === id) e.hubConfirmed = true;
         continue;
       }
       this.awaitingHub.delete(id);

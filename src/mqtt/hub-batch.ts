@@ -80,12 +80,17 @@ export function toBatchRecord(record: OutboxRecord, send: SendTime): BatchRecord
   return { ...withClock, capturedAt: send.capturedAt, ...send.fields };
 }
 
+/** A batch's id: its first and last seq. The same records re-sent carry the same id. */
+export function batchIdOf(firstSeq: number, lastSeq: number): string {
+  return `${firstSeq}-${lastSeq}`;
+}
+
 /** The batch without its records: `records` comes last, so record text can be spliced before `]}`. */
 export function hubBatchEnvelope(gatewayId: string, firstSeq: number, lastSeq: number, nowMs: number): HubBatch {
   return {
     schemaVersion: HUB_SCHEMA_VERSION,
     gatewayId,
-    batchId: `${firstSeq}-${lastSeq}`,
+    batchId: batchIdOf(firstSeq, lastSeq),
     sentAt: new Date(nowMs).toISOString(),
     records: [],
   };
