@@ -8,7 +8,13 @@ import { openSqlStore, type Row, type SqlConnection, type SqlSession, type SqlSt
 import type { HubStore } from './store.js';
 
 export async function openSqliteStore(file: string, opts: Omit<SqlStoreOptions, 'migrations'>): Promise<HubStore> {
-  const db = new Database(file);
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    // better-sqlite3 does not say which file: the operator needs to know.
+    throw new Error(`cannot open the SQLite database ${file}: ${(err as Error).message}`);
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 30000');

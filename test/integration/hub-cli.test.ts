@@ -53,4 +53,11 @@ test('hub report prints uplinks and bytes per owner per day, as a table or JSON'
   assert.match(none.stdout, /no uplinks on 2026-01-01/);
 });
 
+test('a SQLite file that cannot be opened is named in the error', async () => {
+  const r = await runCli(['hub', 'report', '--db', `sqlite:${join(dir, 'no-such-dir', 'hub.db')}`]);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /cannot open the SQLite database .*no-such-dir\/hub\.db: .*directory does not exist/);
+  assert.not.match(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+});
+
 test.run();
