@@ -9,6 +9,7 @@ import { isLoopbackHost } from './loopback.js';
 import { parseDevAddrRange } from '../edge/devaddr-pool.js';
 import { findSerialDriver, parseSerialDriverSettings } from '../radio/serial/driver-registry.js';
 import { compileFilter } from '../pipeline/uplink-filter.js';
+import { fleetKeys } from '../fleet/keys.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/lora-edge/config.yaml';
 
@@ -104,6 +105,15 @@ function semanticChecks(config: Config, problems: string[], warnings: string[], 
   }
   opsHttpChecks(config.ops.http, problems);
   filterChecks(config.filters, problems, warnings);
+  // The keys fleet sync reads when it starts: a missing or malformed one is a configuration
+  // problem here, for check-config and run alike (found by the differential test).
+  if (config.fleet.enabled) {
+    try {
+      fleetKeys(config.fleet);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
 }
 
 function filterChecks(filters: Config['filters'], problems: string[], warnings: string[]): void {

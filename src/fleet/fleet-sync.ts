@@ -16,8 +16,7 @@ import { checkBundleContent } from './bundle-validation.js';
 import { readFileIfPresent, removeFileIfPresent, writeFileAtomic } from './atomic-file.js';
 import { HandedSessions } from './handed-sessions.js';
 import { decodeSessionMessage } from './session-update.js';
-import { trustedKeys, type TrustedKey } from './signing.js';
-import { x25519PrivateKey, type GatewayPrivateKey } from './sealed.js';
+import { fleetKeys } from './keys.js';
 import type { AppliedBundleState, FleetState, RefusedBundleState } from './fleet-state.js';
 
 /** The part of the hub connection the fleet uses. */
@@ -75,21 +74,6 @@ function wireHash(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-/** Reads the configured keys; throws an Error naming the setting when one is unusable. */
-export function fleetKeys(opts: { trustedKeys: readonly string[]; privateKeyFile?: string }): { trusted: TrustedKey[]; privateKey?: GatewayPrivateKey } {
-  let trusted: TrustedKey[];
-  try {
-    trusted = trustedKeys(opts.trustedKeys);
-  } catch (err) {
-    throw new Error(`fleet.trustedKeys: ${(err as Error).message}`);
-  }
-  if (opts.privateKeyFile === undefined) return { trusted };
-  try {
-    return { trusted, privateKey: x25519PrivateKey(readFileSync(opts.privateKeyFile, 'utf8')) };
-  } catch (err) {
-    throw new Error(`fleet.privateKeyFile ${opts.privateKeyFile}: ${(err as Error).message}`);
-  }
-}
 
 export class FleetSync {
   readonly counters: FleetCounters = { bundlesApplied: 0, bundlesRefused: 0, sessionUpdates: 0, sessionUpdatesRefused: 0 };

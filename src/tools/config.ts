@@ -4,18 +4,7 @@ import { loadDeviceFiles } from '../devices/device-files.js';
 import { RegistryLoadError } from '../devices/errors.js';
 import { CONFIG_TEMPLATE } from '../config/template.js';
 import { parseCommandArgs } from '../command-args.js';
-import { fleetKeys } from '../fleet/fleet-sync.js';
 import { checkCodecFiles } from './codec-files.js';
-
-/** The fleet keys, read as the daemon reads them at start: an unusable one is a ConfigError here. */
-function checkFleetKeys({ config }: LoadedConfig, source: string): void {
-  if (!config.fleet.enabled) return;
-  try {
-    fleetKeys(config.fleet);
-  } catch (err) {
-    throw new ConfigError([(err as Error).message], source);
-  }
-}
 
 export async function checkConfigCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
@@ -23,9 +12,7 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   // A ConfigError propagates to main, which prints every problem and exits 2.
   const loaded = loadConfigFile(path);
   const { envApplied } = loaded;
-  checkFleetKeys(loaded, path);
-  const warnings = [...loaded.warnings, ...checkDeviceFiles(loaded, path)];
-  await checkDeviceCodecs(loaded, path);
+  const warnings = [...loaded.warnings, ...(await checkBeyondSchema(loaded, path))];
   for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   if (envApplied.length) process.stdout.write(`environment overrides applied: ${envApplied.join(', ')}\n`);
   process.stdout.write(`${path}: configuration is valid\n`);
@@ -36,6 +23,17 @@ export async function printConfigCommand(args: string[]): Promise<number> {
   parseCommandArgs(args, {});
   process.stdout.write(CONFIG_TEMPLATE);
   return 0;
+}
+
+/**
+ * What check-config checks beyond the configuration's own validation, which the daemon would run
+ * without: the device registry and profiles, the profiles' JavaScript codecs. Throws a
+ * ConfigError listing the problems; returns warnings.
+ */
+export async function checkBeyondSchema(loaded: LoadedConfig, source: string): Promise<string[]> {
+  const warnings = checkDeviceFiles(loaded, source);
+  await checkDeviceCodecs(loaded, source);
+  return warnings;
 }
 
 /**
