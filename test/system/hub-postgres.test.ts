@@ -21,6 +21,8 @@ const PG_URL = process.env.LORA_EDGE_PG_URL;
 const required = process.env.LORA_EDGE_SYSTEM_TESTS === 'require';
 const mosquitto = systemTier('mosquitto');
 if (!PG_URL && required) throw new Error('LORA_EDGE_PG_URL is not set but the system tier is required (.ci/postgres prints it)');
+// pg reads anything else as a path relative to postgres://base and fails with "ENOTFOUND base".
+if (PG_URL && !/^postgres(ql)?:\/\//.test(PG_URL)) throw new Error(`LORA_EDGE_PG_URL is not a postgres:// URL: ${JSON.stringify(PG_URL)}`);
 const seed = Number(process.env.LORA_EDGE_SEED ?? randomSeed());
 console.log(`hub-postgres seed ${seed} (LORA_EDGE_SEED=${seed} replays it)`);
 
