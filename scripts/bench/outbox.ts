@@ -5,6 +5,7 @@
 //  2. Live latency at 500 frames/s: hub receive time minus the record's capturedAt.
 //  3. Disk bytes written per record (/proc/<pid>/io write_bytes) beside the record's JSON size.
 // Figures are printed beside their targets, never asserted: the machine is shared and noisy.
+// BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -178,7 +179,7 @@ class DaemonProcess {
 
   constructor(configPath: string, readonly opsPort: number) {
     this.child = track(
-      spawn(process.execPath, [...daemonNodeFlags(MAIN_JS), MAIN_JS, 'run', '--config', configPath], {
+      spawn(process.execPath, [...daemonNodeFlags(MAIN_JS), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), MAIN_JS, 'run', '--config', configPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
         // As the systemd unit runs it (MALLOC_ARENA_MAX=0 in the bench's environment: glibc's default).
         env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },

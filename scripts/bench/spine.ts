@@ -15,7 +15,8 @@ import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon
 import { benchLorawanDecode } from './lorawan-decode.js';
 
 // BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run;
-// BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it).
+// BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it);
+// BENCH_DAEMON_STDOUT=FILE keeps its stdout.
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const GATEWAY = '0016c001ff10a235';
@@ -24,6 +25,17 @@ const CLK_TCK = 100;
 function anonKiB(pid: number): number {
   try {
     return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms of the daemon's main (JavaScript) thread: the rest is LevelDB and libuv's thread pool. */
+function mainThreadCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
   } catch {
     return 0;
   }
@@ -47,7 +59,8 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
     config,
     `gateway: {id: "${GATEWAY}"}\nsources: [{type: udp, bind: "${udp}"}]\nmqtt: {url: "${broker.url}"}\nstorage: {dir: "${join(dir, 'data')}"}\nops: {http: {enabled: true, bind: "127.0.0.1:${opsPort}"}}\nlog: {level: ${process.env.BENCH_LOG_LEVEL ?? "info"}}\n`,
   );
-  const log = openSync('/dev/null', 'w');
+  // BENCH_DAEMON_STDOUT=FILE keeps the daemon's stdout (its log, and --trace-gc lines) for reading.
+  const log = openSync(process.env.BENCH_DAEMON_STDOUT ?? '/dev/null', 'w');
   const main = packagePath('dist', 'src', 'main.js');
   const daemon = spawn(process.execPath, [...daemonNodeFlags(main), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), main, 'run', '--config', config], {
     stdio: ['ignore', log, 'inherit'],
@@ -80,6 +93,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
     probe.on('message', () => probe.end(true, {}, () => resolve()));
   });
   const before = procStat(daemon.pid!);
+  const mainBefore = mainThreadCpuMs(daemon.pid!);
   // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled, and the
   // breakdown (V8 heap, external buffers from /status; anon and file-backed pages from /proc).
   let peakAnon = anonKiB(daemon.pid!);
@@ -106,6 +120,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   await allIn;
   clearTimeout(timeout);
   const after = procStat(daemon.pid!);
+  const mainAfter = mainThreadCpuMs(daemon.pid!);
   clearInterval(sampler);
   memory.stop();
   const peaks = memory.take();
@@ -116,9 +131,10 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   rmSync(dir, { recursive: true, force: true });
   const framesPerS = Math.round(records / elapsedS);
   const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
+  const mainUsPerFrame = Number((((mainAfter - mainBefore) * 1000) / Math.max(1, records)).toFixed(1));
   const summary = summaryLine('spine', {
     broker: broker.kind, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
-    'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
+    'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
   });
   const table = {
     broker: broker.kind,
@@ -130,6 +146,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
     liveEventUpReceived: ups,
     endToEndFramesPerS: framesPerS,
     daemonCpuUsPerFrame: cpuUsPerFrame,
+    daemonMainThreadUsPerFrame: mainUsPerFrame,
     daemonPeakRssMB: Number((after.hwmKiB / 1024).toFixed(1)),
     daemonPeakAnonMB: Number((peakAnon / 1024).toFixed(1)),
     daemonPeakFileMB: Number(peaks.file.toFixed(1)),

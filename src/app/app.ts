@@ -296,6 +296,7 @@ export class App {
         onlyRegistered: c.batch.onlyRegistered,
       },
       captureClock: this.built.clock,
+      uplinkLinesPerSecond: c.log.uplinkLinesPerSecond,
     });
     this.built.pipeline = pipeline;
     await this.add(parts.pipelinePart(pipeline, outbox));

@@ -357,6 +357,11 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** `auto`: pretty lines on a terminal, JSON lines otherwise (journald, pipes); or force one. */
       format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+      /**
+       * Uplinks logged one by one at info level, per second; beyond it they are counted in one line a
+       * second (journald drops a service's lines beyond 10,000 in 30 s). At debug level all are logged.
+       */
+      uplinkLinesPerSecond: z.number().int().min(0).max(10_000).default(50),
     })
     .prefault({}),
 });

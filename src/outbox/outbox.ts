@@ -12,7 +12,7 @@ import type { NewRecord } from './record-encoding.js';
 import { SerialQueue } from './serial-queue.js';
 import { OutboxArgumentError, OutboxClosedError, OutboxLockedError } from './errors.js';
 import { openRecovering, type StoreRecovery } from '../store-recovery.js';
-import { resolveOptions, type BatchWriter, type OutboxOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type BatchOp, type BatchWriter, type OutboxOptions, type ResolvedOptions } from './options.js';
 import { StoredState, type OutboxCounters } from './stored-state.js';
 import { ReadMemo } from './read-memo.js';
 import { ReopenGate } from './reopen-gate.js';
@@ -55,6 +55,25 @@ interface OpenedState {
   meta: OutboxMeta;
   head: StoredEntry | null;
   tail: StoredEntry | null;
+}
+
+/**
+ * One atomic LevelDB batch, built op by op (abstract-level's chained batch). The array form copies
+ * and re-checks every op in JavaScript first: 6-10 µs per delete against about 2 µs this way, paid
+ * for every record stored and every record acknowledged.
+ */
+async function writeChained(db: OutboxDb, ops: BatchOp[], sync: boolean): Promise<void> {
+  const batch = db.batch();
+  try {
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+  } catch (err) {
+    await batch.close();
+    throw err;
+  }
+  await batch.write({ sync });
 }
 
 export class Outbox {
@@ -118,7 +137,7 @@ export class Outbox {
   ) {
     const now = raw.now ?? Date.now;
     // Always the current store: a reopen after a persistent write error replaces it.
-    const base: BatchWriter = (ops, o) => this.state.db.batch(ops, { sync: o.sync });
+    const base: BatchWriter = (ops, o) => writeChained(this.state.db, ops, o.sync);
     const write = raw.wrapBatchWrite ? raw.wrapBatchWrite(base) : base;
     const memo = new ReadMemo();
     this.state = new StoredState(opened.db, write, opts, log, opened.meta, opened.head, opened.tail, {

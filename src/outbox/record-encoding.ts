@@ -17,19 +17,25 @@ export function encodeRecord(seq: number, record: NewRecord): Buffer {
       `outbox append: record.capturedAt must be an ISO 8601 time string, got ${JSON.stringify(record.capturedAt) ?? 'undefined'}`,
     );
   }
-  let json: string;
+  let body: string;
   try {
     // seq first: spliced in front of the record's own JSON (no copy of the record per append);
     // a stray runtime `seq` in the input goes the slow way, where Object.assign lets ours win.
-    const body = Object.hasOwn(record, 'seq') ? '' : JSON.stringify(record);
-    if (body.length >= 2 && body.charCodeAt(0) === 0x7b) json = body.length === 2 ? `{"seq":${seq}}` : `{"seq":${seq},${body.slice(1)}`;
-    else json = JSON.stringify(Object.assign({ seq }, record, { seq }));
+    body = Object.hasOwn(record, 'seq') ? '' : JSON.stringify(record);
+    if (body.length < 2 || body.charCodeAt(0) !== 0x7b) return Buffer.from(JSON.stringify(Object.assign({ seq }, record, { seq })), 'utf8');
   } catch (err) {
     throw new OutboxArgumentError(`outbox append: record is not serialisable as JSON (${(err as Error).message})`, {
       cause: err,
     });
   }
-  return Buffer.from(json, 'utf8');
+  // `{"seq":N` + `,` + body without its `{` (or `}` for an empty record), written straight into
+  // the value: the text is never concatenated into a second string first.
+  const head = `{"seq":${seq}`;
+  const value = Buffer.allocUnsafe(head.length + Buffer.byteLength(body, 'utf8'));
+  value.write(head, 0, 'latin1');
+  value.write(body, head.length, 'utf8');
+  value[head.length] = body.length === 2 ? 0x7d : 0x2c;
+  return body.length === 2 ? value.subarray(0, head.length + 1) : value;
 }
 
 export function decodeRecord(expectedSeq: number | null, value: Uint8Array): DecodeResult {

@@ -13,6 +13,7 @@ import type { LiveUplinkStream, RecordStore, Uplink, UplinkExit } from './uplink
 import { EMPTY_LORAWAN, lorawanFields, toRecord } from './to-record.js';
 import { checkUplink, PASS_ALL, type FilterReason, type UplinkFilter } from './uplink-filter.js';
 import type { CaptureStamp } from '../clock/capture-stamp.js';
+import { UplinkLogBudget } from './uplink-log-budget.js';
 
 export type { DeviceOutcome, DeviceResolver };
 
@@ -33,6 +34,8 @@ export interface PipelineOptions {
   filters?: UplinkFilters;
   /** Stamps each stored record with the clock's state (clock/capture-clock.ts); absent: status unknown. */
   captureClock?: { stamp(receivedAtMs: number): CaptureStamp };
+  /** Per-uplink info lines per second (log.uplinkLinesPerSecond); the rest are counted. Default: all. */
+  uplinkLinesPerSecond?: number;
   now?: () => number;
 }
 
@@ -81,6 +84,7 @@ export class UplinkPipeline {
   private readonly store: (record: Omit<OutboxRecord, 'seq'>) => number;
   private readonly publishLive: ((frame: RadioFrame) => boolean) | undefined;
   private readonly exits: UplinkExit[];
+  private readonly logBudget: UplinkLogBudget | null;
 
   constructor(private readonly opts: PipelineOptions) {
     this.dedup = new DedupCache({ windowMs: opts.dedupWindowMs });
@@ -91,6 +95,7 @@ export class UplinkPipeline {
     const live = opts.live;
     this.publishLive = live ? (frame) => live.publish(frame) : undefined;
     this.exits = [...(opts.exits ?? [])];
+    this.logBudget = opts.uplinkLinesPerSecond === undefined ? null : new UplinkLogBudget(opts.uplinkLinesPerSecond);
   }
 
   /** Number of distinct devices heard since the previous call. */
@@ -177,27 +182,36 @@ export class UplinkPipeline {
     }
     // Frames kept out of the batches (other operators' devices) would flood the journal at info.
     const level = batchReason ? 'debug' : 'info';
-    if (this.log.isLevelEnabled(level)) {
-      this.log[level](
-        {
-          seq,
-          source: frame.source,
-          mType: lorawan.mType,
-          devAddr: lorawan.devAddr ?? undefined,
-          devEui: device?.devEui ?? lorawan.devEui ?? undefined,
-          fCnt: lorawan.fCnt ?? undefined,
-          fPort: lorawan.fPort ?? undefined,
-          freq: frame.frequency,
-          sf: frame.spreadingFactor,
-          rssi: frame.rssi,
-          snr: frame.snr,
-          device: device?.name,
-          data: decoded?.data ?? undefined,
-          filtered: batchReason ?? undefined,
-        },
-        'uplink',
-      );
+    if (!this.log.isLevelEnabled(level)) return;
+    if (level === 'info' && this.logBudget && !this.log.isLevelEnabled('debug')) {
+      const turn = this.logBudget.take(this.now());
+      if (turn.unloggedBefore > 0) {
+        this.log.info(
+          { unlogged: turn.unloggedBefore, uplinkLinesPerSecond: this.opts.uplinkLinesPerSecond },
+          `${turn.unloggedBefore} uplinks in the last second were not logged one by one (log.uplinkLinesPerSecond); they were handled as usual`,
+        );
+      }
+      if (!turn.log) return;
     }
+    this.log[level](
+      {
+        seq,
+        source: frame.source,
+        mType: lorawan.mType,
+        devAddr: lorawan.devAddr ?? undefined,
+        devEui: device?.devEui ?? lorawan.devEui ?? undefined,
+        fCnt: lorawan.fCnt ?? undefined,
+        fPort: lorawan.fPort ?? undefined,
+        freq: frame.frequency,
+        sf: frame.spreadingFactor,
+        rssi: frame.rssi,
+        snr: frame.snr,
+        device: device?.name,
+        data: decoded?.data ?? undefined,
+        filtered: batchReason ?? undefined,
+      },
+      'uplink',
+    );
   }
 
   private batchFilterReason(uplink: Uplink): FilteredReason | null {

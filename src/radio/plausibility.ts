@@ -44,8 +44,9 @@ export interface Implausible {
 }
 
 /** Which bands the frame may come from. undefined = plausible. */
+const bad = (reason: ImplausibleReason, detail: string): Implausible => ({ reason, detail });
+
 export function checkRadioFrame(frame: RadioFrame, bands: readonly RadioBand[]): Implausible | undefined {
-  const bad = (reason: ImplausibleReason, detail: string): Implausible => ({ reason, detail });
   const f = frame.frequency;
   if (!Number.isSafeInteger(f) || !bands.some((b) => f >= RADIO_BANDS[b].low && f <= RADIO_BANDS[b].high)) {
     return bad('frequency', `frequency ${f} Hz is outside ${bands.map((b) => RADIO_BANDS[b].label).join(' and ')}`);
@@ -85,8 +86,9 @@ function checkModulation(frame: RadioFrame): string | undefined {
   if (sf !== undefined && !(Number.isInteger(sf) && sf >= 5 && sf <= 12)) return `spreading factor ${sf} is not 5..12`;
   if (bw !== undefined && !(Number.isInteger(bw) && bw > 0 && bw <= 1_625_000)) return `bandwidth ${bw} Hz is not 1..1625000`;
   if (rate !== undefined && !(Number.isInteger(rate) && rate > 0 && rate <= 300_000)) return `FSK bit rate ${rate} is not 1..300000`;
-  for (const [name, v] of [['channel', frame.channel], ['rf chain', frame.rfChain]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 255)) return `${name} ${v} is not 0..255`;
-  }
-  return undefined;
+  return checkByte('channel', frame.channel) ?? checkByte('rf chain', frame.rfChain);
+}
+
+function checkByte(name: string, v: number | undefined): string | undefined {
+  return v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 255) ? `${name} ${v} is not 0..255` : undefined;
 }

@@ -5,6 +5,7 @@ import { decodeMeta, encodeMeta } from '../../../src/outbox/meta.js';
 import { decodeRecord, encodeRecord } from '../../../src/outbox/record-encoding.js';
 import { OutboxArgumentError } from '../../../src/outbox/errors.js';
 import { sampleRecord } from '../../fixtures/outbox/records.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 test('record key is prefix byte + 8-byte big-endian seq', () => {
   assert.is(recordKey(1).toString('hex'), '720000000000000001');
@@ -62,6 +63,19 @@ test('encodeRecord: the spliced encoding is the JSON of the record with seq firs
   const rec = { ...sampleRecord(1, '2026-01-01T00:00:00.000Z'), note: 'a "quoted" \u2028 text 😀', nested: { seq: 4, list: [1, null] } };
   const text = encodeRecord(12, rec).toString('utf8');
   assert.is(text, JSON.stringify(Object.assign({ seq: 12 }, rec)));
+});
+
+test('encodeRecord: random texts (1- to 4-byte UTF-8, lone surrogates, escapes) encode as JSON.stringify does', () => {
+  const seed = Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const rnd = seededRandom(seed);
+  const alphabet = ['a', 'Z', '0', '"', '\\', '\n', '\u0001', 'é', 'ß', '€', '\u2028', '😀', '\ud800', '\udfff', ' '];
+  for (let i = 0; i < 300; i++) {
+    const text = Array.from({ length: rnd.int(0, 40) }, () => rnd.pick(alphabet)).join('');
+    const rec = { ...sampleRecord(1, '2026-01-01T00:00:00.000Z'), note: text };
+    const seq = rnd.int(0, Number.MAX_SAFE_INTEGER);
+    const value = encodeRecord(seq, rec);
+    assert.ok(value.equals(Buffer.from(JSON.stringify(Object.assign({ seq }, rec)), 'utf8')), `seed ${seed} (LORA_EDGE_SEED replays it), case ${i}: ${JSON.stringify(text)}`);
+  }
 });
 
 test('encodeRecord rejects non-records with a readable reason', () => {
