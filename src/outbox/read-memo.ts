@@ -13,12 +13,21 @@ export class ReadMemo {
     if (this.ranges.size > MAX_RANGES) this.ranges.delete(this.ranges.keys().next().value as number);
   }
 
-  /** The entries read for exactly from..to, forgotten once taken; undefined when not remembered. */
+  /**
+   * The entries read for from..to, forgotten once taken; undefined when not remembered. A batch is
+   * often a prefix of what was read (the read is bounded by batch.maxBytes, the batch by the MQTT
+   * packet limit): the rest stays remembered for the next batch, which starts right after it.
+   */
   take(from: number, to: number): StoredEntry[] | undefined {
     const memo = this.ranges.get(from);
-    if (!memo || memo.to !== to) return undefined;
+    if (!memo || memo.to < to) return undefined;
     this.ranges.delete(from);
-    return memo.entries;
+    if (memo.to === to) return memo.entries;
+    let cut = 0;
+    while (cut < memo.entries.length && (memo.entries[cut].seq ?? -1) <= to) cut += 1;
+    const rest = memo.entries.slice(cut);
+    if (rest.length > 0) this.ranges.set(rest[0].seq ?? to + 1, { to: memo.to, entries: rest });
+    return memo.entries.slice(0, cut);
   }
 
   /** After drops: a remembered range may list records that are gone. */
