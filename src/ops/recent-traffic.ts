@@ -109,20 +109,31 @@ export class RecentTraffic implements UplinkExit {
       snr,
       summary,
     });
-    const before = this.devices.get(device);
     const codecError = decoded?.errors.length ? shorten(decoded.errors[0], 200) : null;
-    this.devices.delete(device);
-    this.devices.set(device, {
+    const name = registered ? shorten(registered.name, 64) : null;
+    // Updated in place and moved to the end (last heard): a device heard again costs no new object,
+    // which at thousands of frames a second would each outlive a young-generation GC.
+    const seen = this.devices.get(device);
+    if (seen) {
+      this.devices.delete(device);
+      seen.name = name;
+      seen.lastSeen = frame.receivedAt;
+      seen.rssi = frame.rssi;
+      seen.snr = snr;
+      if (fCnt !== null) seen.fCnt = fCnt;
+      seen.frames += 1;
+      if (codecError) {
+        seen.codecErrors += 1;
+        seen.lastCodecError = codecError;
+      }
+    }
+    this.devices.set(
       device,
-      name: registered ? shorten(registered.name, 64) : null,
-      lastSeen: frame.receivedAt,
-      rssi: frame.rssi,
-      snr,
-      fCnt: fCnt ?? before?.fCnt ?? null,
-      frames: (before?.frames ?? 0) + 1,
-      codecErrors: (before?.codecErrors ?? 0) + (codecError ? 1 : 0),
-      lastCodecError: codecError ?? before?.lastCodecError ?? null,
-    });
+      seen ?? {
+        device, name, lastSeen: frame.receivedAt, rssi: frame.rssi, snr, fCnt,
+        frames: 1, codecErrors: codecError ? 1 : 0, lastCodecError: codecError,
+      },
+    );
     if (this.devices.size > this.maxDevices) {
       this.devices.delete(this.devices.keys().next().value as string);
       this.forgotten += 1;
@@ -131,6 +142,8 @@ export class RecentTraffic implements UplinkExit {
 
   /** Uplinks newest first; devices most recently heard first. */
   report(): TrafficReport {
-    return { uplinks: this.uplinks.newest(), devices: [...this.devices.values()].reverse(), devicesForgotten: this.forgotten };
+    // Copies: the entries are updated in place as frames arrive.
+    const devices = [...this.devices.values()].reverse().map((d) => ({ ...d }));
+    return { uplinks: this.uplinks.newest(), devices, devicesForgotten: this.forgotten };
   }
 }

@@ -69,4 +69,14 @@ test('memory stays bounded whatever the radio hears (seeded)', () => {
   assert.is(r.devicesForgotten, 19_500);
 });
 
+
+test('a report is a snapshot: frames heard after it do not change it', () => {
+  const t = new RecentTraffic();
+  t.take(uplink({ devEui: '70b3d57ed00a0001', fCnt: 1, rssi: -70, at: 1 }));
+  const before = t.report();
+  t.take(uplink({ devEui: '70b3d57ed00a0001', fCnt: 2, rssi: -99, errors: ['bad'], at: 2 }));
+  assert.equal([before.devices[0].frames, before.devices[0].rssi, before.devices[0].codecErrors, before.devices[0].lastSeen], [1, -70, 0, 1]);
+  const after = t.report().devices[0];
+  assert.equal([after.frames, after.rssi, after.codecErrors, after.lastSeen, after.fCnt, after.lastCodecError], [2, -99, 1, 2, 2, 'bad']);
+});
 test.run();
