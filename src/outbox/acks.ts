@@ -19,6 +19,7 @@ export class OutboxAcks {
   /** Sorted, distinct seqs. Call inside the serial queue. */
   async ackSeqs(seqs: number[]): Promise<void> {
     const state = this.state;
+    if (seqs.length > 0) this.memo.forget(seqs[0], seqs[seqs.length - 1]);
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const keys = seqs.slice(i, i + CHUNK).map(recordKey);
       const values = await state.db.getMany(keys);

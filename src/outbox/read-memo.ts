@@ -8,6 +8,8 @@ export class ReadMemo {
   private readonly ranges = new Map<number, { to: number; entries: StoredEntry[] }>();
 
   remember(from: number, to: number, entries: StoredEntry[]): void {
+    // A seq is remembered by one read at most (the newest), so an entry is never served twice.
+    this.forget(from, to);
     this.ranges.set(from, { to, entries });
     // The oldest memo goes first.
     if (this.ranges.size > MAX_RANGES) this.ranges.delete(this.ranges.keys().next().value as number);
@@ -20,14 +22,20 @@ export class ReadMemo {
    */
   take(from: number, to: number): StoredEntry[] | undefined {
     const memo = this.ranges.get(from);
+    // What is acknowledged now leaves the store: no remembered read may list it afterwards.
+    this.forget(from, to);
     if (!memo || memo.to < to) return undefined;
-    this.ranges.delete(from);
     if (memo.to === to) return memo.entries;
     let cut = 0;
     while (cut < memo.entries.length && (memo.entries[cut].seq ?? -1) <= to) cut += 1;
     const rest = memo.entries.slice(cut);
     if (rest.length > 0) this.ranges.set(rest[0].seq ?? to + 1, { to: memo.to, entries: rest });
     return memo.entries.slice(0, cut);
+  }
+
+  /** Forgets every remembered range that shares a seq with from..to. */
+  forget(from: number, to: number): void {
+    for (const [start, memo] of this.ranges) if (start <= to && memo.to >= from) this.ranges.delete(start);
   }
 
   /** After drops: a remembered range may list records that are gone. */

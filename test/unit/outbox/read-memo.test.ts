@@ -37,12 +37,33 @@ test('batches cut from one read are each served from it, in order, then nothing 
   }
 });
 
-test('a range not read, or reaching past the read, is not served', () => {
+test('a range not read, or reaching past the read, is not served (and the read is forgotten)', () => {
+  for (const [from, to] of [[11, 12], [10, 13], [5, 10]]) {
+    const memo = new ReadMemo();
+    memo.remember(10, 12, [entry(10), entry(11), entry(12)]);
+    assert.is(memo.take(from, to), undefined, `${from}..${to}`);
+    assert.is(memo.take(10, 12), undefined, `after ${from}..${to}`);
+  }
   const memo = new ReadMemo();
   memo.remember(10, 12, [entry(10), entry(11), entry(12)]);
-  assert.is(memo.take(11, 12), undefined);
-  assert.is(memo.take(10, 13), undefined);
-  assert.equal(memo.take(10, 12)?.map((e) => e.seq), [10, 11, 12]);
+  assert.is(memo.take(13, 20), undefined);
+  assert.equal(memo.take(10, 12)?.map((e) => e.seq), [10, 11, 12], 'a range beside it leaves it alone');
+});
+
+
+test('an acknowledged seq is never served again: overlapping reads are forgotten', () => {
+  const memo = new ReadMemo();
+  const read = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i));
+  memo.remember(100, 483, read(100, 483));
+  assert.equal(memo.take(100, 290)?.length, 191);
+  // A rewind re-reads from an earlier point with another cut: the older rest is superseded.
+  memo.remember(250, 640, read(250, 640));
+  assert.is(memo.take(291, 483), undefined, 'the older rest was superseded by the newer read');
+  // That miss was acknowledged the slow way: the newer read no longer lists 291..483 either.
+  assert.is(memo.take(250, 640), undefined);
+  memo.remember(484, 700, read(484, 700));
+  memo.forget(600, 600);
+  assert.is(memo.take(484, 500), undefined, 'a seq list acknowledged inside a read drops the read');
 });
 
 test.run();
