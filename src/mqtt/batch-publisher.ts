@@ -235,7 +235,11 @@ export class BatchPublisher {
   }
 
   private read(afterSeq: number): Promise<BatchInput[]> {
-    const { maxRecords, maxBytes } = this.opts;
+    // No more than one packet can carry: what is read beyond it is cut off by fit() and read (and,
+    // from the backlog, parsed) again for the next batch. Stored records are a little smaller than
+    // their batch form, so the cut still takes a few.
+    const maxRecords = this.opts.maxRecords;
+    const maxBytes = Math.min(this.opts.maxBytes, this.packetBudget());
     return this.source.readStored
       ? this.source.readStored(afterSeq, maxRecords, maxBytes)
       : this.source.readBatch(afterSeq, maxRecords, maxBytes);
@@ -285,10 +289,14 @@ export class BatchPublisher {
     this.pumpAgain = true;
   }
 
-  private fit(records: readonly BatchInput[]): FittedBatch {
+  /** Raw JSON bytes one batch may have under the packet limit (the broker's, when it said one). */
+  private packetBudget(): number {
     const limit = this.sink.maxPacketSize ?? this.opts.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
-    const budget = rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
-    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, budget, this.opts.corrector);
+    return rawBudget(maxPayloadBytes(this.opts.topic, limit), this.opts.compression);
+  }
+
+  private fit(records: readonly BatchInput[]): FittedBatch {
+    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, this.packetBudget(), this.opts.corrector);
   }
 
   private encode(fitted: FittedBatch & { kind: 'batch' }): Promise<Buffer> {
