@@ -86,9 +86,13 @@ export class RecentCache {
   }
 
   /** Forgets deleted records (acknowledged, dropped or corrupt). */
-  remove(seqs: Iterable<number>): void {
+  remove(seqs: readonly number[]): void {
+    if (seqs.length === 0 || this.size === 0) return;
+    // Acknowledging the backlog (everything below the cache) needs no set of seqs at all.
+    let highest = -Infinity;
+    for (const seq of seqs) if (seq > highest) highest = seq;
+    if (highest < this.entries[this.start].seq) return;
     const doomed = new Set(seqs);
-    if (doomed.size === 0 || this.size === 0) return;
     // Acks delete from the front: the common case is a cheap advance of `start`.
     while (this.start < this.entries.length && doomed.has(this.entries[this.start].seq)) {
       this.bytes -= this.entries[this.start].value.length;
