@@ -182,6 +182,7 @@ export class GroupWriter {
       return;
     }
     state.meta = next;
+    if (this.opts.sync) state.syncedNextSeq = Math.max(state.syncedNextSeq, next.nextSeq);
     state.recent.add(group);
     const first = group[0];
     const last = group[group.length - 1];
