@@ -131,6 +131,13 @@ export class HubClient {
     this.log = opts.logger;
     this.protocol = opts.protocolVersion ?? 4;
     this.subscriberRequiredTopic = opts.batchesNeedSubscriber ? this.topics.hub('batch') : undefined;
+    const onCommand = opts.onCommand;
+    if (onCommand) {
+      this.subscribe(this.topics.commandFilter(), (topic, payload) => {
+        const name = this.topics.parseCommand(topic);
+        if (name !== undefined) onCommand(name, payload);
+      });
+    }
   }
 
   /** The MQTT version in use (5 falls back to 3.1.1 with a broker that refuses it). */
@@ -173,11 +180,13 @@ export class HubClient {
   subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): void {
     this.subscriptions.push({ filter, onMessage });
     // Added after the connection came up: subscribe now too (later connects do it for all).
-    if (this.client?.connected) {
-      this.client.subscribe(filter, { qos: 1 }, (err) => {
-        if (err) this.log.error({ err: err.message, filter }, 'subscribing failed');
-      });
-    }
+    if (this.client?.connected) this.subscribeOn(this.client, filter);
+  }
+
+  private subscribeOn(client: MqttClient, filter: string): void {
+    client.subscribe(filter, { qos: 1 }, (err) => {
+      if (err) this.log.error({ err: err.message, filter }, 'subscribing failed');
+    });
   }
 
   onOnline(listener: () => void): void {
@@ -263,16 +272,7 @@ export class HubClient {
       client.options.reconnectPeriod = o.reconnectMinMs;
       this.log.info({ url: o.url }, 'connected to the MQTT broker');
       // Re-subscribe on every connect: a persistent session is no guarantee the broker kept it.
-      if (o.onCommand) {
-        client.subscribe(this.topics.commandFilter(), { qos: 1 }, (err) => {
-          if (err) this.log.error({ err: err.message }, 'subscribing to command topics failed');
-        });
-      }
-      for (const sub of this.subscriptions) {
-        client.subscribe(sub.filter, { qos: 1 }, (err) => {
-          if (err) this.log.error({ err: err.message, filter: sub.filter }, 'subscribing failed');
-        });
-      }
+      for (const sub of this.subscriptions) this.subscribeOn(client, sub.filter);
       this.publishRaw(this.topics.state('conn'), marshal(toConnState(o.gatewayId, true), o.marshaler), 1, true).catch(
         (err: Error) => this.log.warn({ err: err.message }, 'publishing ONLINE state failed'),
       );
@@ -285,14 +285,6 @@ export class HubClient {
           sub.onMessage(topic, payload);
         } catch (err) {
           this.log.error({ err: (err as Error).message, topic }, 'message handler failed');
-        }
-      }
-      const name = this.topics.parseCommand(topic);
-      if (name !== undefined && o.onCommand) {
-        try {
-          o.onCommand(name, payload);
-        } catch (err) {
-          this.log.error({ err: (err as Error).message, topic }, 'command handler failed');
         }
       }
     });
@@ -360,9 +352,9 @@ export class HubClient {
   /**
    * Live-stream publish: QoS 0, only while online and while the socket keeps up; returns false
    * (and counts) when skipped. The batch stream carries every frame anyway, so under back-pressure
-   * the live copy is the one given up, and memory stays bounded.
+   * the live copy is the one given up, and memory stays bounded. `payload` may be a function: it is
+   * built only when the message will be sent (protobuf costs CPU).
    */
-  /** `payload` may be a function: it is built only when the message will be sent (protobuf costs CPU). */
   publishLive(topic: string, payload: Buffer | string | (() => Buffer | string)): boolean {
     if (!this.isOnline || !this.client || (this.client.stream?.writableLength ?? 0) > LIVE_BACKLOG_LIMIT) {
       this.counters.liveSkipped += 1;

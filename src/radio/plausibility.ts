@@ -43,9 +43,9 @@ export interface Implausible {
   detail: string;
 }
 
-/** Which bands the frame may come from. undefined = plausible. */
 const bad = (reason: ImplausibleReason, detail: string): Implausible => ({ reason, detail });
 
+/** Which bands the frame may come from. undefined = plausible. */
 export function checkRadioFrame(frame: RadioFrame, bands: readonly RadioBand[]): Implausible | undefined {
   const f = frame.frequency;
   if (!Number.isSafeInteger(f) || !bands.some((b) => f >= RADIO_BANDS[b].low && f <= RADIO_BANDS[b].high)) {
