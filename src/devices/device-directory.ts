@@ -12,7 +12,7 @@ import { DEFAULT_MEMORY_LIMIT_BYTES } from '../codecs/sandbox/limits.js';
 import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
 import { codecName } from './device-codecs.js';
 import { buildDeviceIndex, EMPTY_INDEX, type DeviceIndex, type IndexedDevice } from './device-index.js';
-import type { SessionProvider } from './session-provider.js';
+import type { NetworkSession, SessionProvider } from './session-provider.js';
 import { FCntStore } from './fcnt-store.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { FileWatcher } from './file-watcher.js';
@@ -390,7 +390,7 @@ export class DeviceDirectory implements DeviceResolver {
       this.stats.unknown += 1;
       return null;
     }
-    const match = this.matchAbp(phy) ?? this.matchSession(phy, this.sessions, false) ?? this.matchSession(phy, this.fleetSessions, true);
+    const match = this.matchAbp(phy) ?? this.matchSession(phy, this.sessions, sessions, false) ?? this.matchSession(phy, this.fleetSessions, handed, true);
     if (match === undefined) {
       this.stats.micFailures += 1;
       this.log.debug({ devAddr: phy.devAddrHex, candidates: (candidates?.length ?? 0) + (sessions?.length ?? 0) + (handed?.length ?? 0) }, 'MIC matches no registered device');
@@ -438,9 +438,14 @@ export class DeviceDirectory implements DeviceResolver {
   }
 
   /** `anyDevice`: handed-over sessions may belong to any registered device, edge ones only to OTAA devices. */
-  private matchSession(phy: DataFrame, provider: SessionProvider | undefined, anyDevice: boolean): DataMatch | undefined {
-    const sessions = provider?.sessionsAt(phy.devAddr);
-    if (sessions === undefined) return undefined;
+  /** `sessions`: the provider's sessions at the frame's DevAddr, already looked up by the caller. */
+  private matchSession(
+    phy: DataFrame,
+    provider: SessionProvider | undefined,
+    sessions: readonly NetworkSession[] | undefined,
+    anyDevice: boolean,
+  ): DataMatch | undefined {
+    if (provider === undefined || sessions === undefined) return undefined;
     for (const s of sessions) {
       // A device removed from the registry keeps no say over its old session.
       const device = anyDevice ? this.index.byDevEui.get(s.devEui) : this.index.otaaByDevEui.get(s.devEui);

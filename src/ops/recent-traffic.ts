@@ -97,11 +97,12 @@ export class RecentTraffic implements UplinkExit {
     const summary = decoded ? summariseDecoded(decoded.data, decoded.errors) : null;
     const fCnt = lorawan.fCnt;
     const snr = frame.snr ?? null;
+    const name = registered ? shorten(registered.name, 64) : null;
     this.uplinks.push({
       at: frame.receivedAt,
       source: frame.source,
       device,
-      name: registered ? shorten(registered.name, 64) : null,
+      name,
       mType: lorawan.mType,
       fCnt,
       fPort: lorawan.fPort,
@@ -110,7 +111,6 @@ export class RecentTraffic implements UplinkExit {
       summary,
     });
     const codecError = decoded?.errors.length ? shorten(decoded.errors[0], 200) : null;
-    const name = registered ? shorten(registered.name, 64) : null;
     // Updated in place and moved to the end (last heard): a device heard again costs no new object,
     // which at thousands of frames a second would each outlive a young-generation GC.
     const seen = this.devices.get(device);
