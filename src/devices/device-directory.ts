@@ -13,6 +13,7 @@ import { loadDeviceCodecs, type DeviceCodec } from './device-codecs.js';
 import { codecName } from './device-codecs.js';
 import { buildDeviceIndex, EMPTY_INDEX, type DeviceIndex, type IndexedDevice } from './device-index.js';
 import type { NetworkSession, SessionProvider } from './session-provider.js';
+import { SerialQueue } from '../serial-queue.js';
 import { FCntStore } from './fcnt-store.js';
 import type { StoreRecovery } from '../store-recovery.js';
 import { FileWatcher } from './file-watcher.js';
@@ -125,7 +126,7 @@ export class DeviceDirectory implements DeviceResolver {
   };
   /** Devices whose replay was already logged; cleared when the device's counter advances again. */
   private readonly replayLogged = new Set<string>();
-  private reloadChain: Promise<unknown> = Promise.resolve();
+  private readonly reloads = new SerialQueue();
   private watcher: FileWatcher | undefined;
   private lastText: string | null = null;
   /** The text of the last refused file, so an unchanged broken file is not reported on every event. */
@@ -192,15 +193,13 @@ export class DeviceDirectory implements DeviceResolver {
    * the same queue as reloads of the local files; never rejects.
    */
   applyFleet(set: FleetDeviceSet | null): Promise<ReloadResult> {
-    const next = this.reloadChain.then(async () => {
+    return this.reloads.run(async () => {
       try {
         return await this.applyFleetNow(set);
       } catch (err) {
         return { applied: false, devices: this.deviceCount, problems: [`fleet bundle cannot be applied: ${(err as Error)?.message ?? String(err)}`] };
       }
     });
-    this.reloadChain = next.catch(() => undefined);
-    return next;
   }
 
   private async applyFleetNow(set: FleetDeviceSet | null): Promise<ReloadResult> {
@@ -298,9 +297,7 @@ export class DeviceDirectory implements DeviceResolver {
    * after another; the promise never rejects.
    */
   reload(opts: { onlyIfChanged?: boolean } = {}): Promise<ReloadResult> {
-    const next = this.reloadChain.then(() => this.reloadSafely(opts.onlyIfChanged ?? false));
-    this.reloadChain = next.catch(() => undefined);
-    return next;
+    return this.reloads.run(() => this.reloadSafely(opts.onlyIfChanged ?? false));
   }
 
   private async reloadSafely(onlyIfChanged: boolean): Promise<ReloadResult> {
@@ -496,7 +493,7 @@ export class DeviceDirectory implements DeviceResolver {
     if (this.closed) return;
     this.closed = true;
     this.watcher?.close();
-    await this.reloadChain;
+    await this.reloads.idle();
     disposeAll(this.index.codecs.values());
     this.index = EMPTY_INDEX;
     await this.state.close();

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { openSqlStore, type Row, type SqlConnection, type SqlSession, type SqlStoreOptions } from './sql-store.js';
 import type { HubStore } from './store.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export async function openSqliteStore(file: string, opts: Omit<SqlStoreOptions, 'migrations'>): Promise<HubStore> {
   let db: Database.Database;
@@ -30,12 +31,8 @@ export async function openSqliteStore(file: string, opts: Omit<SqlStoreOptions, 
   };
   const session: SqlSession = { query: async (sql, params) => run(sql, params) };
   // better-sqlite3 is synchronous, but a transaction body awaits: keep one transaction at a time.
-  let tail: Promise<unknown> = Promise.resolve();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = tail.then(fn, fn);
-    tail = next.catch(() => undefined);
-    return next;
-  };
+  const queue = new SerialQueue();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => queue.run(fn);
   const conn: SqlConnection = {
     dialect: 'sqlite',
     query: (sql, params) => serially(async () => run(sql, params)),
@@ -54,7 +51,7 @@ export async function openSqliteStore(file: string, opts: Omit<SqlStoreOptions, 
     withMigrationLock: (fn) => fn(),
     lockUplinkKeys: async () => undefined,
     close: async () => {
-      await tail;
+      await queue.idle();
       db.close();
     },
   };

@@ -9,7 +9,7 @@ import { META_KEY, recordKey } from './keys.js';
 import { encodeMeta, type OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
 import { Episode } from './episode.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../serial-queue.js';
 import type { Retention } from './retention.js';
 import type { StoredState } from './stored-state.js';
 import type { BatchOp, OutboxOptions, ResolvedOptions } from './options.js';

@@ -9,7 +9,7 @@ import type { OutboxRecord } from './record.js';
 import { META_KEY } from './keys.js';
 import { encodeMeta, type OutboxMeta } from './meta.js';
 import type { NewRecord } from './record-encoding.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../serial-queue.js';
 import { OutboxArgumentError, OutboxClosedError, OutboxLockedError } from './errors.js';
 import { openRecovering, type StoreRecovery } from '../store-recovery.js';
 import { resolveOptions, type BatchOp, type BatchWriter, type OutboxOptions, type ResolvedOptions } from './options.js';

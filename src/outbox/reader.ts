@@ -7,7 +7,7 @@ import { RECORD_KEY_END, recordKey } from './keys.js';
 import { OutboxArgumentError } from './errors.js';
 import { positiveInteger, type ResolvedOptions } from './options.js';
 import type { ReadMemo } from './read-memo.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../serial-queue.js';
 import type { StoredState } from './stored-state.js';
 import { StoredRecord, clockFieldsOf } from './stored-record.js';
 import type { CaptureClockFields } from '../clock/capture-stamp.js';

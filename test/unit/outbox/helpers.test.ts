@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Episode } from '../../../src/outbox/episode.js';
-import { SerialQueue } from '../../../src/outbox/serial-queue.js';
+import { SerialQueue } from '../../../src/serial-queue.js';
 import { createProgressBar, renderProgressBar } from '../../../src/outbox/progress.js';
 import { OutboxLockedError, isLockedError } from '../../../src/outbox/errors.js';
 
