@@ -1,7 +1,7 @@
 // Runs async jobs one at a time, in call order; a job that fails does not stop the ones after it.
 // The outbox runs every mutation of its store through one, so its counters and meta entry are
-// always computed from a settled state; the hub's SQLite store and the device directory's reloads
-// use one the same way.
+// always computed from a settled state; the hub's SQLite store, the device directory's reloads
+// and the fleet's message handling use one the same way.
 
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();

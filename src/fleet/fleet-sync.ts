@@ -17,6 +17,7 @@ import { readFileIfPresent, removeFileIfPresent, writeFileAtomic } from './atomi
 import { HandedSessions } from './handed-sessions.js';
 import { decodeSessionMessage } from './session-update.js';
 import { fleetKeys } from './keys.js';
+import { SerialQueue } from '../serial-queue.js';
 import type { AppliedBundleState, FleetState, RefusedBundleState } from './fleet-state.js';
 
 /** The part of the hub connection the fleet uses. */
@@ -74,13 +75,12 @@ function wireHash(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-
 export class FleetSync {
   readonly counters: FleetCounters = { bundlesApplied: 0, bundlesRefused: 0, sessionUpdates: 0, sessionUpdatesRefused: 0 };
   private readonly held: Record<Scope, Held | null> = { fleet: null, gateway: null };
   private refused: (RefusedBundleState & { wireSha: string | null }) | null = null;
   private lastEvent: 'applied' | 'refused' | 'none' = 'none';
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly sessions: HandedSessions;
   private readonly ctx: DecodeContext;
   private readonly log: Logger;
@@ -112,7 +112,7 @@ export class FleetSync {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.chain;
+    await this.queue.idle();
     this.sessions.stop();
     this.opts.directory.attachFleetSessions(undefined);
   }
@@ -135,11 +135,11 @@ export class FleetSync {
 
   /** Resolves when every message received so far is handled (tests). */
   idle(): Promise<void> {
-    return this.chain;
+    return this.queue.idle();
   }
 
   private enqueue(job: () => Promise<void> | void): Promise<void> {
-    const next = this.chain.then(async () => {
+    return this.queue.run(async () => {
       if (this.stopped) return;
       // Held from the check to the apply: the sandbox worker would otherwise stop in between
       // (when no codec is in use yet) and start again, the dearest step of an apply.
@@ -153,8 +153,6 @@ export class FleetSync {
         engine.release();
       }
     });
-    this.chain = next;
-    return next;
   }
 
   private async loadPersisted(): Promise<void> {
