@@ -4,6 +4,7 @@
 // whole record is stored as JSON), so a gateway newer than the hub loses nothing. Never throws.
 import { gunzipSync } from 'node:zlib';
 import { HUB_SCHEMA_VERSIONS_READ, isGzip } from '../mqtt/hub-batch.js';
+import { gatewayIdOfTopic } from '../mqtt/chirpstack/topics.js';
 
 /** A batch is at most one MQTT packet (the gateway's default limit is 128 KiB); gzip can hide a bomb. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
@@ -58,13 +59,6 @@ function optionalHex(v: unknown, digits: number): string | null {
   if (typeof v !== 'string') return null;
   const s = v.toLowerCase();
   return s.length === digits && HEX.test(s) ? s : null;
-}
-
-/** The gateway id in `<prefix>/gateway/<id>/(hub|event)/batch`, or null. */
-export function gatewayIdOfTopic(topic: string): string | null {
-  const levels = topic.split('/');
-  const i = levels.lastIndexOf('gateway', levels.length - 3);
-  return i >= 0 && levels.length === i + 4 ? levels[i + 1] : null;
 }
 
 /** One record of a batch, or why not. */

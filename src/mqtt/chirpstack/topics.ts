@@ -128,3 +128,10 @@ export function gatewayFleetTopic(prefix: string, name: GatewayFleetName, gatewa
 export function sessionTopicDevEui(topic: string): string {
   return topic.slice(topic.lastIndexOf('/') + 1);
 }
+
+/** The gateway id in `<prefix>/gateway/<id>/<level>/<name>` (a batch, say), or null. */
+export function gatewayIdOfTopic(topic: string): string | null {
+  const levels = topic.split('/');
+  const i = levels.lastIndexOf('gateway', levels.length - 3);
+  return i >= 0 && levels.length === i + 4 ? levels[i + 1] : null;
+}

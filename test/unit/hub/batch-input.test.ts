@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gzipSync } from 'node:zlib';
-import { gatewayIdOfTopic, MAX_BATCH_BYTES, readBatch } from '../../../src/hub/batch-input.js';
+import { MAX_BATCH_BYTES, readBatch } from '../../../src/hub/batch-input.js';
+import { gatewayIdOfTopic } from '../../../src/mqtt/chirpstack/topics.js';
 import { batchPayload, batchTopic, testBatch, testFrame, testRecord } from '../../helpers/hub-batches.js';
 
 const GW = '0016c001ff10a235';
