@@ -6,19 +6,14 @@ import { renderStatus } from '../../../src/ops/status-report.js';
 import { healthOf, type DaemonSnapshot } from '../../../src/ops/snapshot.js';
 import { createMetricsRegistry } from '../../../src/ops/metrics.js';
 import type { CaptureClockReport } from '../../../src/clock/capture-clock.js';
+import { quietSnapshot } from '../../helpers/quiet-snapshot.js';
 
 function snapshot(clock?: CaptureClockReport, corrected?: { capturedAtCorrected: number; capturedAtUncorrected: DaemonSnapshot['forwarder']['capturedAtUncorrected'] }): DaemonSnapshot {
-  const now = Date.UTC(2026, 11, 6, 12);
+  const quiet = quietSnapshot(Date.UTC(2026, 11, 6, 12));
   return {
-    gatewayId: '0016c001ff10a235', version: '0.1.0', now, uptimeMs: 60_000, sources: [],
-    mqtt: { state: 'connected', connected: true, connects: 1, reconnects: 0, disconnects: 0, publishTimeouts: 0, published: 5, acked: 5, publishErrors: 0, liveSkipped: 0,
-      connectAttempts: 1, closes: 0, oversizeRefused: 0, noSubscriber: 0, closesRecent: 0 },
-    outbox: { depth: 0, bytes: 0, firstSeq: null, lastSeq: null, oldestCapturedAt: null, nextSeq: 1, pending: 0,
-      dropped: { overflow: 0, expired: 0, corrupt: 0, pending_overflow: 0, write_error: 0 }, writeErrors: 0, appended: 0, acked: 0, flushes: 0, reopens: 0, oldestAgeMs: null },
-    forwarder: { batchesPublished: 0, batchesAcked: 0, recordsAcked: 0, batchErrors: 0, inflight: 0, lastAckedSeq: 0, gapsDetected: 0, skippedRepaired: 0, stuckBatches: 0,
-      recordsShortened: 0, recordsTooLarge: 0, heldNoSubscriber: 0, awaitingHub: 0, hubAcked: 0, hubAckTimeouts: 0, hubAcksRefused: 0, drainRatePerS: 0, drain: null, ...corrected },
-    pipeline: { received: 0, crcOk: 0, crcBad: 0, crcNone: 0, forwarded: 0, duplicates: 0, invalidLorawan: 0, liveSent: 0, liveSkipped: 0, dropped: {}, mType: {} },
-    drops: {}, devices: null, unstoredDropped: 0, storeRecoveries: [], downlinks: { byStatus: {}, dutyCycle: [], edge: null },
+    ...quiet,
+    mqtt: { ...quiet.mqtt, published: 5, acked: 5 },
+    forwarder: { ...quiet.forwarder, ...corrected },
     ...(clock ? { clock } : {}),
   };
 }
