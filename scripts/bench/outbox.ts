@@ -16,6 +16,7 @@ import { daemonNodeFlags } from '../../src/node-flags.js';
 import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
 import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
+import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
 import { MemorySampler, daemonStatus, memoryFields, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
@@ -570,6 +571,7 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
   const stored = filled?.depth ?? sim.framesSent;
 
   console.log(`starting the broker; draining ${fmt(stored)} records (${fmt(refused)} frames were refused at the door)...`);
+  const threadsBefore = threadCpu(daemon.pid);
   await broker.start();
   const brokerUpAt = performance.now();
   const hub = await HubSubscriber.connect(hubOpts);
@@ -586,6 +588,7 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
     });
   }, 100);
   const complete = await hub.waitForRecords(stored, daemon);
+  const drainThreads = threadCpuPerUnit(daemon.pid, threadsBefore, threadCpu(daemon.pid), hub.unique);
   clearInterval(tracer);
   const drainPeaks = daemon.takePeaks();
   // The deletes of the last acknowledged batches.
@@ -619,6 +622,7 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
   ];
   if (!complete) notes.push(`gave up: no new record for ${STALL_MS / 1000} s or the daemon exited; last seq received ${fmt(hub.maxSeq)}`);
   if (sim.pushTimeouts > 0) notes.push(`${sim.pushTimeouts} PUSH_DATA without PUSH_ACK during the fill (the daemon was saturated)`);
+  notes.push(`drain: daemon CPU us per record by thread: ${Object.entries(drainThreads).map(([n, us]) => `${n}=${us}`).join(' ')}`);
   notes.push('drain memory at every tenth:', ...trace.map((t) => `  ${t}`));
   notes.push(...logSummary(daemon));
   return {

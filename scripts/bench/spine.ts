@@ -13,6 +13,7 @@ import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
+import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
 
 // BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run;
 // BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it);
@@ -50,7 +51,7 @@ function procStat(pid: number): { cpuMs: number; hwmKiB: number } {
   return { cpuMs: (cpuTicks * 1000) / CLK_TCK, hwmKiB: hwm };
 }
 
-async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string, string | number>; summary: string }> {
+async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string, string | number>; summary: string; threads: Record<string, number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lora-edge-bench-'));
   const udp = `127.0.0.1:${await freeUdpPort()}`;
   const opsPort = await freeTcpPort();
@@ -94,6 +95,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   });
   const before = procStat(daemon.pid!);
   const mainBefore = mainThreadCpuMs(daemon.pid!);
+  const threadsBefore = threadCpu(daemon.pid!);
   // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled, and the
   // breakdown (V8 heap, external buffers from /status; anon and file-backed pages from /proc).
   let peakAnon = anonKiB(daemon.pid!);
@@ -121,6 +123,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   clearTimeout(timeout);
   const after = procStat(daemon.pid!);
   const mainAfter = mainThreadCpuMs(daemon.pid!);
+  const threadsAfter = threadCpu(daemon.pid!);
   clearInterval(sampler);
   memory.stop();
   const peaks = memory.take();
@@ -155,18 +158,21 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
     daemonExternalMB: Number(peaks.external.toFixed(1)),
     daemonArrayBuffersMB: Number(peaks.arrayBuffers.toFixed(1)),
   };
-  return { table, summary };
+  // Where the CPU per frame goes, by thread name (printed under the table).
+  const threads = threadCpuPerUnit(daemon.pid!, threadsBefore, threadsAfter, records);
+  return { table, summary, threads };
 }
 
 async function main(): Promise<void> {
   const useMosquitto = mosquittoPath() !== undefined;
   if (!useMosquitto) console.log('mosquitto not installed: measuring against the embedded aedes broker instead');
   const broker = useMosquitto ? await startMosquitto() : await startAedes();
-  let live: { table: Record<string, string | number>; summary: string };
+  let live: Awaited<ReturnType<typeof benchLivePath>>;
   try {
     console.log('live path UDP -> daemon -> broker (targets: >= 20000 frames/s, <= 45 us CPU per frame, peak RSS < 100 MB)');
     live = await benchLivePath(broker);
     console.table([live.table]);
+    console.log(`daemon CPU us per frame by thread: ${Object.entries(live.threads).map(([n, us]) => `${n}=${us}`).join(' ')}`);
   } finally {
     await broker.stop();
   }

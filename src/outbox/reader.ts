@@ -9,9 +9,10 @@ import { positiveInteger, type ResolvedOptions } from './options.js';
 import type { ReadMemo } from './read-memo.js';
 import type { SerialQueue } from '../serial-queue.js';
 import type { StoredState } from './stored-state.js';
-import { StoredRecord, clockFieldsOf } from './stored-record.js';
+import { StoredRecord } from './stored-record.js';
+import { scanRecord } from './record-scan.js';
 import type { CaptureClockFields } from '../clock/capture-stamp.js';
-import { decodeEntry, readRange, type StoredEntry } from './store.js';
+import { readRange, type StoredEntry } from './store.js';
 
 /** One record read: stored bytes, and the parsed record when the read had to parse it anyway. */
 interface ReadItem {
@@ -64,18 +65,17 @@ export class OutboxReader {
       const entries = await readRange(this.state.db, { gt: cursor, lt: RECORD_KEY_END }, want);
       for (const entry of entries) {
         cursor = entry.key;
-        // Parsed to check it: a damaged value spliced into a batch would spoil the whole batch.
-        const decoded = decodeEntry(entry);
-        if (!decoded.ok) {
-          corrupt.push({ ...entry, reason: decoded.reason });
+        // Checked (record-scan.ts): a damaged value spliced into a batch would spoil the whole batch.
+        const scanned = scanRecord(entry.seq, entry.value);
+        if (!scanned.ok) {
+          corrupt.push({ ...entry, reason: scanned.reason });
           continue;
         }
         if (out.length > 0 && usedBytes + entry.value.length > maxBytes) {
           full = true;
           break;
         }
-        const record = decoded.record;
-        out.push({ seq: record.seq, capturedAt: record.capturedAt, value: entry.value, record, clock: clockFieldsOf(record) });
+        out.push({ seq: entry.seq!, capturedAt: scanned.capturedAt, value: entry.value, record: null, clock: scanned.clock });
         outEntries.push(entry);
         usedBytes += entry.value.length;
       }

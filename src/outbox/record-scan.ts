@@ -1,0 +1,228 @@
+// The backlog check of a stored record without building it: a byte scanner that accepts exactly
+// well-formed JSON (RFC 8259 syntax) and picks out the few top-level fields a batch needs (seq,
+// capturedAt and the clock fields). JSON.parse built the whole object graph of every record read
+// from the backlog only to look at those, and its garbage was most of the daemon's GC work while
+// draining. Anything the scanner does not accept, or does not handle (escaped top-level keys, deep
+// nesting), is judged by decodeRecord, so no record is ever deleted on the scanner's word alone.
+import type { CaptureClockFields } from '../clock/capture-stamp.js';
+import { decodeRecord } from './record-encoding.js';
+import { clockFieldsOf } from './stored-record.js';
+
+export type ScanResult =
+  | { ok: true; capturedAt: string; clock: CaptureClockFields | null }
+  | { ok: false; reason: string };
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Returned by the scanners: not well-formed JSON. */
+const BAD = -1;
+/** Returned by the scanners: well-formed maybe, but left to JSON.parse (nesting beyond MAX_DEPTH). */
+const UNHANDLED = -2;
+/** Nesting the scanner follows by recursion; deeper values (no codec writes them) go to JSON.parse. */
+const MAX_DEPTH = 64;
+
+/** The top-level keys looked for, as bytes (never escaped by our encoder). */
+const KEY_SEQ = Buffer.from('seq');
+const KEY_CAPTURED_AT = Buffer.from('capturedAt');
+const KEY_CLOCK_SYNCED = Buffer.from('clockSynced');
+const KEY_BOOT_ID = Buffer.from('bootId');
+const KEY_MONO_MS = Buffer.from('monoMs');
+const WANTED = [KEY_SEQ, KEY_CAPTURED_AT, KEY_CLOCK_SYNCED, KEY_BOOT_ID, KEY_MONO_MS];
+
+/** Escapes allowed after a backslash besides \u: " \ / b f n r t. */
+const SIMPLE_ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+function skipSpace(b: Uint8Array, i: number): number {
+  for (;;) {
+    const c = b[i];
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i += 1;
+    else return i;
+  }
+}
+
+/** `i` at the opening quote; the index after the closing one. */
+function scanString(b: Uint8Array, i: number): number {
+  const n = b.length;
+  i += 1;
+  for (;;) {
+    if (i >= n) return BAD;
+    const c = b[i++];
+    if (c === QUOTE) return i;
+    if (c < 0x20) return BAD;
+    if (c === BACKSLASH) {
+      if (i >= n) return BAD;
+      const e = b[i++];
+      if (e === 0x75) {
+        if (i + 4 > n || !HEX[b[i]] || !HEX[b[i + 1]] || !HEX[b[i + 2]] || !HEX[b[i + 3]]) return BAD;
+        i += 4;
+      } else if (!SIMPLE_ESCAPE[e]) return BAD;
+    }
+  }
+}
+
+function scanDigits(b: Uint8Array, i: number): number {
+  const start = i;
+  while (b[i] >= ZERO && b[i] <= NINE) i += 1;
+  return i > start ? i : BAD;
+}
+
+/** -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+function scanNumber(b: Uint8Array, i: number): number {
+  if (b[i] === MINUS) i += 1;
+  if (b[i] === ZERO) i += 1;
+  else if (b[i] >= 0x31 && b[i] <= NINE) i = scanDigits(b, i);
+  else return BAD;
+  if (b[i] === DOT) {
+    i = scanDigits(b, i + 1);
+    if (i === BAD) return BAD;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45) {
+    i += 1;
+    if (b[i] === PLUS || b[i] === MINUS) i += 1;
+    i = scanDigits(b, i);
+  }
+  return i;
+}
+
+function scanLiteral(b: Uint8Array, i: number, word: string): number {
+  for (let k = 0; k < word.length; k += 1) if (b[i + k] !== word.charCodeAt(k)) return BAD;
+  return i + word.length;
+}
+
+function scanValue(b: Uint8Array, i: number, depth: number): number {
+  switch (b[i]) {
+    case QUOTE:
+      return scanString(b, i);
+    case OPEN_BRACE:
+      return scanObject(b, i, depth + 1, null);
+    case OPEN_BRACKET:
+      return scanArray(b, i, depth + 1);
+    case 0x74:
+      return scanLiteral(b, i, 'true');
+    case 0x66:
+      return scanLiteral(b, i, 'false');
+    case 0x6e:
+      return scanLiteral(b, i, 'null');
+    default:
+      return scanNumber(b, i);
+  }
+}
+
+function scanArray(b: Uint8Array, i: number, depth: number): number {
+  if (depth > MAX_DEPTH) return UNHANDLED;
+  i = skipSpace(b, i + 1);
+  if (b[i] === CLOSE_BRACKET) return i + 1;
+  for (;;) {
+    i = scanValue(b, i, depth);
+    if (i < 0) return i;
+    i = skipSpace(b, i);
+    if (b[i] === CLOSE_BRACKET) return i + 1;
+    if (b[i] !== COMMA) return BAD;
+    i = skipSpace(b, i + 1);
+  }
+}
+
+/** Where the wanted top-level values are: [start, end) per WANTED index, -1 when absent. */
+type Spans = Int32Array;
+
+/**
+ * `i` at `{`. With `spans` (the top level), records where each wanted key's value lies; a key
+ * written with an escape could name a wanted field in disguise, so it makes the record UNHANDLED.
+ */
+function scanObject(b: Uint8Array, i: number, depth: number, spans: Spans | null): number {
+  if (depth > MAX_DEPTH) return UNHANDLED;
+  i = skipSpace(b, i + 1);
+  if (b[i] === CLOSE_BRACE) return i + 1;
+  for (;;) {
+    if (b[i] !== QUOTE) return BAD;
+    const keyStart = i + 1;
+    i = scanString(b, i);
+    if (i < 0) return i;
+    const keyEnd = i - 1;
+    i = skipSpace(b, i);
+    if (b[i] !== COLON) return BAD;
+    i = skipSpace(b, i + 1);
+    const valueStart = i;
+    i = scanValue(b, i, depth);
+    if (i < 0) return i;
+    if (spans) {
+      for (let k = keyStart; k < keyEnd; k += 1) if (b[k] === BACKSLASH) return UNHANDLED;
+      const w = wantedIndex(b, keyStart, keyEnd);
+      // The last of duplicate keys wins, as in JSON.parse.
+      if (w >= 0) {
+        spans[2 * w] = valueStart;
+        spans[2 * w + 1] = i;
+      }
+    }
+    i = skipSpace(b, i);
+    if (b[i] === CLOSE_BRACE) return i + 1;
+    if (b[i] !== COMMA) return BAD;
+    i = skipSpace(b, i + 1);
+  }
+}
+
+function wantedIndex(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  for (let w = 0; w < WANTED.length; w += 1) {
+    const key = WANTED[w];
+    if (key.length !== len) continue;
+    let k = 0;
+    while (k < len && b[start + k] === key[k]) k += 1;
+    if (k === len) return w;
+  }
+  return -1;
+}
+
+/**
+ * The same verdict as decodeRecord(expectedSeq, value), with the fields a batch needs, without
+ * parsing the record: a value is accepted only if it is well-formed JSON, an object whose seq is
+ * the key's and whose capturedAt is a time. Refusals and unusual values are decodeRecord's to judge.
+ */
+export function scanRecord(expectedSeq: number | null, value: Buffer): ScanResult {
+  const slow = (): ScanResult => {
+    const decoded = decodeRecord(expectedSeq, value);
+    if (!decoded.ok) return decoded;
+    return { ok: true, capturedAt: decoded.record.capturedAt, clock: clockFieldsOf(decoded.record) };
+  };
+  if (expectedSeq === null) return slow();
+  const spans: Spans = new Int32Array(2 * WANTED.length).fill(-1);
+  let i = skipSpace(value, 0);
+  if (value[i] !== OPEN_BRACE) return slow();
+  i = scanObject(value, i, 1, spans);
+  if (i < 0 || skipSpace(value, i) !== value.length) return slow();
+  const text = (w: number): string | undefined => (spans[2 * w] < 0 ? undefined : value.toString('utf8', spans[2 * w], spans[2 * w + 1]));
+  const seqText = text(0);
+  if (seqText === undefined || JSON.parse(seqText) !== expectedSeq) return slow();
+  const capturedAtText = text(1);
+  const capturedAt: unknown = capturedAtText === undefined ? undefined : JSON.parse(capturedAtText);
+  if (typeof capturedAt !== 'string' || Number.isNaN(Date.parse(capturedAt))) return slow();
+  const synced = text(2);
+  if (synced === undefined) return { ok: true, capturedAt, clock: null };
+  const field = (w: number): unknown => {
+    const t = text(w);
+    return t === undefined ? null : (JSON.parse(t) ?? null);
+  };
+  return {
+    ok: true,
+    capturedAt,
+    clock: {
+      clockSynced: field(2) as CaptureClockFields['clockSynced'],
+      bootId: field(3) as CaptureClockFields['bootId'],
+      monoMs: field(4) as CaptureClockFields['monoMs'],
+    },
+  };
+}
