@@ -8,6 +8,7 @@ import type { CaptureClockFields } from '../clock/capture-stamp.js';
 import { META_KEY, recordKey } from './keys.js';
 import { encodeMeta, type OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
+import { ValueArena } from './value-arena.js';
 import { Episode } from './episode.js';
 import type { SerialQueue } from '../serial-queue.js';
 import type { Retention } from './retention.js';
@@ -32,6 +33,7 @@ export class GroupWriter {
   /** Appended records (and their bytes) not yet settled: pending plus the group being written. */
   private waitingRecords = 0;
   private waitingBytes = 0;
+  private readonly values = new ValueArena();
 
   constructor(
     private readonly state: StoredState,
@@ -57,7 +59,7 @@ export class GroupWriter {
   append(record: NewRecord): number {
     const state = this.state;
     const seq = state.nextSeq;
-    const value = encodeRecord(seq, record);
+    const value = encodeRecord(seq, record, (bytes) => this.values.take(bytes));
     state.nextSeq = seq + 1;
     state.counters.appended += 1;
     this.pending.push({ seq, value, capturedAt: record.capturedAt, clock: clockFieldsOf(record) });

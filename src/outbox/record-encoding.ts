@@ -7,8 +7,11 @@ export type NewRecord = Omit<OutboxRecord, 'seq'>;
 
 export type DecodeResult = { ok: true; record: OutboxRecord } | { ok: false; reason: string };
 
-/** Serialises a record for storage. Throws OutboxArgumentError for input that is not a storable record. */
-export function encodeRecord(seq: number, record: NewRecord): Buffer {
+/**
+ * Serialises a record for storage into bytes from `allocate` (the outbox's ValueArena). Throws
+ * OutboxArgumentError for input that is not a storable record.
+ */
+export function encodeRecord(seq: number, record: NewRecord, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   if (!record || typeof record !== 'object' || Array.isArray(record)) {
     throw new OutboxArgumentError('outbox append: record must be an object');
   }
@@ -31,7 +34,7 @@ export function encodeRecord(seq: number, record: NewRecord): Buffer {
   // `{"seq":N` + `,` + body without its `{` (or `}` for an empty record), written straight into
   // the value: the text is never concatenated into a second string first.
   const head = `{"seq":${seq}`;
-  const value = Buffer.allocUnsafe(head.length + Buffer.byteLength(body, 'utf8'));
+  const value = allocate(head.length + Buffer.byteLength(body, 'utf8'));
   value.write(head, 0, 'latin1');
   value.write(body, head.length, 'utf8');
   value[head.length] = body.length === 2 ? 0x7d : 0x2c;
