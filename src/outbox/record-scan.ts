@@ -193,36 +193,37 @@ function wantedIndex(b: Uint8Array, start: number, end: number): number {
  * the key's and whose capturedAt is a time. Refusals and unusual values are decodeRecord's to judge.
  */
 export function scanRecord(expectedSeq: number | null, value: Buffer): ScanResult {
-  const slow = (): ScanResult => {
-    const decoded = decodeRecord(expectedSeq, value);
-    if (!decoded.ok) return decoded;
-    return { ok: true, capturedAt: decoded.record.capturedAt, clock: clockFieldsOf(decoded.record) };
-  };
-  if (expectedSeq === null) return slow();
-  const spans: Spans = new Int32Array(2 * WANTED.length).fill(-1);
+  if (expectedSeq === null) return judgedByDecodeRecord(expectedSeq, value);
+  const spans = SPANS.fill(-1);
   let i = skipSpace(value, 0);
-  if (value[i] !== OPEN_BRACE) return slow();
+  if (value[i] !== OPEN_BRACE) return judgedByDecodeRecord(expectedSeq, value);
   i = scanObject(value, i, 1, spans);
-  if (i < 0 || skipSpace(value, i) !== value.length) return slow();
-  const text = (w: number): string | undefined => (spans[2 * w] < 0 ? undefined : value.toString('utf8', spans[2 * w], spans[2 * w + 1]));
-  const seqText = text(0);
-  if (seqText === undefined || JSON.parse(seqText) !== expectedSeq) return slow();
-  const capturedAtText = text(1);
-  const capturedAt: unknown = capturedAtText === undefined ? undefined : JSON.parse(capturedAtText);
-  if (typeof capturedAt !== 'string' || Number.isNaN(Date.parse(capturedAt))) return slow();
-  const synced = text(2);
-  if (synced === undefined) return { ok: true, capturedAt, clock: null };
-  const field = (w: number): unknown => {
-    const t = text(w);
-    return t === undefined ? null : (JSON.parse(t) ?? null);
-  };
+  if (i < 0 || skipSpace(value, i) !== value.length) return judgedByDecodeRecord(expectedSeq, value);
+  if (spans[0] < 0 || parseSpan(value, 0) !== expectedSeq) return judgedByDecodeRecord(expectedSeq, value);
+  const capturedAt = spans[2] < 0 ? undefined : parseSpan(value, 1);
+  if (typeof capturedAt !== 'string' || Number.isNaN(Date.parse(capturedAt))) return judgedByDecodeRecord(expectedSeq, value);
+  if (spans[4] < 0) return { ok: true, capturedAt, clock: null };
   return {
     ok: true,
     capturedAt,
     clock: {
-      clockSynced: field(2) as CaptureClockFields['clockSynced'],
-      bootId: field(3) as CaptureClockFields['bootId'],
-      monoMs: field(4) as CaptureClockFields['monoMs'],
+      clockSynced: parseSpan(value, 2) as CaptureClockFields['clockSynced'],
+      bootId: (spans[6] < 0 ? null : parseSpan(value, 3)) as CaptureClockFields['bootId'],
+      monoMs: (spans[8] < 0 ? null : parseSpan(value, 4)) as CaptureClockFields['monoMs'],
     },
   };
+}
+
+/** Reused by every scan (scans never overlap: they are synchronous). */
+const SPANS: Spans = new Int32Array(2 * WANTED.length);
+
+/** The wanted value `w` of the last scan, parsed (a few bytes: a number, a short string, a literal). */
+function parseSpan(value: Buffer, w: number): unknown {
+  return JSON.parse(value.toString('utf8', SPANS[2 * w], SPANS[2 * w + 1])) ?? null;
+}
+
+function judgedByDecodeRecord(expectedSeq: number | null, value: Buffer): ScanResult {
+  const decoded = decodeRecord(expectedSeq, value);
+  if (!decoded.ok) return decoded;
+  return { ok: true, capturedAt: decoded.record.capturedAt, clock: clockFieldsOf(decoded.record) };
 }
