@@ -11,17 +11,7 @@ import type { SerialQueue } from '../serial-queue.js';
 import type { StoredState } from './stored-state.js';
 import { StoredRecord } from './stored-record.js';
 import { scanRecord } from './record-scan.js';
-import type { CaptureClockFields } from '../clock/capture-stamp.js';
 import { readRange, type StoredEntry } from './store.js';
-
-/** One record read: stored bytes, and the parsed record when the read had to parse it anyway. */
-interface ReadItem {
-  seq: number;
-  capturedAt: string;
-  value: Buffer;
-  record: OutboxRecord | null;
-  clock: CaptureClockFields | null;
-}
 
 export class OutboxReader {
   constructor(
@@ -33,16 +23,10 @@ export class OutboxReader {
   ) {}
 
   async readRecords(afterSeq: number, maxRecords: number, maxBytes: number): Promise<OutboxRecord[]> {
-    const items = await this.read(afterSeq, maxRecords, maxBytes);
-    return items.map((i) => i.record ?? (JSON.parse(i.value.toString('utf8')) as OutboxRecord));
+    return (await this.readStored(afterSeq, maxRecords, maxBytes)).map((s) => s.record());
   }
 
   async readStored(afterSeq: number, maxRecords: number, maxBytes: number): Promise<StoredRecord[]> {
-    const items = await this.read(afterSeq, maxRecords, maxBytes);
-    return items.map((i) => new StoredRecord(i.seq, i.capturedAt, i.value, i.clock));
-  }
-
-  private async read(afterSeq: number, maxRecords: number, maxBytes: number): Promise<ReadItem[]> {
     if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {
       throw new OutboxArgumentError(`readBatch: afterSeq must be a non-negative integer, got ${String(afterSeq)}`);
     }
@@ -50,11 +34,9 @@ export class OutboxReader {
     positiveInteger('readBatch maxBytes', maxBytes);
     if (this.state.recent.covers(afterSeq)) {
       // Live traffic: just written, still in memory, and encoded by us: nothing to check or parse.
-      return this.state.recent
-        .read(afterSeq, maxRecords, maxBytes)
-        .map((e) => ({ seq: e.seq, capturedAt: e.capturedAt, value: e.value, record: null, clock: e.clock ?? null }));
+      return this.state.recent.read(afterSeq, maxRecords, maxBytes).map((e) => new StoredRecord(e.seq, e.capturedAt, e.value, e.clock ?? null));
     }
-    const out: ReadItem[] = [];
+    const out: StoredRecord[] = [];
     const outEntries: StoredEntry[] = [];
     const corrupt: Array<StoredEntry & { reason: string }> = [];
     let usedBytes = 0;
@@ -75,7 +57,7 @@ export class OutboxReader {
           full = true;
           break;
         }
-        out.push({ seq: entry.seq!, capturedAt: scanned.capturedAt, value: entry.value, record: null, clock: scanned.clock });
+        out.push(new StoredRecord(entry.seq!, scanned.capturedAt, entry.value, scanned.clock));
         outEntries.push(entry);
         usedBytes += entry.value.length;
       }
