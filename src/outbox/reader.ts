@@ -42,10 +42,15 @@ export class OutboxReader {
     let usedBytes = 0;
     let cursor = recordKey(afterSeq);
     let full = false;
-    while (!full && out.length < maxRecords) {
+    while (!full && out.length < maxRecords && usedBytes < maxBytes) {
       const want = maxRecords - out.length;
-      const entries = await readRange(this.state.db, { gt: cursor, lt: RECORD_KEY_END }, want);
+      // Only what the batch can carry (one entry beyond, to see where it ends): the rest of the
+      // range is read by the next batch.
+      const budget = maxBytes - usedBytes;
+      const entries = await readRange(this.state.db, { gt: cursor, lt: RECORD_KEY_END }, want, budget);
+      let rangeBytes = 0;
       for (const entry of entries) {
+        rangeBytes += entry.value.length;
         cursor = entry.key;
         // Checked (record-scan.ts): a damaged value spliced into a batch would spoil the whole batch.
         const scanned = scanRecord(entry.seq, entry.value);
@@ -61,9 +66,9 @@ export class OutboxReader {
         outEntries.push(entry);
         usedBytes += entry.value.length;
       }
-      // Fewer entries than asked for: the range is exhausted. Otherwise only skipped corrupt
-      // values can have left room, and the next pass continues after them.
-      if (entries.length < want) break;
+      // Fewer entries than asked for and within the byte budget: the range is exhausted. Otherwise
+      // only skipped corrupt values can have left room, and the next pass continues after them.
+      if (entries.length < want && rangeBytes < budget) break;
     }
     if (corrupt.length > 0) await this.serial.run(() => this.deleteCorrupt(corrupt));
     else if (out.length > 0) this.memo.remember(out[0].seq, out[out.length - 1].seq, outEntries);

@@ -54,23 +54,27 @@ function skipSpace(b: Uint8Array, i: number): number {
   }
 }
 
+/** Bytes that stand for themselves inside a string: not a quote, a backslash or a control character. */
+const STRING_PLAIN = new Uint8Array(256).fill(1);
+for (let c = 0; c < 0x20; c += 1) STRING_PLAIN[c] = 0;
+STRING_PLAIN[QUOTE] = 0;
+STRING_PLAIN[BACKSLASH] = 0;
+
 /** `i` at the opening quote; the index after the closing one. */
 function scanString(b: Uint8Array, i: number): number {
   const n = b.length;
   i += 1;
   for (;;) {
+    while (i < n && STRING_PLAIN[b[i]] === 1) i += 1;
     if (i >= n) return BAD;
     const c = b[i++];
     if (c === QUOTE) return i;
-    if (c < 0x20) return BAD;
-    if (c === BACKSLASH) {
-      if (i >= n) return BAD;
-      const e = b[i++];
-      if (e === 0x75) {
-        if (i + 4 > n || !HEX[b[i]] || !HEX[b[i + 1]] || !HEX[b[i + 2]] || !HEX[b[i + 3]]) return BAD;
-        i += 4;
-      } else if (!SIMPLE_ESCAPE[e]) return BAD;
-    }
+    if (c !== BACKSLASH || i >= n) return BAD;
+    const e = b[i++];
+    if (e === 0x75) {
+      if (i + 4 > n || !HEX[b[i]] || !HEX[b[i + 1]] || !HEX[b[i + 2]] || !HEX[b[i + 3]]) return BAD;
+      i += 4;
+    } else if (!SIMPLE_ESCAPE[e]) return BAD;
   }
 }
 
@@ -217,9 +221,28 @@ export function scanRecord(expectedSeq: number | null, value: Buffer): ScanResul
 /** Reused by every scan (scans never overlap: they are synchronous). */
 const SPANS: Spans = new Int32Array(2 * WANTED.length);
 
-/** The wanted value `w` of the last scan, parsed (a few bytes: a number, a short string, a literal). */
+/**
+ * The wanted value `w` of the last scan, as JSON.parse would give it. The usual shapes (a plain
+ * ASCII string, a literal, an integer) are read from the bytes; anything else goes to JSON.parse.
+ */
 function parseSpan(value: Buffer, w: number): unknown {
-  return JSON.parse(value.toString('utf8', SPANS[2 * w], SPANS[2 * w + 1])) ?? null;
+  const start = SPANS[2 * w];
+  const end = SPANS[2 * w + 1];
+  const first = value[start];
+  if (first === QUOTE) {
+    let k = start + 1;
+    while (k < end - 1 && value[k] < 0x80 && value[k] !== BACKSLASH) k += 1;
+    if (k === end - 1) return value.toString('latin1', start + 1, end - 1);
+  } else if (first === 0x74) return true;
+  else if (first === 0x66) return false;
+  else if (first === 0x6e) return null;
+  else if (end - start <= 15 && first >= ZERO && first <= NINE && (first !== ZERO || end - start === 1)) {
+    let n = 0;
+    let k = start;
+    while (k < end && value[k] >= ZERO && value[k] <= NINE) n = n * 10 + (value[k++] - ZERO);
+    if (k === end) return n;
+  }
+  return JSON.parse(value.toString('utf8', start, end)) ?? null;
 }
 
 function judgedByDecodeRecord(expectedSeq: number | null, value: Buffer): ScanResult {

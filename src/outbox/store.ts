@@ -62,17 +62,26 @@ export interface KeyRange {
 const READ_HIGH_WATER_BYTES = 256 * 1024;
 
 /**
- * Up to `max` entries of a key range, in order. nextv() returns early once its byte budget is
- * used, so a short answer does not mean the range ended: keep asking until `max` or empty.
+ * Up to `max` entries of a key range, in order, stopping once their values reach `maxValueBytes`
+ * (the entry that reaches it included, so a caller cutting at that size sees where to cut). nextv()
+ * returns early once its byte budget is used, so a short answer does not mean the range ended: keep
+ * asking until `max`, the byte budget, or empty.
  */
-export async function readRange(db: OutboxDb, range: KeyRange, max: number): Promise<StoredEntry[]> {
-  const it = db.iterator({ ...range, limit: max, highWaterMarkBytes: READ_HIGH_WATER_BYTES });
+export async function readRange(db: OutboxDb, range: KeyRange, max: number, maxValueBytes = Infinity): Promise<StoredEntry[]> {
+  // The native side stops a chunk at this many bytes: a batch-sized read takes one trip, and no
+  // more records are fetched (and copied into buffers) than the batch can carry.
+  const highWaterMarkBytes = Math.max(1, Math.min(READ_HIGH_WATER_BYTES, maxValueBytes));
+  const it = db.iterator({ ...range, limit: max, highWaterMarkBytes });
   const out: StoredEntry[] = [];
+  let valueBytes = 0;
   try {
-    while (out.length < max) {
+    while (out.length < max && valueBytes < maxValueBytes) {
       const entries = await it.nextv(max - out.length);
       if (entries.length === 0) break;
-      for (const [key, value] of entries) out.push({ key, seq: seqFromRecordKey(key), value });
+      for (const [key, value] of entries) {
+        out.push({ key, seq: seqFromRecordKey(key), value });
+        valueBytes += value.length;
+      }
     }
   } finally {
     await it.close();
