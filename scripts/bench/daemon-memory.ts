@@ -16,6 +16,11 @@ export interface MemoryPeaksMiB {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** LevelDB's block cache and memtables, by its own estimate (the daemon's /status). */
+  leveldb: number;
+  /** File-backed RSS of the node binary's mapping, and of LevelDB's memory-mapped table files. */
+  fileNode: number;
+  fileTables: number;
 }
 
 function statusKiB(status: string, field: string): number {
@@ -62,7 +67,11 @@ export class MemorySampler {
         p.heapTotal = Math.max(p.heapTotal, m.heapTotalBytes / MIB);
         p.external = Math.max(p.external, m.externalBytes / MIB);
         p.arrayBuffers = Math.max(p.arrayBuffers, m.arrayBuffersBytes / MIB);
+        if (typeof m.leveldbBytes === 'number') p.leveldb = Math.max(p.leveldb, m.leveldbBytes / MIB);
       }
+      const mapped = mappedFileRss(this.pid());
+      this.peaks.fileNode = Math.max(this.peaks.fileNode, mapped.node);
+      this.peaks.fileTables = Math.max(this.peaks.fileTables, mapped.tables);
     } catch {
       // Busy or gone: the next sample will tell.
     } finally {
@@ -85,7 +94,32 @@ export class MemorySampler {
 }
 
 function empty(): MemoryPeaksMiB {
-  return { rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  return { rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, leveldb: 0, fileNode: 0, fileTables: 0 };
+}
+
+/** File-backed RSS (MiB) of the node binary and of LevelDB's table files (`*.ldb`), from /proc/<pid>/smaps. */
+export function mappedFileRss(pid: number): { node: number; tables: number } {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return { node: 0, tables: 0 };
+  }
+  let node = 0;
+  let tables = 0;
+  let path = '';
+  for (const line of text.split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      path = header[1];
+      continue;
+    }
+    if (!line.startsWith('Rss:')) continue;
+    const kib = Number(/(\d+)/.exec(line)?.[1] ?? 0);
+    if (path.endsWith('.ldb')) tables += kib;
+    else if (path === process.execPath || path.endsWith('/bin/node')) node += kib;
+  }
+  return { node: node / KIB_PER_MIB, tables: tables / KIB_PER_MIB };
 }
 
 /** The memory part of a summary line, in a fixed order. */
@@ -99,6 +133,9 @@ export function memoryFields(p: MemoryPeaksMiB, prefix = ''): Record<string, num
     [`${prefix}array_buffers_mb`]: round(p.arrayBuffers),
     [`${prefix}anon_mb`]: round(p.anon),
     [`${prefix}file_mb`]: round(p.file),
+    [`${prefix}file_node_mb`]: round(p.fileNode),
+    [`${prefix}file_tables_mb`]: round(p.fileTables),
+    [`${prefix}leveldb_mb`]: round(p.leveldb),
   };
 }
 

@@ -518,6 +518,12 @@ function heapFigures(p: MemoryPeaks): string {
   return `${fmt(d.heapUsed, 1)} / ${fmt(d.heapTotal, 1)}, ${fmt(d.external, 1)} / ${fmt(d.arrayBuffers, 1)}`;
 }
 
+/** The file-backed part split (node binary, LevelDB's mapped tables) and LevelDB's own caches. */
+function mappedFigures(p: MemoryPeaks): string {
+  const d = p.detail;
+  return `${fmt(d.fileNode, 1)} / ${fmt(d.fileTables, 1)}, ${fmt(d.leveldb, 1)}`;
+}
+
 function ioDelta(from: IoCounters, to: IoCounters): IoCounters {
   return { writeBytes: to.writeBytes - from.writeBytes, cancelledBytes: to.cancelledBytes - from.cancelledBytes };
 }
@@ -614,6 +620,8 @@ async function benchBacklog(root: string, broker: PersistentMosquitto): Promise<
     row('drain: daemon peak RSS / RssAnon / RssFile (MiB, sampled)', memoryFigures(drainPeaks), `RSS < ${TARGET_RSS_MIB} MiB`, drainPeaks.rssMiB < TARGET_RSS_MIB),
     row('fill: daemon V8 heap used / total, external / arrayBuffers (MiB)', heapFigures(fillPeaks)),
     row('drain: daemon V8 heap used / total, external / arrayBuffers (MiB)', heapFigures(drainPeaks)),
+    row('fill: file-backed node binary / LevelDB tables, LevelDB caches (MiB)', mappedFigures(fillPeaks)),
+    row('drain: file-backed node binary / LevelDB tables, LevelDB caches (MiB)', mappedFigures(drainPeaks)),
     row('daemon VmHWM over fill and drain (MiB)', fmt(peakHwm, 1), `< ${TARGET_RSS_MIB} MiB`, peakHwm < TARGET_RSS_MIB),
   ];
   const notes = [
@@ -739,6 +747,7 @@ async function main(): Promise<void> {
       row(`${tag}: latency p99 (ms)`, fmt(r.p99), `< ${TARGET_P99_MS} ms`, r.sync ? undefined : r.p99 < TARGET_P99_MS),
       row(`${tag}: daemon peak RSS / RssAnon / RssFile (MiB)`, memoryFigures(r.peaks)),
       row(`${tag}: daemon V8 heap used / total, external / arrayBuffers (MiB)`, heapFigures(r.peaks)),
+      row(`${tag}: file-backed node binary / LevelDB tables, LevelDB caches (MiB)`, mappedFigures(r.peaks)),
     ];
   });
   printSection(`2. Live latency at ${LIVE_RATE} frames/s for ${LIVE_SECONDS} s (hub receive time - capturedAt)`, liveRows, [

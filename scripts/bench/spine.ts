@@ -157,6 +157,9 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
     daemonHeapTotalMB: Number(peaks.heapTotal.toFixed(1)),
     daemonExternalMB: Number(peaks.external.toFixed(1)),
     daemonArrayBuffersMB: Number(peaks.arrayBuffers.toFixed(1)),
+    daemonFileNodeMB: Number(peaks.fileNode.toFixed(1)),
+    daemonFileTablesMB: Number(peaks.fileTables.toFixed(1)),
+    daemonLeveldbMB: Number(peaks.leveldb.toFixed(1)),
   };
   // Where the CPU per frame goes, by thread name (printed under the table).
   const threads = threadCpuPerUnit(daemon.pid!, threadsBefore, threadsAfter, records);

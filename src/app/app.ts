@@ -412,7 +412,7 @@ export class App {
       version: loraEdgeVersion(),
       now,
       uptimeMs: now - this.startedAt,
-      process: processMemory(),
+      process: processMemory(this.built.outbox?.leveldbMemoryBytes() ?? null),
       sources: [],
       mqtt: undefined,
       outbox: undefined,

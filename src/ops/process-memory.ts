@@ -1,5 +1,6 @@
 // The daemon's own memory as Node sees it (process.memoryUsage()), for the /status snapshot: lets
-// benches and technicians split RSS into V8 heap, external and ArrayBuffer memory without a debugger.
+// benches and technicians split RSS into V8 heap, external and ArrayBuffer memory and LevelDB's caches
+// without a debugger.
 
 export interface ProcessMemory {
   rssBytes: number;
@@ -8,10 +9,12 @@ export interface ProcessMemory {
   /** C++ objects bound to JS objects, ArrayBuffers included. */
   externalBytes: number;
   arrayBuffersBytes: number;
+  /** The outbox's LevelDB block cache and memtables (LevelDB's estimate, outside V8); null without an open outbox. */
+  leveldbBytes: number | null;
 }
 
 /** Read when a snapshot is taken, never on the hot path. */
-export function processMemory(): ProcessMemory {
+export function processMemory(leveldbBytes: number | null = null): ProcessMemory {
   const m = process.memoryUsage();
   return {
     rssBytes: m.rss,
@@ -19,5 +22,6 @@ export function processMemory(): ProcessMemory {
     heapTotalBytes: m.heapTotal,
     externalBytes: m.external,
     arrayBuffersBytes: m.arrayBuffers,
+    leveldbBytes,
   };
 }

@@ -250,6 +250,16 @@ export class Outbox {
     };
   }
 
+  /** LevelDB's own estimate of its memory (block cache and memtables); null while the store is not open. */
+  leveldbMemoryBytes(): number | null {
+    try {
+      const bytes = Number(this.state.db.getProperty('leveldb.approximate-memory-usage'));
+      return Number.isFinite(bytes) ? bytes : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Every stored, decodable record in seq order, streamed (export). Undecodable values are skipped. */
   async *entries(): AsyncGenerator<OutboxRecord> {
     for await (const entry of iterateEntries(this.state.db)) {

@@ -87,6 +87,12 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
     assert.ok(metric(m, 'lora_edge_source_last_frame_age_seconds', 'source="udp"')! < 10);
     assert.equal(JSON.parse((await get(`${base}/healthz`)).body), { status: 'ok', reasons: [] });
 
+    // The memory breakdown in /status: V8's figures and LevelDB's own estimate of its caches
+    // (a memtable holds what was just written, so it is above zero and below its configured bounds).
+    const proc = (JSON.parse((await get(`${base}/status`)).body) as { process: Record<string, number | null> }).process;
+    for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'arrayBuffersBytes']) assert.ok((proc[key] ?? 0) > 0, key);
+    assert.ok(proc.leveldbBytes! > 0 && proc.leveldbBytes! < 16 * 1024 * 1024, `leveldbBytes ${proc.leveldbBytes}`);
+
     const status = await runCli(['status', '--url', base]);
     assert.is(status.code, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`gateway ${TEST_GATEWAY_ID}`));
