@@ -27,10 +27,11 @@ function statusKiB(status: string, field: string): number {
   return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
 }
 
-/** Samples /proc every 50 ms and the ops endpoint's /status every 500 ms, keeping the peaks. */
+/** Samples /proc every 50 ms, the ops endpoint's /status every 500 ms and smaps every 5 s, keeping the peaks. */
 export class MemorySampler {
   private peaks: MemoryPeaksMiB = empty();
   private readonly procTimer: NodeJS.Timeout;
+  private readonly mappedTimer: NodeJS.Timeout;
   private readonly httpTimer: NodeJS.Timeout | undefined;
   private fetching = false;
 
@@ -39,7 +40,18 @@ export class MemorySampler {
     private readonly opsPort: number | undefined,
   ) {
     this.procTimer = setInterval(() => this.sampleProc(), 50);
+    this.mappedTimer = setInterval(() => this.sampleMapped(), 5000);
     if (opsPort !== undefined) this.httpTimer = setInterval(() => void this.sampleStatus(), 500);
+  }
+
+  /**
+   * Reading smaps walks the daemon's page tables under its memory-map lock (it measurably slowed the
+   * daemon when read every 500 ms): every 5 s, and when a phase ends.
+   */
+  private sampleMapped(): void {
+    const mapped = mappedFileRss(this.pid());
+    this.peaks.fileNode = Math.max(this.peaks.fileNode, mapped.node);
+    this.peaks.fileTables = Math.max(this.peaks.fileTables, mapped.tables);
   }
 
   private sampleProc(): void {
@@ -69,9 +81,6 @@ export class MemorySampler {
         p.arrayBuffers = Math.max(p.arrayBuffers, m.arrayBuffersBytes / MIB);
         if (typeof m.leveldbBytes === 'number') p.leveldb = Math.max(p.leveldb, m.leveldbBytes / MIB);
       }
-      const mapped = mappedFileRss(this.pid());
-      this.peaks.fileNode = Math.max(this.peaks.fileNode, mapped.node);
-      this.peaks.fileTables = Math.max(this.peaks.fileTables, mapped.tables);
     } catch {
       // Busy or gone: the next sample will tell.
     } finally {
@@ -82,6 +91,7 @@ export class MemorySampler {
   /** Peaks since the last call (VmHWM is cumulative by nature), then a new phase starts. */
   take(): MemoryPeaksMiB {
     this.sampleProc();
+    this.sampleMapped();
     const out = this.peaks;
     this.peaks = empty();
     return out;
@@ -89,6 +99,7 @@ export class MemorySampler {
 
   stop(): void {
     clearInterval(this.procTimer);
+    clearInterval(this.mappedTimer);
     if (this.httpTimer) clearInterval(this.httpTimer);
   }
 }
