@@ -26,7 +26,7 @@ import { logDailySummary, loraEdgeVersion } from '../ops/jobs.js';
 import type { ConfigCheckReport, DaemonSnapshot } from '../ops/snapshot.js';
 import { RecentTraffic } from '../ops/recent-traffic.js';
 import { processMemory } from '../ops/process-memory.js';
-import { createMetricsRegistry } from '../ops/metrics.js';
+import type { Registry } from 'prom-client';
 import { OpsServer } from '../ops/http-server.js';
 import { OutboxLiveness } from '../ops/outbox-liveness.js';
 import { CaptureClock } from '../clock/capture-clock.js';
@@ -70,6 +70,8 @@ export class App {
   private readonly log: Logger;
   private readonly parts: Part[] = [];
   private readonly built: Built = {};
+  /** Built on the first scrape of /metrics (ops/http-server.ts says why). */
+  private metricsRegistry: Promise<Registry> | undefined;
   /** Filled in config order as sources start: the index is the one ChirpStack echoes back. */
   private readonly radioSources: RadioSource[] = [];
   /** Damaged stores repaired or moved aside at start (health, metrics, status). */
@@ -355,7 +357,7 @@ export class App {
         allowedHosts: c.ops.http.allowedHosts,
         snapshot: () => this.snapshot(),
         gatewayId: c.gateway.id,
-        registry: createMetricsRegistry(() => this.snapshot()),
+        registry: () => (this.metricsRegistry ??= import('../ops/metrics.js').then((m) => m.createMetricsRegistry(() => this.snapshot()))),
         logger,
       });
       this.built.ops = ops;

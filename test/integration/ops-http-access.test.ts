@@ -98,7 +98,7 @@ test('the endpoint refuses to start off loopback without a token (nothing is bou
   const lines: string[] = [];
   const logger = silentLogger();
   const capture = { ...logger, error: (o: unknown, m?: string) => void lines.push(`${JSON.stringify(o)} ${m ?? ''}`) } as typeof logger;
-  const server = new OpsServer({ bind: `0.0.0.0:${port}`, snapshot: () => { throw new Error('never asked'); }, registry: new Registry(), logger: capture });
+  const server = new OpsServer({ bind: `0.0.0.0:${port}`, snapshot: () => { throw new Error('never asked'); }, registry: () => new Registry(), logger: capture });
   assert.is(await server.start(), false);
   assert.is(server.address(), undefined, 'not listening');
   assert.ok(lines.some((l) => /ops\.http\.tokenFile is required/.test(l)), lines.join('\n'));
