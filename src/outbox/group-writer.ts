@@ -34,6 +34,8 @@ export class GroupWriter {
   private waitingRecords = 0;
   private waitingBytes = 0;
   private readonly values = new ValueArena();
+  /** Made once: append is on every uplink's path. */
+  private readonly allocateValue = (bytes: number): Buffer => this.values.take(bytes);
 
   constructor(
     private readonly state: StoredState,
@@ -59,7 +61,7 @@ export class GroupWriter {
   append(record: NewRecord): number {
     const state = this.state;
     const seq = state.nextSeq;
-    const value = encodeRecord(seq, record, (bytes) => this.values.take(bytes));
+    const value = encodeRecord(seq, record, this.allocateValue);
     state.nextSeq = seq + 1;
     state.counters.appended += 1;
     this.pending.push({ seq, value, capturedAt: record.capturedAt, clock: clockFieldsOf(record) });
