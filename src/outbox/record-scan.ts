@@ -25,20 +25,21 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
-/** Returned by the scanners: not well-formed JSON. */
+/**
+ * Returned by the scanners instead of an index: not well-formed JSON, or not followed here (nesting
+ * beyond MAX_DEPTH, an escaped top-level key); either way decodeRecord judges the value.
+ */
 const BAD = -1;
-/** Returned by the scanners: well-formed maybe, but left to JSON.parse (nesting beyond MAX_DEPTH). */
-const UNHANDLED = -2;
 /** Nesting the scanner follows by recursion; deeper values (no codec writes them) go to JSON.parse. */
 const MAX_DEPTH = 64;
 
-/** The top-level keys looked for, as bytes (never escaped by our encoder). */
-const KEY_SEQ = Buffer.from('seq');
-const KEY_CAPTURED_AT = Buffer.from('capturedAt');
-const KEY_CLOCK_SYNCED = Buffer.from('clockSynced');
-const KEY_BOOT_ID = Buffer.from('bootId');
-const KEY_MONO_MS = Buffer.from('monoMs');
-const WANTED = [KEY_SEQ, KEY_CAPTURED_AT, KEY_CLOCK_SYNCED, KEY_BOOT_ID, KEY_MONO_MS];
+/** The top-level keys looked for, as bytes (never escaped by our encoder), and their indexes. */
+const WANTED = ['seq', 'capturedAt', 'clockSynced', 'bootId', 'monoMs'].map((key) => Buffer.from(key));
+const SEQ = 0;
+const CAPTURED_AT = 1;
+const CLOCK_SYNCED = 2;
+const BOOT_ID = 3;
+const MONO_MS = 4;
 
 /** Escapes allowed after a backslash besides \u: " \ / b f n r t. */
 const SIMPLE_ESCAPE = new Uint8Array(256);
@@ -112,7 +113,7 @@ function scanValue(b: Uint8Array, i: number, depth: number): number {
     case QUOTE:
       return scanString(b, i);
     case OPEN_BRACE:
-      return scanObject(b, i, depth + 1, null);
+      return scanObject(b, i, depth + 1, false);
     case OPEN_BRACKET:
       return scanArray(b, i, depth + 1);
     case 0x74:
@@ -127,7 +128,7 @@ function scanValue(b: Uint8Array, i: number, depth: number): number {
 }
 
 function scanArray(b: Uint8Array, i: number, depth: number): number {
-  if (depth > MAX_DEPTH) return UNHANDLED;
+  if (depth > MAX_DEPTH) return BAD;
   i = skipSpace(b, i + 1);
   if (b[i] === CLOSE_BRACKET) return i + 1;
   for (;;) {
@@ -140,15 +141,18 @@ function scanArray(b: Uint8Array, i: number, depth: number): number {
   }
 }
 
-/** Where the wanted top-level values are: [start, end) per WANTED index, -1 when absent. */
-type Spans = Int32Array;
+/**
+ * Where the wanted top-level values of the last scan lie: [start, end) per WANTED index, -1 when
+ * absent. One table for every scan (scans are synchronous, so they never overlap).
+ */
+const SPANS = new Int32Array(2 * WANTED.length);
 
 /**
- * `i` at `{`. With `spans` (the top level), records where each wanted key's value lies; a key
- * written with an escape could name a wanted field in disguise, so it makes the record UNHANDLED.
+ * `i` at `{`. At the top level, records in SPANS where each wanted key's value lies; a key written
+ * with an escape could name a wanted field in disguise, so the record is left to decodeRecord.
  */
-function scanObject(b: Uint8Array, i: number, depth: number, spans: Spans | null): number {
-  if (depth > MAX_DEPTH) return UNHANDLED;
+function scanObject(b: Uint8Array, i: number, depth: number, topLevel: boolean): number {
+  if (depth > MAX_DEPTH) return BAD;
   i = skipSpace(b, i + 1);
   if (b[i] === CLOSE_BRACE) return i + 1;
   for (;;) {
@@ -163,13 +167,13 @@ function scanObject(b: Uint8Array, i: number, depth: number, spans: Spans | null
     const valueStart = i;
     i = scanValue(b, i, depth);
     if (i < 0) return i;
-    if (spans) {
-      for (let k = keyStart; k < keyEnd; k += 1) if (b[k] === BACKSLASH) return UNHANDLED;
+    if (topLevel) {
+      for (let k = keyStart; k < keyEnd; k += 1) if (b[k] === BACKSLASH) return BAD;
       const w = wantedIndex(b, keyStart, keyEnd);
       // The last of duplicate keys wins, as in JSON.parse.
       if (w >= 0) {
-        spans[2 * w] = valueStart;
-        spans[2 * w + 1] = i;
+        SPANS[2 * w] = valueStart;
+        SPANS[2 * w + 1] = i;
       }
     }
     i = skipSpace(b, i);
@@ -198,36 +202,37 @@ function wantedIndex(b: Uint8Array, start: number, end: number): number {
  */
 export function scanRecord(expectedSeq: number | null, value: Buffer): ScanResult {
   if (expectedSeq === null) return judgedByDecodeRecord(expectedSeq, value);
-  const spans = SPANS.fill(-1);
+  SPANS.fill(-1);
   let i = skipSpace(value, 0);
   if (value[i] !== OPEN_BRACE) return judgedByDecodeRecord(expectedSeq, value);
-  i = scanObject(value, i, 1, spans);
+  i = scanObject(value, i, 1, true);
   if (i < 0 || skipSpace(value, i) !== value.length) return judgedByDecodeRecord(expectedSeq, value);
-  if (spans[0] < 0 || parseSpan(value, 0) !== expectedSeq) return judgedByDecodeRecord(expectedSeq, value);
-  const capturedAt = spans[2] < 0 ? undefined : parseSpan(value, 1);
+  if (field(value, SEQ) !== expectedSeq) return judgedByDecodeRecord(expectedSeq, value);
+  const capturedAt = field(value, CAPTURED_AT);
   if (typeof capturedAt !== 'string' || Number.isNaN(Date.parse(capturedAt))) return judgedByDecodeRecord(expectedSeq, value);
-  if (spans[4] < 0) return { ok: true, capturedAt, clock: null };
+  // Records stored before hub schema 2 have no clock fields (clockFieldsOf says the same).
+  const clockSynced = field(value, CLOCK_SYNCED);
+  if (clockSynced === undefined) return { ok: true, capturedAt, clock: null };
   return {
     ok: true,
     capturedAt,
     clock: {
-      clockSynced: parseSpan(value, 2) as CaptureClockFields['clockSynced'],
-      bootId: (spans[6] < 0 ? null : parseSpan(value, 3)) as CaptureClockFields['bootId'],
-      monoMs: (spans[8] < 0 ? null : parseSpan(value, 4)) as CaptureClockFields['monoMs'],
+      clockSynced: clockSynced as CaptureClockFields['clockSynced'],
+      bootId: (field(value, BOOT_ID) ?? null) as CaptureClockFields['bootId'],
+      monoMs: (field(value, MONO_MS) ?? null) as CaptureClockFields['monoMs'],
     },
   };
 }
 
-/** Reused by every scan (scans never overlap: they are synchronous). */
-const SPANS: Spans = new Int32Array(2 * WANTED.length);
-
 /**
- * The wanted value `w` of the last scan, as JSON.parse would give it. The usual shapes (a plain
- * ASCII string, a literal, an integer) are read from the bytes; anything else goes to JSON.parse.
+ * The wanted value `w` of the last scan as JSON.parse would give it (JSON null as null), undefined
+ * when the record has no such key. The usual shapes (a plain ASCII string, a literal, an integer)
+ * are read from the bytes; anything else goes to JSON.parse.
  */
-function parseSpan(value: Buffer, w: number): unknown {
+function field(value: Buffer, w: number): unknown {
   const start = SPANS[2 * w];
   const end = SPANS[2 * w + 1];
+  if (start < 0) return undefined;
   const first = value[start];
   if (first === QUOTE) {
     let k = start + 1;
@@ -242,7 +247,7 @@ function parseSpan(value: Buffer, w: number): unknown {
     while (k < end && value[k] >= ZERO && value[k] <= NINE) n = n * 10 + (value[k++] - ZERO);
     if (k === end) return n;
   }
-  return JSON.parse(value.toString('utf8', start, end)) ?? null;
+  return JSON.parse(value.toString('utf8', start, end)) as unknown;
 }
 
 function judgedByDecodeRecord(expectedSeq: number | null, value: Buffer): ScanResult {
