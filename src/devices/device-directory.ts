@@ -434,8 +434,10 @@ export class DeviceDirectory implements DeviceResolver {
     return undefined;
   }
 
-  /** `anyDevice`: handed-over sessions may belong to any registered device, edge ones only to OTAA devices. */
-  /** `sessions`: the provider's sessions at the frame's DevAddr, already looked up by the caller. */
+  /**
+   * `sessions`: the provider's sessions at the frame's DevAddr, already looked up by the caller.
+   * `anyDevice`: handed-over sessions may belong to any registered device, edge ones only to OTAA devices.
+   */
   private matchSession(
     phy: DataFrame,
     provider: SessionProvider | undefined,

@@ -32,12 +32,11 @@ export async function openSqliteStore(file: string, opts: Omit<SqlStoreOptions, 
   const session: SqlSession = { query: async (sql, params) => run(sql, params) };
   // better-sqlite3 is synchronous, but a transaction body awaits: keep one transaction at a time.
   const queue = new SerialQueue();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => queue.run(fn);
   const conn: SqlConnection = {
     dialect: 'sqlite',
-    query: (sql, params) => serially(async () => run(sql, params)),
+    query: (sql, params) => queue.run(async () => run(sql, params)),
     transaction: <T>(fn: (s: SqlSession) => Promise<T>) =>
-      serially(async () => {
+      queue.run(async () => {
         db.exec('BEGIN IMMEDIATE');
         try {
           const out = await fn(session);
