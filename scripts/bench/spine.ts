@@ -14,6 +14,7 @@ import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
+import { machineShare, processCpuMs, readCpu, type MachineShare } from './machine-cpu.js';
 
 // BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run;
 // BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it);
@@ -51,7 +52,9 @@ function procStat(pid: number): { cpuMs: number; hwmKiB: number } {
   return { cpuMs: (cpuTicks * 1000) / CLK_TCK, hwmKiB: hwm };
 }
 
-async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string, string | number>; summary: string; threads: Record<string, number> }> {
+async function benchLivePath(
+  broker: TestBroker,
+): Promise<{ table: Record<string, string | number>; summary: string; threads: Record<string, number>; machine: MachineShare }> {
   const dir = mkdtempSync(join(tmpdir(), 'lora-edge-bench-'));
   const udp = `127.0.0.1:${await freeUdpPort()}`;
   const opsPort = await freeTcpPort();
@@ -96,6 +99,8 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   const before = procStat(daemon.pid!);
   const mainBefore = mainThreadCpuMs(daemon.pid!);
   const threadsBefore = threadCpu(daemon.pid!);
+  const machineBefore = readCpu();
+  const brokerBefore = processCpuMs(broker.pid);
   // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled, and the
   // breakdown (V8 heap, external buffers from /status; anon and file-backed pages from /proc).
   let peakAnon = anonKiB(daemon.pid!);
@@ -124,6 +129,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   const after = procStat(daemon.pid!);
   const mainAfter = mainThreadCpuMs(daemon.pid!);
   const threadsAfter = threadCpu(daemon.pid!);
+  const machine = machineShare(machineBefore, readCpu(), { daemon: after.cpuMs - before.cpuMs, broker: processCpuMs(broker.pid) - brokerBefore }, records);
   clearInterval(sampler);
   memory.stop();
   const peaks = memory.take();
@@ -138,6 +144,8 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   const summary = summaryLine('spine', {
     broker: broker.kind, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
     'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
+    machine_busy_pct: machine.busyPct, machine_us_per_frame: Number(Object.values(machine.perFrameUs).reduce((a, b) => a + b, 0).toFixed(1)),
+    broker_us_per_frame: machine.perFrameUs.broker, simulator_us_per_frame: machine.perFrameUs.simulator,
   });
   const table = {
     broker: broker.kind,
@@ -163,7 +171,7 @@ async function benchLivePath(broker: TestBroker): Promise<{ table: Record<string
   };
   // Where the CPU per frame goes, by thread name (printed under the table).
   const threads = threadCpuPerUnit(daemon.pid!, threadsBefore, threadsAfter, records);
-  return { table, summary, threads };
+  return { table, summary, threads, machine };
 }
 
 async function main(): Promise<void> {
@@ -176,6 +184,12 @@ async function main(): Promise<void> {
     live = await benchLivePath(broker);
     console.table([live.table]);
     console.log(`daemon CPU us per frame by thread: ${Object.entries(live.threads).map(([n, us]) => `${n}=${us}`).join(' ')}`);
+    // The daemon is one of several busy processes: once the machine is saturated, frames/s is
+    // bounded by their sum, whatever the daemon's own cost.
+    console.log(
+      `machine CPU us per frame by process (${live.machine.busyPct} % of ${live.machine.cores} cores busy): ` +
+        Object.entries(live.machine.perFrameUs).map(([n, us]) => `${n}=${us}`).join(' '),
+    );
   } finally {
     await broker.stop();
   }

@@ -15,6 +15,8 @@ export interface TestBroker {
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   restart(): Promise<void>;
+  /** The broker's process while it runs (mosquitto); undefined in-process (aedes). */
+  readonly pid?: number;
 }
 
 export async function freeTcpPort(): Promise<number> {
@@ -94,6 +96,9 @@ export async function startMosquitto(opts: { extraConfig?: string[] } = {}): Pro
     kind: 'mosquitto',
     port,
     url: `mqtt://127.0.0.1:${port}`,
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
+    },
     async stop() {
       const c = child;
       child = undefined;
