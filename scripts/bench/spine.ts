@@ -2,7 +2,7 @@
 // end-to-end frames/s (records received by a hub subscriber), the daemon's CPU time per frame and
 // peak RSS (from /proc), plus LoRaWAN decode throughput beside lora-packet.
 // Figures are printed, never asserted: these machines are shared and noisy.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +18,21 @@ import { machineShare, processCpuMs, readCpu, type MachineShare } from './machin
 
 // BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run;
 // BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it);
-// BENCH_DAEMON_STDOUT=FILE keeps its stdout.
+// BENCH_DAEMON_STDOUT=FILE keeps its stdout. BENCH_PIN=1 gives the daemon core 0 and everything
+// else (broker, simulator, this process) core 1: the daemon's figures then do not depend on how the
+// scheduler shares the cores with the harness, which makes A/B comparisons less noisy.
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const GATEWAY = '0016c001ff10a235';
 const CLK_TCK = 100;
+const PIN = process.env.BENCH_PIN === '1';
+
+/** Every thread of `pid` (and those it starts later) on `core`. */
+function pinTo(pid: number, core: number): void {
+  if (spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(`taskset could not pin pid ${pid} to core ${core}`);
+  }
+}
 
 function anonKiB(pid: number): number {
   try {
@@ -71,6 +81,7 @@ async function benchLivePath(
     // As the systemd unit runs it; MALLOC_ARENA_MAX=0 in the bench's environment measures glibc's default.
     env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
   });
+  if (PIN) pinTo(daemon.pid!, 0);
   const hub = mqtt.connect(broker.url, { clientId: 'bench-hub', protocolVersion: 4 });
   let records = 0;
   let ups = 0;
@@ -142,7 +153,7 @@ async function benchLivePath(
   const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
   const mainUsPerFrame = Number((((mainAfter - mainBefore) * 1000) / Math.max(1, records)).toFixed(1));
   const summary = summaryLine('spine', {
-    broker: broker.kind, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
+    broker: broker.kind, pinned: PIN ? 1 : 0, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
     'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
     machine_busy_pct: machine.busyPct, machine_us_per_frame: Number(Object.values(machine.perFrameUs).reduce((a, b) => a + b, 0).toFixed(1)),
     broker_us_per_frame: machine.perFrameUs.broker, simulator_us_per_frame: machine.perFrameUs.simulator,
@@ -175,6 +186,8 @@ async function benchLivePath(
 }
 
 async function main(): Promise<void> {
+  // Before the broker starts, so that it and the simulator inherit core 1.
+  if (PIN) pinTo(process.pid, 1);
   const useMosquitto = mosquittoPath() !== undefined;
   if (!useMosquitto) console.log('mosquitto not installed: measuring against the embedded aedes broker instead');
   const broker = useMosquitto ? await startMosquitto() : await startAedes();
@@ -187,7 +200,7 @@ async function main(): Promise<void> {
     // The daemon is one of several busy processes: once the machine is saturated, frames/s is
     // bounded by their sum, whatever the daemon's own cost.
     console.log(
-      `machine CPU us per frame by process (${live.machine.busyPct} % of ${live.machine.cores} cores busy): ` +
+      `machine CPU us per frame by process (${live.machine.busyPct} % of ${live.machine.cores} cores busy${PIN ? '; daemon pinned to core 0, the rest to core 1' : ''}): ` +
         Object.entries(live.machine.perFrameUs).map(([n, us]) => `${n}=${us}`).join(' '),
     );
   } finally {
