@@ -36,6 +36,27 @@ export class OutboxAcks {
     this.retention.checkOverflowRecovered();
   }
 
+  /**
+   * Several inclusive ranges (acknowledgements that queued up meanwhile). Call inside the serial
+   * queue. What the recent cache holds goes in one deletion; older ranges are read back as ackRange does.
+   */
+  async ackRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
+    const state = this.state;
+    const cached: StoredEntry[] = [];
+    for (const { from, to } of mergeRanges(ranges)) {
+      if (!state.recent.covers(from - 1)) {
+        await this.ackRange(from, to);
+        continue;
+      }
+      for (const e of state.recent.range(from, to)) cached.push({ key: recordKey(e.seq), seq: e.seq, value: e.value });
+    }
+    if (cached.length > 0) {
+      await state.deleteEntries(cached);
+      state.counters.acked += cached.length;
+    }
+    this.retention.checkOverflowRecovered();
+  }
+
   /** The inclusive range from..to. Call inside the serial queue. */
   async ackRange(from: number, to: number): Promise<void> {
     const state = this.state;
@@ -68,4 +89,16 @@ export class OutboxAcks {
     }
     this.retention.checkOverflowRecovered();
   }
+}
+
+/** Sorted by start, overlapping and adjacent ranges joined. */
+export function mergeRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Array<{ from: number; to: number }> {
+  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  const out: Array<{ from: number; to: number }> = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
+    else out.push({ from: r.from, to: r.to });
+  }
+  return out;
 }

@@ -150,9 +150,17 @@ export class GroupWriter {
       });
   }
 
+  /**
+   * Writes what was pending when the job started, then leaves the serial queue: records appended
+   * meanwhile get a job of their own (startFlush's finally), queued behind the acknowledgements
+   * waiting there. Looping until nothing was pending held the queue for as long as uplinks kept
+   * coming, and the hub's acknowledgements (the deletions) waited for the traffic to stop.
+   */
   private async drainPending(): Promise<void> {
-    while (this.pending.length > 0) {
-      const group = this.pending.splice(0, this.opts.flushMaxRecords);
+    let left = this.pending.length;
+    while (left > 0 && this.pending.length > 0) {
+      const group = this.pending.splice(0, Math.min(left, this.opts.flushMaxRecords));
+      left -= group.length;
       try {
         await this.writeGroup(group);
       } finally {

@@ -79,6 +79,8 @@ async function writeChained(db: OutboxDb, ops: BatchOp[], sync: boolean): Promis
 export class Outbox {
   private readonly state: StoredState;
   private readonly serial = new SerialQueue();
+  /** Range acknowledgements waiting for the serial queue, deleted together (queueRangeAck). */
+  private queuedRangeAcks: { ranges: Array<{ from: number; to: number }>; done: Promise<void> } | null = null;
   private readonly writer: GroupWriter;
   private readonly reader: OutboxReader;
   private readonly acks: OutboxAcks;
@@ -206,8 +208,28 @@ export class Outbox {
       if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
         throw new OutboxArgumentError(`ack: invalid range ${JSON.stringify(delivered)}`);
       }
-      await this.serial.run(() => this.acks.ackRange(from, to));
+      await this.queueRangeAck(from, to);
     }
+  }
+
+  /**
+   * Range acknowledgements that arrive while their deletion waits in the serial queue join it: one
+   * deletion per turn of the queue, however many batches the broker acknowledged meanwhile, so
+   * deleting keeps pace with the hub while group writes of incoming uplinks fill the queue.
+   */
+  private queueRangeAck(from: number, to: number): Promise<void> {
+    let queued = this.queuedRangeAcks;
+    if (!queued) {
+      const ranges: Array<{ from: number; to: number }> = [];
+      const done = this.serial.run(() => {
+        // Started: acknowledgements from now on queue a deletion of their own.
+        this.queuedRangeAcks = null;
+        return this.acks.ackRanges(ranges);
+      });
+      queued = this.queuedRangeAcks = { ranges, done };
+    }
+    queued.ranges.push({ from, to });
+    return queued.done;
   }
 
   // ---- bounds ----
