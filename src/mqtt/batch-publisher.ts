@@ -335,6 +335,7 @@ export class BatchPublisher {
       this.opts.logger.error({ seq: entry.from, bytes: fitted.bytes }, 'record too large for the MQTT packet limit even without its decoded data: dropped');
     }
     this.lastHandOff = handOff.catch(() => undefined);
+    let deletion: Promise<void> | undefined;
     try {
       await handOff;
       await acked;
@@ -347,45 +348,58 @@ export class BatchPublisher {
         // The broker has it; the hub's word deletes it (hubAcked), or its silence sends it again.
         if (entry.hubConfirmed) {
           this.counters.hubAcked += 1;
-          await this.deliver(entry);
+          deletion = this.deliver(entry);
         } else if (!entry.abandoned) {
           entry.hubWaitedMs = 0;
           this.awaitingHub.set(entry.id, entry);
           this.counters.awaitingHub = this.awaitingHub.size;
         }
       } else {
-        await this.deliver(entry);
+        deletion = this.deliver(entry);
       }
     } catch (err) {
-      // Not delivered: read these records again (the outbox still has them).
-      this.counters.batchErrors += 1;
-      if (!entry.abandoned) this.rewind(entry.from - 1);
-      if (!this.stopped) {
-        if (err instanceof NoSubscribersError) {
-          this.counters.heldNoSubscriber += 1;
-          if (!this.noSubscriberEpisode) {
-            this.noSubscriberEpisode = true;
-            this.opts.logger.warn(
-              { topic: err.topic, from: entry.from },
-              'nobody is subscribed to the batch topic (the broker lost the hub\'s session?): records stay in the outbox and are sent again with back-off',
-            );
-          }
-        } else {
-          this.opts.logger.warn({ err: (err as Error).message, from: entry.from, to: entry.to }, 'batch not delivered; it will be sent again');
-        }
-        // A failure while connected is the broker's answer, not a dropped link: back off before
-        // trying again. After a dropped link the reconnect wakes us at once.
-        if (this.sink.online) {
-          this.failuresWhileOnline += 1;
-          this.holdUntil = Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failuresWhileOnline - 1));
-        }
-        this.scheduleRetry();
-      }
+      this.notDelivered(entry, err);
     } finally {
       this.inflight.delete(entry);
       this.counters.inflight = this.activeCount();
     }
+    // The slot is free once the broker has the batch, not once its records are deleted: deleting
+    // waits its turn behind the group writes of incoming uplinks, and holding the slot meanwhile
+    // starved the batches under heavy traffic (the backlog then went to disk and was read back).
     this.wake();
+    if (deletion) {
+      try {
+        await deletion;
+      } catch (err) {
+        this.notDelivered(entry, err);
+      }
+    }
+  }
+
+  /** Not delivered (or its records not deleted): read them again, the outbox still has them. */
+  private notDelivered(entry: InFlight, err: unknown): void {
+    this.counters.batchErrors += 1;
+    if (!entry.abandoned) this.rewind(entry.from - 1);
+    if (this.stopped) return;
+    if (err instanceof NoSubscribersError) {
+      this.counters.heldNoSubscriber += 1;
+      if (!this.noSubscriberEpisode) {
+        this.noSubscriberEpisode = true;
+        this.opts.logger.warn(
+          { topic: err.topic, from: entry.from },
+          'nobody is subscribed to the batch topic (the broker lost the hub\'s session?): records stay in the outbox and are sent again with back-off',
+        );
+      }
+    } else {
+      this.opts.logger.warn({ err: (err as Error).message, from: entry.from, to: entry.to }, 'batch not delivered; it will be sent again');
+    }
+    // A failure while connected is the broker's answer, not a dropped link: back off before
+    // trying again. After a dropped link the reconnect wakes us at once.
+    if (this.sink.online) {
+      this.failuresWhileOnline += 1;
+      this.holdUntil = Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failuresWhileOnline - 1));
+    }
+    this.scheduleRetry();
   }
 
   /** Deletes what a batch carried and counts it delivered. */
