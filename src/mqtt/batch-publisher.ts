@@ -445,7 +445,7 @@ export class BatchPublisher {
    * late word on a batch already sent again, or on one this process never sent.
    */
   async hubAcked(batchIds: readonly string[]): Promise<void> {
-    let confirmed = 0;
+    const deliveries: Array<Promise<void>> = [];
     for (const id of batchIds) {
       const entry = this.awaitingHub.get(id);
       if (!entry) {
@@ -454,16 +454,20 @@ export class BatchPublisher {
       }
       this.awaitingHub.delete(id);
       this.counters.awaitingHub = this.awaitingHub.size;
-      try {
-        await this.deliver(entry);
-        this.counters.hubAcked += 1;
-        confirmed += 1;
-      } catch (err) {
-        // The records stay stored; the silence timeout sends them again (a duplicate at worst).
-        this.opts.logger.error({ err: (err as Error).message, from: entry.from, to: entry.to }, 'deleting a batch the hub confirmed failed');
-      }
+      // All at once: deletions queued together become one (the outbox merges them).
+      deliveries.push(
+        this.deliver(entry).then(
+          () => void (this.counters.hubAcked += 1),
+          (err: unknown) => {
+            // The records stay stored; the silence timeout sends them again (a duplicate at worst).
+            this.opts.logger.error({ err: (err as Error).message, from: entry.from, to: entry.to }, 'deleting a batch the hub confirmed failed');
+          },
+        ),
+      );
     }
-    if (confirmed > 0) this.wake();
+    // Their window places are free already: the next batches need not wait for the deletions.
+    if (deliveries.length > 0) this.wake();
+    await Promise.all(deliveries);
   }
 
   /**
