@@ -38,45 +38,38 @@ export class OutboxAcks {
 
   /**
    * Several inclusive ranges (acknowledgements that queued up meanwhile). Call inside the serial
-   * queue. What the recent cache holds goes in one deletion; older ranges are read back as ackRange does.
+   * queue. What the recent cache or the read memo holds goes in one deletion; ranges known to
+   * neither are read back for their sizes first.
    */
   async ackRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
     const state = this.state;
-    const cached: StoredEntry[] = [];
-    for (const { from, to } of mergeRanges(ranges)) {
-      if (!state.recent.covers(from - 1)) {
-        await this.ackRange(from, to);
+    const known = new Map<number, StoredEntry>();
+    const unknown: Array<{ from: number; to: number }> = [];
+    // One range at a time, not merged first: the memo holds each batch's read under its own range.
+    for (const { from, to } of ranges) {
+      if (state.recent.covers(from - 1)) {
+        // A read from disk may have run on into the cached seqs: it must not list them any more.
+        this.memo.forget(from, to);
+        for (const e of state.recent.range(from, to)) known.set(e.seq, { key: recordKey(e.seq), seq: e.seq, value: e.value });
         continue;
       }
-      for (const e of state.recent.range(from, to)) cached.push({ key: recordKey(e.seq), seq: e.seq, value: e.value });
+      const remembered = this.memo.take(from, to);
+      if (!remembered) unknown.push({ from, to });
+      else for (const e of remembered) if (e.seq !== null) known.set(e.seq, e);
     }
-    if (cached.length > 0) {
-      await state.deleteEntries(cached);
-      state.counters.acked += cached.length;
+    if (known.size > 0) {
+      // A seq listed by two overlapping ranges is deleted (and counted) once.
+      const entries = [...known.values()].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+      await state.deleteEntries(entries);
+      state.counters.acked += entries.length;
     }
+    for (const { from, to } of mergeRanges(unknown)) await this.deleteStoredRange(from, to);
     this.retention.checkOverflowRecovered();
   }
 
-  /** The inclusive range from..to. Call inside the serial queue. */
-  async ackRange(from: number, to: number): Promise<void> {
+  /** Reads the stored records of from..to back (for their sizes) and deletes them, a chunk at a time. */
+  private async deleteStoredRange(from: number, to: number): Promise<void> {
     const state = this.state;
-    if (state.recent.covers(from - 1)) {
-      // Every stored record of the range is cached: no need to read them back for their sizes.
-      const cached = state.recent.range(from, to).map((e) => ({ key: recordKey(e.seq), seq: e.seq, value: e.value }));
-      if (cached.length > 0) {
-        await state.deleteEntries(cached);
-        state.counters.acked += cached.length;
-      }
-      this.retention.checkOverflowRecovered();
-      return;
-    }
-    const remembered = this.memo.take(from, to);
-    if (remembered) {
-      await state.deleteEntries(remembered);
-      state.counters.acked += remembered.length;
-      this.retention.checkOverflowRecovered();
-      return;
-    }
     let start = Math.max(from, state.firstSeq ?? from);
     while (start <= to) {
       const found = await readRange(state.db, { gte: recordKey(start), lte: recordKey(to) }, CHUNK);
@@ -87,7 +80,6 @@ export class OutboxAcks {
       if (lastSeq === null || lastSeq === undefined) break;
       start = lastSeq + 1;
     }
-    this.retention.checkOverflowRecovered();
   }
 }
 

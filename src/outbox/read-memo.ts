@@ -8,8 +8,17 @@ export class ReadMemo {
   private readonly ranges = new Map<number, { to: number; entries: StoredEntry[] }>();
 
   remember(from: number, to: number, entries: StoredEntry[]): void {
-    // A seq is remembered by one read at most (the newest), so an entry is never served twice.
-    this.forget(from, to);
+    // A seq is remembered by one read at most (the newest), so an entry is never served twice. An
+    // older read keeps what the new one does not list: reads run ahead of acknowledgements, and the
+    // batch cut from the older read (a prefix, below `from`) is usually still waiting for its own.
+    for (const [start, memo] of this.ranges) {
+      if (start > to || memo.to < from) continue;
+      this.ranges.delete(start);
+      const below = memo.entries.filter((e) => (e.seq ?? -1) < from);
+      const above = memo.entries.filter((e) => (e.seq ?? -1) > to);
+      if (below.length > 0) this.ranges.set(start, { to: below[below.length - 1].seq ?? from - 1, entries: below });
+      if (above.length > 0) this.ranges.set(above[0].seq ?? to + 1, { to: memo.to, entries: above });
+    }
     this.ranges.set(from, { to, entries });
     // The oldest memo goes first.
     if (this.ranges.size > MAX_RANGES) this.ranges.delete(this.ranges.keys().next().value as number);
