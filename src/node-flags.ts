@@ -7,3 +7,22 @@ export function daemonNodeFlags(mainJs: string): string[] {
   const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
   return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
 }
+
+/**
+ * glibc malloc settings the daemon runs with: the systemd unit sets them (a test keeps the two
+ * equal) and the benches start the daemon with them. Two arenas instead of one per thread (libuv's
+ * pool, LevelDB's compaction thread). A fixed mmap threshold: glibc raises it to the size of each
+ * large block freed, after which the batches (100-250 KiB each) came from the heap and left it
+ * fragmented; draining a backlog then held 40-50 MB more anonymous memory.
+ */
+export const DAEMON_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '65536',
+};
+
+/** `env` with the daemon's malloc settings, where `env` does not set them itself. */
+export function withDaemonMallocEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const [key, value] of Object.entries(DAEMON_MALLOC_ENV)) if (out[key] === undefined) out[key] = value;
+  return out;
+}

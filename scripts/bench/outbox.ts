@@ -12,7 +12,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { packagePath } from '../../src/paths.js';
-import { daemonNodeFlags } from '../../src/node-flags.js';
+import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
 import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
@@ -182,8 +182,8 @@ class DaemonProcess {
     this.child = track(
       spawn(process.execPath, [...daemonNodeFlags(MAIN_JS), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), MAIN_JS, 'run', '--config', configPath], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        // As the systemd unit runs it (MALLOC_ARENA_MAX=0 in the bench's environment: glibc's default).
-        env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+        // As the systemd unit runs it; a MALLOC_* variable set in the bench's environment wins.
+        env: withDaemonMallocEnv(process.env),
       }),
     );
     let partial = '';

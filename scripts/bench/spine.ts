@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { packagePath } from '../../src/paths.js';
-import { daemonNodeFlags } from '../../src/node-flags.js';
+import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon-memory.js';
@@ -78,8 +78,8 @@ async function benchLivePath(
   const main = packagePath('dist', 'src', 'main.js');
   const daemon = spawn(process.execPath, [...daemonNodeFlags(main), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), main, 'run', '--config', config], {
     stdio: ['ignore', log, 'inherit'],
-    // As the systemd unit runs it; MALLOC_ARENA_MAX=0 in the bench's environment measures glibc's default.
-    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+    // As the systemd unit runs it; a MALLOC_* variable set in the bench's environment wins.
+    env: withDaemonMallocEnv(process.env),
   });
   if (PIN) pinTo(daemon.pid!, 0);
   const hub = mqtt.connect(broker.url, { clientId: 'bench-hub', protocolVersion: 4 });

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../../src/paths.js';
+import { DAEMON_MALLOC_ENV } from '../../src/node-flags.js';
 
 const UNIT = packagePath('systemd', 'lora-edge.service');
 const MAX_EXPOSURE = 2.0;
@@ -46,6 +47,11 @@ test('service type, watchdog and restart policy', () => {
   assert.ok(Number(one('LimitNOFILE')) >= 4096);
   assert.is(one('ExecStart'), '/usr/bin/lora-edge run --config /etc/lora-edge/config.yaml');
   assert.is(one('EnvironmentFile'), '-/etc/lora-edge/lora-edge.env');
+});
+
+test('the malloc settings the benches and fault tests run the daemon with', () => {
+  const env = new Map((service.get('Environment') ?? []).map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]));
+  for (const [key, value] of Object.entries(DAEMON_MALLOC_ENV)) assert.is(env.get(key), value, `Environment=${key}=${value}`);
 });
 
 test('identity and directories', () => {

@@ -1,9 +1,11 @@
 // The real daemon (`lora-edge run`) as a child process, for faults a test cannot do in-process:
-// SIGKILL and restart on the same storage. Its /status is read over the ops endpoint.
+// SIGKILL and restart on the same storage. Its /status is read over the ops endpoint. It runs as
+// shipped: the node flags of main.js's shebang and the systemd unit's malloc settings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { packagePath } from '../../../src/paths.js';
+import { daemonNodeFlags, withDaemonMallocEnv } from '../../../src/node-flags.js';
 import { freeTcpPort } from '../brokers.js';
 import { freeUdpPort } from '../daemon.js';
 
@@ -92,7 +94,10 @@ export async function createDaemonProcess(o: DaemonProcessOptions): Promise<Daem
     async start() {
       if (child) return;
       log = createWriteStream(logFile, { flags: 'a' });
-      const c = spawn(process.execPath, [main, 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [...daemonNodeFlags(main), main, 'run', '--config', configFile], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: withDaemonMallocEnv(process.env),
+      });
       c.stdout!.pipe(log, { end: false });
       c.stderr!.pipe(log, { end: false });
       child = c;
