@@ -84,7 +84,7 @@ export class OutboxAcks {
 }
 
 /** Sorted by start, overlapping and adjacent ranges joined. */
-export function mergeRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Array<{ from: number; to: number }> {
+function mergeRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Array<{ from: number; to: number }> {
   const sorted = [...ranges].sort((a, b) => a.from - b.from);
   const out: Array<{ from: number; to: number }> = [];
   for (const r of sorted) {
