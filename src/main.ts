@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=96
+#!/usr/bin/env -S node --max-old-space-size=96
 // The V8 flags above keep the heap small on a 1 GB gateway (a small young generation is what
 // bounds RSS under bursts); scripts that start the daemon read them from this line.
 // The command line only: parses argv, hands over to the daemon or a tool, maps errors to exit codes

@@ -87,7 +87,7 @@ try {
   writeFileSync(wireFile, built.wire);
   const child = spawnSync(
     process.execPath,
-    ['--max-semi-space-size=4', '--max-old-space-size=96', fileURLToPath(import.meta.url), '--gateway', wireFile, hub.publicBase64, join(root, 'state')],
+    ['--max-old-space-size=96', fileURLToPath(import.meta.url), '--gateway', wireFile, hub.publicBase64, join(root, 'state')],
     { encoding: 'utf8' },
   );
   if (child.status !== 0) throw new Error(`gateway side failed (exit ${child.status}, ${child.signal ?? 'no signal'}):\n${child.stderr.slice(-2000)}`);

@@ -4,7 +4,7 @@ import { recordKey, seqFromRecordKey } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
 import type { StoredState } from './stored-state.js';
-import { readRange, type StoredEntry } from './store.js';
+import { readRange, refOf, type StoredRef } from './store.js';
 
 /** Records per read/delete chunk. */
 const CHUNK = 512;
@@ -23,10 +23,10 @@ export class OutboxAcks {
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const keys = seqs.slice(i, i + CHUNK).map(recordKey);
       const values = await state.db.getMany(keys);
-      const found: StoredEntry[] = [];
+      const found: StoredRef[] = [];
       values.forEach((value, j) => {
         const key = keys[j];
-        if (value !== undefined && key) found.push({ key, seq: seqFromRecordKey(key), value });
+        if (value !== undefined && key) found.push({ key, seq: seqFromRecordKey(key), bytes: value.length });
       });
       if (found.length > 0) {
         await state.deleteEntries(found);
@@ -43,14 +43,14 @@ export class OutboxAcks {
    */
   async ackRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
     const state = this.state;
-    const known = new Map<number, StoredEntry>();
+    const known = new Map<number, StoredRef>();
     const unknown: Array<{ from: number; to: number }> = [];
     // One range at a time, not merged first: the memo holds each batch's read under its own range.
     for (const { from, to } of ranges) {
       if (state.recent.covers(from - 1)) {
         // A read from disk may have run on into the cached seqs: it must not list them any more.
         this.memo.forget(from, to);
-        for (const e of state.recent.range(from, to)) known.set(e.seq, { key: recordKey(e.seq), seq: e.seq, value: e.value });
+        for (const e of state.recent.range(from, to)) known.set(e.seq, { key: recordKey(e.seq), seq: e.seq, bytes: e.value.length });
         continue;
       }
       const remembered = this.memo.take(from, to);
@@ -74,7 +74,7 @@ export class OutboxAcks {
     while (start <= to) {
       const found = await readRange(state.db, { gte: recordKey(start), lte: recordKey(to) }, CHUNK);
       if (found.length === 0) break;
-      await state.deleteEntries(found);
+      await state.deleteEntries(found.map(refOf));
       state.counters.acked += found.length;
       const lastSeq = found[found.length - 1]?.seq;
       if (lastSeq === null || lastSeq === undefined) break;

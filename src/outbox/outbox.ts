@@ -247,6 +247,11 @@ export class Outbox {
     return this.state.firstSeq;
   }
 
+  /** True when the records after `afterSeq` are in the recent cache (live traffic), not only on disk. */
+  inMemory(afterSeq: number): boolean {
+    return this.state.recent.covers(afterSeq);
+  }
+
   /** True when every seq in from..to left the store on purpose since open (or was before it). */
   removedOnPurpose(from: number, to: number): boolean {
     return this.state.removed.covers(from, to);

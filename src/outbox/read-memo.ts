@@ -1,13 +1,13 @@
 // Backlog ranges handed out by a read, remembered so that their acknowledgement needs no second
 // read for byte accounting. Bounded: only the batches in flight matter.
-import type { StoredEntry } from './store.js';
+import type { StoredRef } from './store.js';
 
 const MAX_RANGES = 64;
 
 export class ReadMemo {
-  private readonly ranges = new Map<number, { to: number; entries: StoredEntry[] }>();
+  private readonly ranges = new Map<number, { to: number; entries: StoredRef[] }>();
 
-  remember(from: number, to: number, entries: StoredEntry[]): void {
+  remember(from: number, to: number, entries: StoredRef[]): void {
     // A seq is remembered by one read at most (the newest), so an entry is never served twice. An
     // older read keeps what the new one does not list: reads run ahead of acknowledgements, and the
     // batch cut from the older read (a prefix, below `from`) is usually still waiting for its own.
@@ -29,7 +29,7 @@ export class ReadMemo {
    * often a prefix of what was read (the read is bounded by batch.maxBytes, the batch by the MQTT
    * packet limit): the rest stays remembered for the next batch, which starts right after it.
    */
-  take(from: number, to: number): StoredEntry[] | undefined {
+  take(from: number, to: number): StoredRef[] | undefined {
     const memo = this.ranges.get(from);
     // What is acknowledged now leaves the store: no remembered read may list it afterwards.
     this.forget(from, to);

@@ -11,7 +11,7 @@ import type { SerialQueue } from '../serial-queue.js';
 import type { StoredState } from './stored-state.js';
 import { StoredRecord } from './stored-record.js';
 import { scanRecord } from './record-scan.js';
-import { readRange, type StoredEntry } from './store.js';
+import { readRange, type StoredEntry, refOf } from './store.js';
 
 export class OutboxReader {
   constructor(
@@ -71,7 +71,8 @@ export class OutboxReader {
       if (entries.length < want && rangeBytes < budget) break;
     }
     if (corrupt.length > 0) await this.serial.run(() => this.deleteCorrupt(corrupt));
-    else if (out.length > 0) this.memo.remember(out[0].seq, out[out.length - 1].seq, outEntries);
+    // The memo keeps fresh keys, not LevelDB's buffers: those are freed once the batch is built.
+    else if (out.length > 0) this.memo.remember(out[0].seq, out[out.length - 1].seq, outEntries.map((e) => ({ key: recordKey(e.seq!), seq: e.seq, bytes: e.value.length })));
     return out;
   }
 
@@ -89,7 +90,7 @@ export class OutboxReader {
       }
     });
     if (present.length === 0) return;
-    await this.state.deleteEntries(present);
+    await this.state.deleteEntries(present.map(refOf));
     this.state.counters.dropped.corrupt += present.length;
     present.forEach((entry, j) => {
       this.log.warn(

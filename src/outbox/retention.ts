@@ -7,7 +7,7 @@ import { Episode } from './episode.js';
 import type { ReadMemo } from './read-memo.js';
 import type { ResolvedOptions } from './options.js';
 import type { StoredState } from './stored-state.js';
-import { decodeEntry, readRange, type StoredEntry } from './store.js';
+import { decodeEntry, readRange, type StoredEntry, refOf } from './store.js';
 
 export interface SweepResult {
   expired: number;
@@ -95,7 +95,7 @@ export class Retention {
         doomed.push(entry);
       }
       if (doomed.length > 0) {
-        await this.state.deleteEntries(doomed);
+        await this.state.deleteEntries(doomed.map(refOf));
         dropped.expired += expired;
         dropped.corrupt += corrupt;
         expiredTotal += expired;
@@ -142,7 +142,7 @@ export class Retention {
         doomed.push(entry);
         remaining -= entry.value.length;
       }
-      await state.deleteEntries(doomed);
+      await state.deleteEntries(doomed.map(refOf));
       state.counters.dropped.overflow += doomed.length;
       droppedTotal += doomed.length;
     }

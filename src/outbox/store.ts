@@ -50,6 +50,21 @@ export interface StoredEntry {
   value: Buffer;
 }
 
+/**
+ * What deleting a stored record needs: its key, its seq, and its value's size (for the byte count).
+ * Kept instead of the entry where a deletion waits (the read memo): the value buffer can then be
+ * freed once its batch is built, not when the batch is acknowledged.
+ */
+export interface StoredRef {
+  key: Buffer;
+  seq: number | null;
+  bytes: number;
+}
+
+export function refOf(e: StoredEntry): StoredRef {
+  return { key: e.key, seq: e.seq, bytes: e.value.length };
+}
+
 export interface KeyRange {
   gt?: Buffer;
   gte?: Buffer;

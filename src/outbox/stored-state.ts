@@ -7,7 +7,7 @@ import { encodeMeta, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
 import type { BatchOp, BatchWriter, ResolvedOptions } from './options.js';
-import { capturedAtOf, readEdge, scanMeta, type OutboxDb, type StoredEntry } from './store.js';
+import { capturedAtOf, readEdge, scanMeta, type OutboxDb, type StoredEntry, type StoredRef } from './store.js';
 import type { ReopenGate } from './reopen-gate.js';
 import { describeCause } from './errors.js';
 
@@ -160,13 +160,13 @@ export class StoredState {
   }
 
   /** One atomic batch: delete the entries and write the adjusted meta; then refresh the cached edges. */
-  async deleteEntries(entries: StoredEntry[]): Promise<void> {
+  async deleteEntries(entries: StoredRef[]): Promise<void> {
     // Marked before the write: a read running beside it must not take the holes for losses. If the
     // write fails the records stay stored and are simply read again.
     this.removed.add(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
     const ops: BatchOp[] = entries.map((e) => ({ type: 'del', key: e.key }));
     let removedBytes = 0;
-    for (const e of entries) removedBytes += e.value.length;
+    for (const e of entries) removedBytes += e.bytes;
     const next: OutboxMeta = {
       nextSeq: this.durableNextSeq(),
       bytes: Math.max(0, this.meta.bytes - removedBytes),
@@ -195,7 +195,7 @@ export class StoredState {
     this.maybeCompact();
   }
 
-  private async refreshEdges(deleted: StoredEntry[]): Promise<void> {
+  private async refreshEdges(deleted: StoredRef[]): Promise<void> {
     if (this.meta.count === 0) {
       this.firstSeq = null;
       this.lastSeq = null;

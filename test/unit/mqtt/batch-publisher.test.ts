@@ -162,6 +162,7 @@ test('waiting while offline does not count towards giving a batch up', async () 
 /** Deletions wait until released (a serial queue busy with group writes) or fail when told to. */
 class SlowDeleteSource extends ScriptedSource {
   private readonly held: Array<() => void> = [];
+  inMemory: (afterSeq: number) => boolean = () => true;
   hold = true;
   failNext = 0;
   deletions = 0;
@@ -183,8 +184,9 @@ class SlowDeleteSource extends ScriptedSource {
   }
 }
 
-test('a batch frees its slot at the PUBACK: slow deletions do not hold back the batches after it', async () => {
+test('a live batch frees its slot at the PUBACK: slow deletions do not hold back the batches after it', async () => {
   const source = new SlowDeleteSource(Array.from({ length: 50 }, (_, i) => record(i + 1)));
+  source.inMemory = () => true;
   const sink = new ScriptedSink();
   const fwd = forwarder(source, sink, { inflight: 1 });
   fwd.wake();
@@ -201,8 +203,25 @@ test('a batch frees its slot at the PUBACK: slow deletions do not hold back the 
   assert.is(fwd.counters.skippedRepaired, 0, 'records waiting for their deletion are behind the cursor on purpose');
 });
 
+test('a backlog batch keeps its slot until its records are deleted: a drain reads no further ahead than inflight', async () => {
+  const source = new SlowDeleteSource(Array.from({ length: 50 }, (_, i) => record(i + 1)));
+  source.inMemory = () => false;
+  const sink = new ScriptedSink();
+  const fwd = forwarder(source, sink, { inflight: 2 });
+  fwd.wake();
+  await until(() => source.waiting === 2, 'two deletions waiting');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.is(sink.published.length, 2, 'no third batch while two wait for their deletion');
+  source.release();
+  await until(() => source.stored.size === 0, 'all records deleted');
+  fwd.stop();
+  assert.is(fwd.counters.recordsAcked, 50);
+  assert.is(fwd.counters.gapsDetected, 0);
+});
+
 test('a deletion that fails after the PUBACK sends the batch again; nothing is lost', async () => {
   const source = new SlowDeleteSource(Array.from({ length: 30 }, (_, i) => record(i + 1)));
+  source.inMemory = () => true;
   source.failNext = 1;
   const sink = new ScriptedSink();
   const fwd = forwarder(source, sink, { inflight: 2 });
@@ -247,6 +266,8 @@ test('seeded: PUBACKs, deletions and failures in random order and timing, every 
       for (const r of batch.records) published.add(r.seq);
       return publish(topic, payload);
     };
+    const live = rnd.chance(0.5);
+    (source as ScriptedSource & { inMemory?: () => boolean }).inMemory = () => live;
     const fwd = forwarder(source, sink, { inflight: rnd.int(1, 4), maxRecords: rnd.int(1, 12) });
     // The back-off after a failure while connected is 0.5 s doubling: keep the failures few.
     fwd.wake();

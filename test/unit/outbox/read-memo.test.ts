@@ -5,20 +5,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReadMemo } from '../../../src/outbox/read-memo.js';
 import { recordKey } from '../../../src/outbox/keys.js';
-import type { StoredEntry } from '../../../src/outbox/store.js';
+import type { StoredRef } from '../../../src/outbox/store.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 import { randomSeed } from '../../helpers/faults/prng.js';
 
 const seed = Number(process.env.LORA_EDGE_SEED ?? randomSeed());
 console.log(`read-memo seed ${seed} (LORA_EDGE_SEED=${seed} replays it)`);
 
-const entry = (seq: number): StoredEntry => ({ key: recordKey(seq), seq, value: Buffer.from(`{"seq":${seq}}`) });
+const entry = (seq: number): StoredRef => ({ key: recordKey(seq), seq, bytes: `{"seq":${seq}}`.length });
 
 test('batches cut from one read are each served from it, in order, then nothing is left', () => {
   const rnd = seededRandom(seed);
   for (let round = 0; round < 200; round++) {
     let seq = rnd.int(1, 1e6);
-    const read: StoredEntry[] = [];
+    const read: StoredRef[] = [];
     for (let i = rnd.int(1, 400); i > 0; i--) {
       read.push(entry(seq));
       seq += rnd.chance(0.1) ? rnd.int(2, 5) : 1;
