@@ -371,9 +371,9 @@ export class BatchPublisher {
     // A batch of live records frees its slot once the broker has it, not once its records are
     // deleted: deleting waits its turn behind the group writes of incoming uplinks, and holding the
     // slot meanwhile starved the batches under heavy traffic (the backlog then went to disk and was
-    // read back). A backlog batch keeps its slot until its deletion: a drain reading further ahead
-    // than `inflight` batches held 40-70 MB more memory (LevelDB's value buffers outlived V8's young
-    // generation and waited for a full collection), enough to be OOM-killed under a 150 MiB cap.
+    // read back). A backlog batch keeps its slot until its deletion, as before: a drain, where no
+    // uplinks compete for the queue, then reads no further ahead than `inflight` batches, and what it
+    // holds in memory for the batches between read and deletion stays bounded by that.
     this.wake();
     if (deletion) {
       try {
