@@ -11,6 +11,9 @@ import { capturedAtOf, readEdge, scanMeta, type OutboxDb, type StoredEntry, type
 import type { ReopenGate } from './reopen-gate.js';
 import { describeCause } from './errors.js';
 
+/** Deletions written unsynced beyond this many make the next deletion a synced one. */
+const UNSYNCED_DELETES_MAX = 8192;
+
 export interface OutboxDropCounts {
   overflow: number;
   expired: number;
@@ -94,9 +97,14 @@ export class StoredState {
    * compaction that hit a full disk): the store is reopened and the write tried once more.
    */
   async writeOps(ops: BatchOp[], sync: boolean = this.opts.sync): Promise<boolean> {
+    // A synced write repeats the deletions written unsynced since the last synced one. LevelDB may
+    // start a new log between the two, and the sync then covers only the new log: after a power cut
+    // the meta would count deletions whose tombstones were lost with the old log's tail.
+    const batch = sync && this.unsyncedDeletes.length > 0 ? [...this.unsyncedDeletes.map((key): BatchOp => ({ type: 'del', key })), ...ops] : ops;
     try {
-      await this.write(ops, { sync });
+      await this.write(batch, { sync });
       this.failedWritesInARow = 0;
+      this.noteWritten(ops, sync);
       return false;
     } catch (err) {
       this.failedWritesInARow += 1;
@@ -105,10 +113,20 @@ export class StoredState {
       const r = this.reopener;
       if (this.failedWritesInARow < 2 || !r || !(await r.gate.due()) || !(await this.reopenStore(r, err))) throw err;
     }
-    await this.write(ops, { sync });
+    await this.write(batch, { sync });
     this.failedWritesInARow = 0;
+    this.noteWritten(ops, sync);
     return true;
   }
+
+  /** Keys a write deleted without forcing it to disk, while the store syncs its appends. */
+  private noteWritten(ops: BatchOp[], sync: boolean): void {
+    if (sync) this.unsyncedDeletes = [];
+    else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(op.key);
+  }
+
+  /** Deletions to repeat in the next synced write (see writeOps). */
+  private unsyncedDeletes: Buffer[] = [];
 
   /**
    * After a reopen the meta a caller computed before it may not match the store (a batch LevelDB
@@ -178,7 +196,8 @@ export class StoredState {
     // Each fsync is a journal commit on the SD card: syncing acks doubled them at lamp-post traffic.
     // Synced only when the batch carries a seq the disk does not know yet (records handed to
     // onUnstored after a failed write), because a seq must never be handed out twice.
-    const sync = this.opts.sync && next.nextSeq > this.syncedNextSeq;
+    // Also synced once many deletions wait to be repeated (a drain with no uplinks coming in).
+    const sync = this.opts.sync && (next.nextSeq > this.syncedNextSeq || this.unsyncedDeletes.length >= UNSYNCED_DELETES_MAX);
     let reopened: boolean;
     try {
       reopened = await this.writeOps(ops, sync);
