@@ -71,8 +71,8 @@ export class OutboxReader {
       if (entries.length < want && rangeBytes < budget) break;
     }
     if (corrupt.length > 0) await this.serial.run(() => this.deleteCorrupt(corrupt));
-    // The memo keeps fresh keys, not LevelDB's buffers: those are freed once the batch is built.
-    else if (out.length > 0) this.memo.remember(out[0].seq, out[out.length - 1].seq, outEntries.map((e) => ({ key: recordKey(e.seq!), seq: e.seq, bytes: e.value.length })));
+    // The memo keeps what a deletion needs (key, seq, size), not the value buffers.
+    else if (out.length > 0) this.memo.remember(out[0].seq, out[out.length - 1].seq, outEntries.map(refOf));
     return out;
   }
 
