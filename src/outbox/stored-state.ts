@@ -68,6 +68,8 @@ export class StoredState {
   private failedWritesInARow = 0;
   private compaction: Promise<void> | null = null;
   private deletesSinceCompact = 0;
+  /** Deletions to repeat in the next synced write (see writeOps). */
+  private unsyncedDeletes: Buffer[] = [];
 
   constructor(
     /** Replaced when the store is reopened after a persistent write error. */
@@ -124,9 +126,6 @@ export class StoredState {
     if (sync) this.unsyncedDeletes = [];
     else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(op.key);
   }
-
-  /** Deletions to repeat in the next synced write (see writeOps). */
-  private unsyncedDeletes: Buffer[] = [];
 
   /**
    * After a reopen the meta a caller computed before it may not match the store (a batch LevelDB
