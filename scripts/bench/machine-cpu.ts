@@ -1,6 +1,7 @@
 // The whole machine's CPU during a bench, by process: the daemon shares the cores with the broker,
 // the packet-forwarder simulator and the bench's own hub subscriber, so end-to-end frames/s is
 // bounded by all of them together once the machine is busy. Read from /proc (Linux).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -22,14 +23,25 @@ function statFields(path: string): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-/** CPU ms (user + system) of a running process; 0 when it is gone. */
-export function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+/** CPU ms (user + system) from a /proc stat file (a process's, or one thread's); 0 when it is gone. */
+export function statCpuMs(path: string): number {
   try {
-    const f = statFields(`/proc/${pid}/stat`);
+    const f = statFields(path);
     return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
   } catch {
     return 0;
+  }
+}
+
+/** CPU ms (user + system) of a running process; 0 when it is gone. */
+export function processCpuMs(pid: number | undefined): number {
+  return pid === undefined ? 0 : statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** Every thread of `pid` (and those it starts later) on `core`. */
+export function pinTo(pid: number, core: number): void {
+  if (spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(`taskset could not pin pid ${pid} to core ${core}`);
   }
 }
 

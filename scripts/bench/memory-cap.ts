@@ -4,7 +4,6 @@
 // and whether every frame the daemon acknowledged (PUSH_ACK) reached the hub. A second run pins the
 // daemon to one core (taskset), a rough Raspberry Pi stand-in, for frames/s and drain rate.
 // Figures are printed, never asserted. Needs root and a writable cgroup v1 memory hierarchy.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { HubSubscriber } from '../../test/helpers/faults/hub-subscriber.js';
 import { prng } from '../../test/helpers/faults/prng.js';
 import { mosquittoPath } from '../../test/helpers/brokers.js';
 import { MemorySampler, daemonStatus, summaryLine } from './daemon-memory.js';
+import { pinTo } from './machine-cpu.js';
 
 const LIMIT_MIB = Number(process.env.BENCH_CAP_MIB ?? 150);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 20);
@@ -202,10 +202,8 @@ async function run(label: string, pin: boolean): Promise<RunResult> {
     await cg.bornInside(() => d0.start());
     const pid = daemon.pid!;
     if (!cg.pids().includes(pid)) throw new Error(`the daemon (pid ${pid}) is not in ${cg.dir}`);
-    // -a: every thread (libuv pool, LevelDB's compaction thread); threads created later inherit it.
-    if (pin && spawnSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' }).status !== 0) {
-      throw new Error('taskset failed');
-    }
+    // Every thread (libuv pool, LevelDB's compaction thread); threads created later inherit it.
+    if (pin) pinTo(pid, 0);
     const d = daemon;
     memory = new MemorySampler(() => d.pid ?? -1, daemon.opsPort);
     cg.resetPeak();

@@ -2,7 +2,7 @@
 // end-to-end frames/s (records received by a hub subscriber), the daemon's CPU time per frame and
 // peak RSS (from /proc), plus LoRaWAN decode throughput beside lora-packet.
 // Figures are printed, never asserted: these machines are shared and noisy.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
-import { machineShare, processCpuMs, readCpu, type MachineShare } from './machine-cpu.js';
+import { machineShare, pinTo, processCpuMs, readCpu, statCpuMs, type MachineShare } from './machine-cpu.js';
 
 // BENCH_FRAMES, BENCH_RATE and BENCH_LOG_LEVEL (default info: one log line per frame, as shipped) tune the run;
 // BENCH_DAEMON_FLAGS adds node flags to the daemon (--cpu-prof --cpu-prof-dir=DIR to profile it);
@@ -24,15 +24,7 @@ import { machineShare, processCpuMs, readCpu, type MachineShare } from './machin
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const GATEWAY = '0016c001ff10a235';
-const CLK_TCK = 100;
 const PIN = process.env.BENCH_PIN === '1';
-
-/** Every thread of `pid` (and those it starts later) on `core`. */
-function pinTo(pid: number, core: number): void {
-  if (spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' }).status !== 0) {
-    throw new Error(`taskset could not pin pid ${pid} to core ${core}`);
-  }
-}
 
 function anonKiB(pid: number): number {
   try {
@@ -44,22 +36,13 @@ function anonKiB(pid: number): number {
 
 /** CPU ms of the daemon's main (JavaScript) thread: the rest is LevelDB and libuv's thread pool. */
 function mainThreadCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return 0;
-  }
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 }
 
 function procStat(pid: number): { cpuMs: number; hwmKiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(fields[11]) + Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuMs: (cpuTicks * 1000) / CLK_TCK, hwmKiB: hwm };
+  return { cpuMs: processCpuMs(pid), hwmKiB: hwm };
 }
 
 async function benchLivePath(
