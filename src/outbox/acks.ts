@@ -4,7 +4,7 @@ import { recordKey, seqFromRecordKey } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
 import type { StoredState } from './stored-state.js';
-import { readRange, refOf, type StoredRef } from './store.js';
+import { readAfter, refOf, type StoredRef } from './store.js';
 
 /** Records per read/delete chunk. */
 const CHUNK = 512;
@@ -72,13 +72,13 @@ export class OutboxAcks {
     const state = this.state;
     let start = Math.max(from, state.firstSeq ?? from);
     while (start <= to) {
-      const found = await readRange(state.db, { gte: recordKey(start), lte: recordKey(to) }, CHUNK);
-      if (found.length === 0) break;
-      await state.deleteEntries(found.map(refOf));
-      state.counters.acked += found.length;
-      const lastSeq = found[found.length - 1]?.seq;
-      if (lastSeq === null || lastSeq === undefined) break;
-      start = lastSeq + 1;
+      const read = await readAfter(state.db, start - 1, CHUNK, { upTo: to });
+      if (read.entries.length > 0) {
+        await state.deleteEntries(read.entries.map(refOf));
+        state.counters.acked += read.entries.length;
+      }
+      if (read.exhausted) break;
+      start = read.cursor + 1;
     }
   }
 }

@@ -3,7 +3,6 @@
 // bytes (readStored) so no record is parsed or serialised again on its way into a batch.
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
-import { RECORD_KEY_END, recordKey } from './keys.js';
 import { OutboxArgumentError } from './errors.js';
 import { positiveInteger, type ResolvedOptions } from './options.js';
 import type { ReadMemo } from './read-memo.js';
@@ -11,7 +10,7 @@ import type { SerialQueue } from '../serial-queue.js';
 import type { StoredState } from './stored-state.js';
 import { StoredRecord } from './stored-record.js';
 import { scanRecord } from './record-scan.js';
-import { readRange, type StoredEntry, refOf } from './store.js';
+import { readAfter, type StoredEntry, refOf } from './store.js';
 
 export class OutboxReader {
   constructor(
@@ -40,18 +39,18 @@ export class OutboxReader {
     const outEntries: StoredEntry[] = [];
     const corrupt: Array<StoredEntry & { reason: string }> = [];
     let usedBytes = 0;
-    let cursor = recordKey(afterSeq);
+    let cursor = afterSeq;
     let full = false;
+    // Sizes the reads to the byte budget: the average stored value.
+    const typicalValueBytes = this.state.meta.count > 0 ? this.state.meta.bytes / this.state.meta.count : undefined;
     while (!full && out.length < maxRecords && usedBytes < maxBytes) {
-      const want = maxRecords - out.length;
       // Only what the batch can carry (one entry beyond, to see where it ends): the rest of the
-      // range is read by the next batch.
-      const budget = maxBytes - usedBytes;
-      const entries = await readRange(this.state.db, { gt: cursor, lt: RECORD_KEY_END }, want, budget);
-      let rangeBytes = 0;
-      for (const entry of entries) {
-        rangeBytes += entry.value.length;
-        cursor = entry.key;
+      // backlog is read by the next batch.
+      const read = await readAfter(this.state.db, cursor, maxRecords - out.length, {
+        maxValueBytes: maxBytes - usedBytes,
+        typicalValueBytes,
+      });
+      for (const entry of read.entries) {
         // Checked (record-scan.ts): a damaged value spliced into a batch would spoil the whole batch.
         const scanned = scanRecord(entry.seq, entry.value);
         if (!scanned.ok) {
@@ -66,9 +65,9 @@ export class OutboxReader {
         outEntries.push(entry);
         usedBytes += entry.value.length;
       }
-      // Fewer entries than asked for and within the byte budget: the range is exhausted. Otherwise
-      // only skipped corrupt values can have left room, and the next pass continues after them.
-      if (entries.length < want && rangeBytes < budget) break;
+      cursor = read.cursor;
+      // Otherwise only skipped corrupt values can have left room, and the next pass reads on.
+      if (read.exhausted) break;
     }
     if (corrupt.length > 0) await this.serial.run(() => this.deleteCorrupt(corrupt));
     // The memo keeps what a deletion needs (key, seq, size), not the value buffers.
@@ -76,8 +75,10 @@ export class OutboxReader {
     return out;
   }
 
-  private async deleteCorrupt(items: Array<StoredEntry & { reason: string }>): Promise<void> {
+  private async deleteCorrupt(listed: Array<StoredEntry & { reason: string }>): Promise<void> {
     this.memo.clear();
+    // Once each: a key listed twice would be counted (and taken off the meta) twice.
+    const items = [...new Map(listed.map((i) => [i.key.toString('hex'), i])).values()];
     // Re-read inside the queue: an overflow drop may already have removed some of them.
     const values = await this.state.db.getMany(items.map((i) => i.key));
     const present: StoredEntry[] = [];

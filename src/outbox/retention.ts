@@ -1,13 +1,13 @@
 // The outbox's bounds: records older than maxAgeMs expire, and above maxBytes the oldest are
 // dropped. Every drop is counted and logged once per episode; runs inside the store's serial queue.
 import type { Logger } from '../log.js';
-import { META_KEY, RECORD_KEY_END, recordKey } from './keys.js';
+import { META_KEY } from './keys.js';
 import { encodeMeta, type OutboxMeta } from './meta.js';
 import { Episode } from './episode.js';
 import type { ReadMemo } from './read-memo.js';
 import type { ResolvedOptions } from './options.js';
 import type { StoredState } from './stored-state.js';
-import { decodeEntry, readRange, type StoredEntry, refOf } from './store.js';
+import { decodeEntry, readAfter, type StoredEntry, refOf } from './store.js';
 
 export interface SweepResult {
   expired: number;
@@ -59,7 +59,7 @@ export class Retention {
 
   /** Oldest entries from the head, `CHUNK` at a time. */
   private async readHeadChunk(): Promise<StoredEntry[]> {
-    return readRange(this.state.db, { gte: recordKey(this.state.firstSeq ?? 0), lt: RECORD_KEY_END }, CHUNK);
+    return (await readAfter(this.state.db, Math.max(0, (this.state.firstSeq ?? 1) - 1), CHUNK)).entries;
   }
 
   /**

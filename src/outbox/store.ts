@@ -73,50 +73,156 @@ export interface KeyRange {
   reverse?: boolean;
 }
 
+// The daemon's reads go through getMany and keys-only iterators, never through an iterator that
+// carries values. classic-level frees a closed iterator's native half, which keeps a copy of the
+// last chunk it read (values included), only when V8 collects the iterator's handle, and scavenges
+// do not collect it: one such iterator per batch read held hundreds of MB outside V8's view while
+// a backlog drained (scripts/bench/outbox-read.ts shows it). getMany hands its copies back and frees
+// them in the same callback; a keys-only iterator keeps nine bytes.
+
+/** Most keys asked of LevelDB in one getMany. */
+const MAX_WINDOW = 1024;
+/** Keys one probe step reads while looking for the next well-formed record key. */
+const PROBE_KEYS = 16;
+
+/** The stored entries among seqs from..to (inclusive), in seq order: one getMany. */
+export async function readSeqs(db: OutboxDb, from: number, to: number): Promise<StoredEntry[]> {
+  const keys: Buffer[] = [];
+  for (let seq = from; seq <= to; seq += 1) keys.push(recordKey(seq));
+  const values = await db.getMany(keys);
+  const out: StoredEntry[] = [];
+  for (let i = 0; i < keys.length; i += 1) {
+    const value = values[i];
+    if (value !== undefined) out.push({ key: keys[i], seq: from + i, value });
+  }
+  return out;
+}
+
+/** Keys of a range, in order, read by an iterator that carries no values. */
+async function keysOf(db: OutboxDb, range: KeyRange, max: number): Promise<Buffer[]> {
+  const it = db.iterator({ ...range, limit: max, values: false });
+  try {
+    const out: Buffer[] = [];
+    while (out.length < max) {
+      const entries = await it.nextv(max - out.length);
+      if (entries.length === 0) break;
+      for (const [key] of entries) out.push(key);
+    }
+    return out;
+  } finally {
+    await it.close();
+  }
+}
+
+/**
+ * The first well-formed record seq after `afterSeq` (up to `upTo`), or null, and the malformed keys
+ * that sort before it (so the reader can delete them).
+ */
+async function probeAfter(db: OutboxDb, afterSeq: number, upTo: number): Promise<{ next: number | null; malformed: Buffer[] }> {
+  const malformed: Buffer[] = [];
+  let from = recordKey(afterSeq);
+  for (;;) {
+    const keys = await keysOf(db, { gt: from, lte: recordKey(upTo) }, PROBE_KEYS);
+    for (const key of keys) {
+      const seq = seqFromRecordKey(key);
+      if (seq !== null) return { next: seq, malformed };
+      malformed.push(key);
+    }
+    if (keys.length < PROBE_KEYS) return { next: null, malformed };
+    from = keys[keys.length - 1];
+  }
+}
+
+/** Entries for keys found by an iterator (seq null where the key is malformed). */
+async function entriesOf(db: OutboxDb, keys: Buffer[]): Promise<StoredEntry[]> {
+  if (keys.length === 0) return [];
+  const values = await db.getMany(keys);
+  const out: StoredEntry[] = [];
+  keys.forEach((key, i) => {
+    const value = values[i];
+    if (value !== undefined) out.push({ key, seq: seqFromRecordKey(key), value });
+  });
+  return out;
+}
+
+export interface ReadAfterOptions {
+  /** Stop once the values reach this many bytes (the entry that reaches it included). */
+  maxValueBytes?: number;
+  /** Highest seq wanted (inclusive). */
+  upTo?: number;
+  /** Expected size of one value: sizes the getMany windows to the byte budget. */
+  typicalValueBytes?: number;
+}
+
+export interface ReadAfter {
+  /** In key order; malformed keys met on the way come with seq null. */
+  entries: StoredEntry[];
+  /** Every stored record with a seq up to this one has been returned (or is malformed). */
+  cursor: number;
+  /** Nothing is stored after `cursor` (up to `upTo`). */
+  exhausted: boolean;
+}
+
+/**
+ * Up to `max` record entries with seqs after `afterSeq`, in seq order. Seqs are dense (appends
+ * number them one by one; acknowledgements delete from the head), so windows of consecutive keys
+ * are asked for with getMany; where a window finds nothing, a keys-only probe jumps the gap.
+ * Malformed keys (not nine bytes) are met only in a probed gap; a full scan (the outbox tools,
+ * the meta rebuild) sees them all.
+ */
+export async function readAfter(db: OutboxDb, afterSeq: number, max: number, opts: ReadAfterOptions = {}): Promise<ReadAfter> {
+  const maxValueBytes = opts.maxValueBytes ?? Infinity;
+  const upTo = opts.upTo ?? Number.MAX_SAFE_INTEGER - 1;
+  const typical = Math.max(1, opts.typicalValueBytes ?? 512);
+  const entries: StoredEntry[] = [];
+  let records = 0;
+  let bytes = 0;
+  let cursor = afterSeq;
+  while (records < max && bytes < maxValueBytes && cursor < upTo) {
+    const left = max - records;
+    const byBudget = Number.isFinite(maxValueBytes) ? Math.ceil((maxValueBytes - bytes) / typical) + 1 : left;
+    const window = Math.min(left, byBudget, MAX_WINDOW, upTo - cursor);
+    const found = await readSeqs(db, cursor + 1, cursor + window);
+    if (found.length === 0) {
+      const { next, malformed } = await probeAfter(db, cursor, upTo);
+      entries.push(...(await entriesOf(db, malformed)));
+      if (next === null) return { entries, cursor, exhausted: true };
+      cursor = next - 1;
+      continue;
+    }
+    let last = cursor + window;
+    for (const entry of found) {
+      entries.push(entry);
+      records += 1;
+      bytes += entry.value.length;
+      if (records >= max || bytes >= maxValueBytes) {
+        last = entry.seq!;
+        break;
+      }
+    }
+    cursor = last;
+  }
+  return { entries, cursor, exhausted: cursor >= upTo };
+}
+
+/** First (or with `reverse`, last) record entry at or after `fromSeq`. */
+export async function readEdge(db: OutboxDb, reverse: boolean, fromSeq = 0): Promise<StoredEntry | null> {
+  for (;;) {
+    const keys = await keysOf(db, { gte: recordKey(fromSeq), lt: RECORD_KEY_END, reverse }, 1);
+    if (keys.length === 0) return null;
+    const [entry] = await entriesOf(db, keys);
+    // Deleted between the two reads (a caller outside the outbox's queue): look again.
+    if (entry) return entry;
+  }
+}
+
 /** Room for a full chunk of typical records per native call (the default stops at 16 KiB). */
 const READ_HIGH_WATER_BYTES = 256 * 1024;
 
 /**
- * Up to `max` entries of a key range, in order, stopping once their values reach `maxValueBytes`
- * (the entry that reaches it included, so a caller cutting at that size sees where to cut). nextv()
- * returns early once its byte budget is used, so a short answer does not mean the range ended: keep
- * asking until `max`, the byte budget, or empty.
- */
-export async function readRange(db: OutboxDb, range: KeyRange, max: number, maxValueBytes = Infinity): Promise<StoredEntry[]> {
-  // The native side stops a chunk at this many bytes: a batch-sized read takes one trip, and no
-  // more records are fetched (and copied into buffers) than the batch can carry.
-  const highWaterMarkBytes = Math.max(1, Math.min(READ_HIGH_WATER_BYTES, maxValueBytes));
-  const it = db.iterator({ ...range, limit: max, highWaterMarkBytes });
-  const out: StoredEntry[] = [];
-  let valueBytes = 0;
-  try {
-    while (out.length < max && valueBytes < maxValueBytes) {
-      const entries = await it.nextv(max - out.length);
-      if (entries.length === 0) break;
-      for (const [key, value] of entries) {
-        out.push({ key, seq: seqFromRecordKey(key), value });
-        valueBytes += value.length;
-      }
-    }
-  } catch (err) {
-    await it.close();
-    throw err;
-  }
-  // Not awaited: the entries are in hand, and a backlog read is one native round trip shorter
-  // (the drain reads back to back, so this latency bounds it). db.close() waits for open iterators.
-  it.close().catch(() => undefined);
-  return out;
-}
-
-/** First (or with `reverse`, last) record entry at or after `fromSeq`, via a 1-item iterator. */
-export async function readEdge(db: OutboxDb, reverse: boolean, fromSeq = 0): Promise<StoredEntry | null> {
-  const [entry] = await readRange(db, { gte: recordKey(fromSeq), lt: RECORD_KEY_END, reverse }, 1);
-  return entry ?? null;
-}
-
-/**
  * Streams record entries in seq order, `chunk` at a time (bounded memory whatever the depth).
- * Starts after `afterKey` when given.
+ * Starts after `afterKey` when given. One iterator for the whole pass: a scan at open or by an
+ * operator tool, not the daemon's steady reads (see readAfter).
  */
 export async function* iterateEntries(db: OutboxDb, chunk = 256, afterKey?: Buffer): AsyncGenerator<StoredEntry> {
   const it = db.iterator({
