@@ -18,6 +18,11 @@ import { DeviceDirectory } from '../../src/devices/index.js';
 import { silentLogger } from '../../src/log.js';
 import { sharedSandboxEngine } from '../../src/codecs/sandbox/engine.js';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
+import { packagePath } from '../../src/paths.js';
+import { daemonNodeFlags } from '../../src/node-flags.js';
+
+/** The gateway side runs with the daemon's V8 flags. */
+const DAEMON_FLAGS = daemonNodeFlags(packagePath('dist', 'src', 'main.js'));
 
 /** The gateway's side, in the child: decode, check and apply as FleetSync does; prints JSON. */
 async function gatewaySide(wireFile: string, hubKey: string, stateDir: string): Promise<void> {
@@ -87,7 +92,7 @@ try {
   writeFileSync(wireFile, built.wire);
   const child = spawnSync(
     process.execPath,
-    ['--max-old-space-size=96', fileURLToPath(import.meta.url), '--gateway', wireFile, hub.publicBase64, join(root, 'state')],
+    [...DAEMON_FLAGS, fileURLToPath(import.meta.url), '--gateway', wireFile, hub.publicBase64, join(root, 'state')],
     { encoding: 'utf8' },
   );
   if (child.status !== 0) throw new Error(`gateway side failed (exit ${child.status}, ${child.signal ?? 'no signal'}):\n${child.stderr.slice(-2000)}`);
@@ -96,7 +101,7 @@ try {
   console.log(`devices ${DEVICES} (half ABP, half OTAA), 3 profiles, 3 JavaScript codecs; seed ${SEED}`);
   console.log(`hub build (YAML read, sign, gzip): ${buildMs.toFixed(0)} ms`);
   console.log(`wire ${built.wire.length} bytes (${mb(built.wire.length)} MiB gzip), ${built.expandedBytes} bytes expanded (${mb(built.expandedBytes)} MiB)`);
-  console.log(`gateway (--max-old-space-size=96): decode+verify ${g.decodeMs} ms, content check ${g.checkMs} ms (sandbox start included), apply ${g.applyMs} ms`);
+  console.log(`gateway (${DAEMON_FLAGS.join(' ')}): decode+verify ${g.decodeMs} ms, content check ${g.checkMs} ms (sandbox start included), apply ${g.applyMs} ms`);
   console.log(`gateway heap used after apply ${g.heapMiB} MiB, RSS ${g.rssMiB} MiB`);
   const total = g.decodeMs + g.checkMs + g.applyMs;
   console.log(
