@@ -6,7 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { iterateEntries, openStore, readAfter, readEdge, type OutboxDb, type StoredEntry } from '../../src/outbox/store.js';
 import { RECORD_PREFIX, recordKey } from '../../src/outbox/keys.js';
-import { removeDir, tempDir } from '../fixtures/outbox/records.js';
+import { removeDir, sampleRecord, tempDir } from '../fixtures/outbox/records.js';
+import { ClassicLevel } from 'classic-level';
+import { Outbox } from '../../src/outbox/index.js';
 import { seededRandom, type SeededRandom } from '../helpers/seeded-random.js';
 import { randomSeed } from '../helpers/faults/prng.js';
 
@@ -172,6 +174,49 @@ test('the reads open no iterator that carries values', async () => {
     assert.equal(opened.filter((o) => o.values !== false), [], 'every iterator was keys-only');
   } finally {
     await db.close();
+    removeDir(dir);
+  }
+});
+
+test('seeded: draining a reopened backlog through the Outbox (reads, range and seq acknowledgements, sweeps) opens no iterator that carries values', async () => {
+  const seed = Number(process.env.LORA_EDGE_SEED ?? randomSeed());
+  console.log(`outbox-read-after drain seed ${seed} (LORA_EDGE_SEED=${seed} replays it)`);
+  const rnd = seededRandom(seed);
+  const dir = tempDir();
+  let ob = await Outbox.open({ dir });
+  const total = rnd.int(500, 2000);
+  // Captured now: a sweep must not expire them.
+  const now = new Date().toISOString();
+  for (let i = 0; i < total; i++) ob.append(sampleRecord(i, now, rnd.int(0, 600)));
+  await ob.close();
+  // Reopened: the records are a backlog on disk, not in the recent cache.
+  ob = await Outbox.open({ dir, recentCacheBytes: 1024 });
+  const proto = ClassicLevel.prototype as unknown as { iterator: (o?: Record<string, unknown>) => unknown };
+  const iterator = proto.iterator;
+  const opened: Array<Record<string, unknown> | undefined> = [];
+  proto.iterator = function (this: unknown, o?: Record<string, unknown>) {
+    opened.push(o);
+    return iterator.call(this, o);
+  };
+  try {
+    let after = 0;
+    let delivered = 0;
+    for (;;) {
+      const batch = await ob.readStored(after, rnd.int(1, 300), rnd.int(1_000, 200_000));
+      if (batch.length === 0) break;
+      const seqs = batch.map((r) => r.seq);
+      if (rnd.chance(0.5)) await ob.ack({ from: seqs[0], to: seqs[seqs.length - 1] });
+      else await ob.ack(seqs);
+      if (rnd.chance(0.1)) await ob.sweep();
+      delivered += seqs.length;
+      after = seqs[seqs.length - 1];
+    }
+    assert.is(delivered, total, `seed ${seed}: every record read once`);
+    assert.is(ob.stats().depth, 0, `seed ${seed}: nothing left`);
+    assert.equal(opened.filter((o) => o?.values !== false), [], `seed ${seed}: every iterator was keys-only`);
+  } finally {
+    proto.iterator = iterator;
+    await ob.close();
     removeDir(dir);
   }
 });
