@@ -1,10 +1,10 @@
 // Deleting delivered records: an explicit seq list, or a range whose stored sizes come from the
 // recent cache or the read memo when they can, so acknowledging live traffic reads nothing back.
-import { recordKey, seqFromRecordKey } from './keys.js';
+import { recordKey } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
 import type { StoredState } from './stored-state.js';
-import { readAfter, refOf, type StoredRef } from './store.js';
+import { readAfter, readKeys, refOf, type StoredRef } from './store.js';
 
 /** Records per read/delete chunk. */
 const CHUNK = 512;
@@ -21,13 +21,7 @@ export class OutboxAcks {
     const state = this.state;
     if (seqs.length > 0) this.memo.forget(seqs[0], seqs[seqs.length - 1]);
     for (let i = 0; i < seqs.length; i += CHUNK) {
-      const keys = seqs.slice(i, i + CHUNK).map(recordKey);
-      const values = await state.db.getMany(keys);
-      const found: StoredRef[] = [];
-      values.forEach((value, j) => {
-        const key = keys[j];
-        if (value !== undefined && key) found.push({ key, seq: seqFromRecordKey(key), bytes: value.length });
-      });
+      const found = (await readKeys(state.db, seqs.slice(i, i + CHUNK).map(recordKey))).map(refOf);
       if (found.length > 0) {
         await state.deleteEntries(found);
         state.counters.acked += found.length;

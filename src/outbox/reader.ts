@@ -10,7 +10,7 @@ import type { SerialQueue } from '../serial-queue.js';
 import type { StoredState } from './stored-state.js';
 import { StoredRecord } from './stored-record.js';
 import { scanRecord } from './record-scan.js';
-import { readAfter, type StoredEntry, refOf } from './store.js';
+import { readAfter, readKeys, type StoredEntry, refOf } from './store.js';
 
 export class OutboxReader {
   constructor(
@@ -78,24 +78,16 @@ export class OutboxReader {
   private async deleteCorrupt(listed: Array<StoredEntry & { reason: string }>): Promise<void> {
     this.memo.clear();
     // Once each: a key listed twice would be counted (and taken off the meta) twice.
-    const items = [...new Map(listed.map((i) => [i.key.toString('hex'), i])).values()];
+    const byKey = new Map(listed.map((i) => [i.key.toString('hex'), i]));
     // Re-read inside the queue: an overflow drop may already have removed some of them.
-    const values = await this.state.db.getMany(items.map((i) => i.key));
-    const present: StoredEntry[] = [];
-    const reasons: string[] = [];
-    items.forEach((item, j) => {
-      const value = values[j];
-      if (value !== undefined) {
-        present.push({ key: item.key, seq: item.seq, value });
-        reasons.push(item.reason);
-      }
-    });
+    const present = await readKeys(this.state.db, [...byKey.values()].map((i) => i.key));
     if (present.length === 0) return;
     await this.state.deleteEntries(present.map(refOf));
     this.state.counters.dropped.corrupt += present.length;
-    present.forEach((entry, j) => {
+    present.forEach((entry) => {
+      const key = entry.key.toString('hex');
       this.log.warn(
-        { dir: this.opts.dir, key: entry.key.toString('hex'), seq: entry.seq, reason: reasons[j] },
+        { dir: this.opts.dir, key, seq: entry.seq, reason: byKey.get(key)?.reason },
         'outbox: deleted an undecodable record',
       );
     });

@@ -59,7 +59,7 @@ export class Retention {
 
   /** Oldest entries from the head, `CHUNK` at a time. */
   private async readHeadChunk(): Promise<StoredEntry[]> {
-    return (await readAfter(this.state.db, Math.max(0, (this.state.firstSeq ?? 1) - 1), CHUNK)).entries;
+    return (await readAfter(this.state.db, (this.state.firstSeq ?? 1) - 1, CHUNK)).entries;
   }
 
   /**

@@ -86,16 +86,10 @@ const MAX_WINDOW = 1024;
 const PROBE_KEYS = 16;
 
 /** The stored entries among seqs from..to (inclusive), in seq order: one getMany. */
-export async function readSeqs(db: OutboxDb, from: number, to: number): Promise<StoredEntry[]> {
+function readSeqs(db: OutboxDb, from: number, to: number): Promise<StoredEntry[]> {
   const keys: Buffer[] = [];
   for (let seq = from; seq <= to; seq += 1) keys.push(recordKey(seq));
-  const values = await db.getMany(keys);
-  const out: StoredEntry[] = [];
-  for (let i = 0; i < keys.length; i += 1) {
-    const value = values[i];
-    if (value !== undefined) out.push({ key: keys[i], seq: from + i, value });
-  }
-  return out;
+  return readKeys(db, keys);
 }
 
 /** Keys of a range, in order, read by an iterator that carries no values. */
@@ -133,8 +127,8 @@ async function probeAfter(db: OutboxDb, afterSeq: number, upTo: number): Promise
   }
 }
 
-/** Entries for keys found by an iterator (seq null where the key is malformed). */
-async function entriesOf(db: OutboxDb, keys: Buffer[]): Promise<StoredEntry[]> {
+/** The entries stored under `keys`, in their order, by one getMany (seq null where a key is malformed). */
+export async function readKeys(db: OutboxDb, keys: Buffer[]): Promise<StoredEntry[]> {
   if (keys.length === 0) return [];
   const values = await db.getMany(keys);
   const out: StoredEntry[] = [];
@@ -185,7 +179,7 @@ export async function readAfter(db: OutboxDb, afterSeq: number, max: number, opt
     const found = await readSeqs(db, cursor + 1, cursor + window);
     if (found.length === 0) {
       const { next, malformed } = await probeAfter(db, cursor, upTo);
-      entries.push(...(await entriesOf(db, malformed)));
+      entries.push(...(await readKeys(db, malformed)));
       if (next === null) return { entries, cursor, exhausted: true };
       cursor = next - 1;
       continue;
@@ -210,7 +204,7 @@ export async function readEdge(db: OutboxDb, reverse: boolean, fromSeq = 0): Pro
   for (;;) {
     const keys = await keysOf(db, { gte: recordKey(fromSeq), lt: RECORD_KEY_END, reverse }, 1);
     if (keys.length === 0) return null;
-    const [entry] = await entriesOf(db, keys);
+    const [entry] = await readKeys(db, keys);
     // Deleted between the two reads (a caller outside the outbox's queue): look again.
     if (entry) return entry;
   }
