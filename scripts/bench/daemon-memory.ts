@@ -4,7 +4,7 @@
 // Peaks are sampled; `summaryLine` prints the one comparable line each bench ends with.
 import { readFileSync } from 'node:fs';
 
-const KIB_PER_MIB = 1024;
+export const KIB_PER_MIB = 1024;
 const MIB = 1024 * 1024;
 
 export interface MemoryPeaksMiB {
@@ -23,7 +23,8 @@ export interface MemoryPeaksMiB {
   fileTables: number;
 }
 
-function statusKiB(status: string, field: string): number {
+/** A `/proc/<pid>/status` field in KiB (VmRSS, RssAnon, VmHWM, ...), 0 when absent. */
+export function statusKiB(status: string, field: string): number {
   return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
 }
 

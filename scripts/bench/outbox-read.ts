@@ -14,6 +14,7 @@ import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { openStore, readAfter, type OutboxDb } from '../../src/outbox/store.js';
 import { RECORD_KEY_END, recordKey } from '../../src/outbox/keys.js';
+import { KIB_PER_MIB, statusKiB } from './daemon-memory.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -23,7 +24,7 @@ const BATCH_BYTES = 230_000;
 const WAYS = ['readAfter', 'iterator per read'] as const;
 
 function anonMiB(): number {
-  return Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+  return statusKiB(readFileSync('/proc/self/status', 'utf8'), 'RssAnon') / KIB_PER_MIB;
 }
 
 async function fill(db: OutboxDb): Promise<void> {

@@ -17,7 +17,7 @@ import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
 import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
-import { MemorySampler, daemonStatus, memoryFields, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
+import { KIB_PER_MIB, MemorySampler, daemonStatus, memoryFields, statusKiB, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const FILL_RATE = Number(process.env.BENCH_FILL_RATE ?? 20_000);
@@ -36,7 +36,6 @@ const TARGET_P99_MS = 250;
 const TARGET_WRITE_RATIO = 3;
 
 const MAIN_JS = packagePath('dist', 'src', 'main.js');
-const KIB_PER_MIB = 1024;
 
 // ---- cleanup: every child, broker and directory is released, also on error or Ctrl-C ----
 
@@ -161,10 +160,6 @@ interface MemoryPeaks {
   hwmMiB: number;
   /** The breakdown: V8 heap and external buffers (from /status) beside anon and file pages. */
   detail: MemoryPeaksMiB;
-}
-
-function statusKiB(status: string, field: string): number {
-  return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
 }
 
 class DaemonProcess {

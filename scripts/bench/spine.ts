@@ -11,7 +11,7 @@ import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
-import { MemorySampler, daemonStatus, memoryFields, summaryLine } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, memoryFields, statusKiB, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
 import { machineShare, pinTo, processCpuMs, readCpu, statCpuMs, type MachineShare } from './machine-cpu.js';
@@ -28,7 +28,7 @@ const PIN = process.env.BENCH_PIN === '1';
 
 function anonKiB(pid: number): number {
   try {
-    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return statusKiB(readFileSync(`/proc/${pid}/status`, 'utf8'), 'RssAnon');
   } catch {
     return 0;
   }
