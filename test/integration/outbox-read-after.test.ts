@@ -9,8 +9,7 @@ import { RECORD_PREFIX, recordKey } from '../../src/outbox/keys.js';
 import { removeDir, sampleRecord, tempDir } from '../fixtures/outbox/records.js';
 import { ClassicLevel } from 'classic-level';
 import { Outbox } from '../../src/outbox/index.js';
-import { seededRandom, type SeededRandom } from '../helpers/seeded-random.js';
-import { randomSeed } from '../helpers/faults/prng.js';
+import { seedFromEnv, seededRandom, type SeededRandom } from '../helpers/seeded-random.js';
 
 interface Stored {
   seqs: number[];
@@ -53,8 +52,7 @@ async function scan(db: OutboxDb): Promise<StoredEntry[]> {
 }
 
 test('seeded: readAfter returns the stored records after a seq in order, within max, bytes and upTo, and says where it stopped', async () => {
-  const seed = Number(process.env.LORA_EDGE_SEED ?? randomSeed());
-  console.log(`outbox-read-after seed ${seed} (LORA_EDGE_SEED=${seed} replays it)`);
+  const seed = seedFromEnv('LORA_EDGE_SEED', 'outbox-read-after');
   const rnd = seededRandom(seed);
   for (let round = 0; round < 6; round++) {
     const dir = tempDir();
@@ -149,15 +147,24 @@ test('malformed keys in a probed gap are returned once, with seq null, and the r
   }
 });
 
+/** Records the options of every LevelDB iterator opened until `restore()`. */
+function watchIterators(): { opened: Array<Record<string, unknown> | undefined>; restore(): void } {
+  const proto = ClassicLevel.prototype as unknown as { iterator: (o?: Record<string, unknown>) => unknown };
+  const iterator = proto.iterator;
+  const opened: Array<Record<string, unknown> | undefined> = [];
+  proto.iterator = function (this: unknown, o?: Record<string, unknown>) {
+    opened.push(o);
+    return iterator.call(this, o);
+  };
+  return { opened, restore: () => void (proto.iterator = iterator) };
+}
+
+const carryingValues = (opened: Array<Record<string, unknown> | undefined>) => opened.filter((o) => o?.values !== false);
+
 test('the reads open no iterator that carries values', async () => {
   const dir = tempDir();
   const db = await openStore(dir, { create: true });
-  const opened: Array<Record<string, unknown>> = [];
-  const iterator = db.iterator.bind(db);
-  (db as unknown as { iterator: (o: Record<string, unknown>) => unknown }).iterator = (o) => {
-    opened.push(o);
-    return iterator(o as Parameters<typeof iterator>[0]);
-  };
+  const iterators = watchIterators();
   try {
     const batch = db.batch();
     for (let s = 1; s <= 500; s++) if (s % 50 !== 0 && (s < 200 || s > 300)) batch.put(recordKey(s), Buffer.from(`{"seq":${s}}`));
@@ -170,17 +177,17 @@ test('the reads open no iterator that carries values', async () => {
     }
     await readEdge(db, false);
     await readEdge(db, true, 10);
-    assert.ok(opened.length > 0, 'the gaps were probed');
-    assert.equal(opened.filter((o) => o.values !== false), [], 'every iterator was keys-only');
+    assert.ok(iterators.opened.length > 0, 'the gaps were probed');
+    assert.equal(carryingValues(iterators.opened), [], 'every iterator was keys-only');
   } finally {
+    iterators.restore();
     await db.close();
     removeDir(dir);
   }
 });
 
 test('seeded: draining a reopened backlog through the Outbox (reads, range and seq acknowledgements, sweeps) opens no iterator that carries values', async () => {
-  const seed = Number(process.env.LORA_EDGE_SEED ?? randomSeed());
-  console.log(`outbox-read-after drain seed ${seed} (LORA_EDGE_SEED=${seed} replays it)`);
+  const seed = seedFromEnv('LORA_EDGE_SEED', 'outbox-read-after drain');
   const rnd = seededRandom(seed);
   const dir = tempDir();
   let ob = await Outbox.open({ dir });
@@ -191,13 +198,7 @@ test('seeded: draining a reopened backlog through the Outbox (reads, range and s
   await ob.close();
   // Reopened: the records are a backlog on disk, not in the recent cache.
   ob = await Outbox.open({ dir, recentCacheBytes: 1024 });
-  const proto = ClassicLevel.prototype as unknown as { iterator: (o?: Record<string, unknown>) => unknown };
-  const iterator = proto.iterator;
-  const opened: Array<Record<string, unknown> | undefined> = [];
-  proto.iterator = function (this: unknown, o?: Record<string, unknown>) {
-    opened.push(o);
-    return iterator.call(this, o);
-  };
+  const iterators = watchIterators();
   try {
     let after = 0;
     let delivered = 0;
@@ -213,9 +214,9 @@ test('seeded: draining a reopened backlog through the Outbox (reads, range and s
     }
     assert.is(delivered, total, `seed ${seed}: every record read once`);
     assert.is(ob.stats().depth, 0, `seed ${seed}: nothing left`);
-    assert.equal(opened.filter((o) => o?.values !== false), [], `seed ${seed}: every iterator was keys-only`);
+    assert.equal(carryingValues(iterators.opened), [], `seed ${seed}: every iterator was keys-only`);
   } finally {
-    proto.iterator = iterator;
+    iterators.restore();
     await ob.close();
     removeDir(dir);
   }
