@@ -12,6 +12,10 @@ import {
   type SyncPoint,
 } from './capture-stamp.js';
 import type { ClockSyncSource } from './sync-source.js';
+import { isoOfMs, msOfIso } from './iso-time.js';
+
+/** The largest time a Date can hold (ECMAScript TimeClip). */
+const MAX_DATE_MS = 8.64e15;
 
 /** A jump of wall minus monotonic time larger than this between two polls is logged as a step. */
 const STEP_LOG_MS = 1000;
@@ -135,7 +139,7 @@ export class CaptureClock implements CaptureCorrector {
   /** Unix ms of a record's capture: corrected when it can be, else its capturedAt as stamped. */
   captureTimeOf(record: Partial<CaptureClockFields> & { capturedAt: string }): number {
     const c = correctCapture(record, this.bootId, this.sync);
-    return c.kind === 'corrected' ? c.capturedAtMs : Date.parse(record.capturedAt);
+    return c.kind === 'corrected' ? c.capturedAtMs : msOfIso(record.capturedAt);
   }
 
   report(): CaptureClockReport {
@@ -153,6 +157,5 @@ export class CaptureClock implements CaptureCorrector {
 
 /** A time as ISO; one Date cannot print (a test offset pushing it out of range) falls back to `fallbackMs`. */
 function isoOf(ms: number, fallbackMs: number): string {
-  const d = new Date(ms);
-  return new Date(Number.isNaN(d.getTime()) ? fallbackMs : ms).toISOString();
+  return isoOfMs(Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? ms : fallbackMs);
 }

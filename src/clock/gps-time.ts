@@ -2,6 +2,7 @@
 // has no leap seconds; UTC has had 18 more since 1980, so a naive conversion is 18 s late today.
 // The table lists when each leap second took effect; a new one is announced by the IERS in Bulletin C
 // about six months ahead and must be added here.
+import { isoOfMs } from './iso-time.js';
 
 /** 1980-01-06T00:00:00Z in Unix ms. */
 export const GPS_EPOCH_UNIX_MS = Date.UTC(1980, 0, 6);
@@ -40,7 +41,7 @@ export function gpsMsToUnixMs(gpsMs: number): number | null {
 /** ISO 8601 UTC (ms) of a GPS time in ms since the GPS epoch; null when it is not a plausible time. */
 export function gpsMsToIso(gpsMs: number): string | null {
   const unixMs = gpsMsToUnixMs(gpsMs);
-  return unixMs === null ? null : new Date(unixMs).toISOString();
+  return unixMs === null ? null : isoOfMs(unixMs);
 }
 
 /** GPS ms since the GPS epoch of a UTC Unix ms time (the inverse, for simulators and tests). */

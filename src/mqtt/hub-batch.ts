@@ -3,6 +3,7 @@
 // Version 2 (issue 14): records carry the clock state at capture (clockSynced, gpsTime, bootId,
 // monoMs) and say whether capturedAt was corrected after the clock synchronised.
 import type { OutboxRecord, BatchRecord } from '../outbox/record.js';
+import { isoOfMs, msOfIso } from '../clock/iso-time.js';
 import {
   NO_CORRECTION,
   type CaptureClockFields,
@@ -54,12 +55,12 @@ export function sendTimeOf(
   corrector: CaptureCorrector = NO_CORRECTION,
 ): SendTime {
   const correction = corrector.correct(clock ?? {});
-  const capturedMs = correction.kind === 'corrected' ? correction.capturedAtMs : Date.parse(capturedAt);
+  const capturedMs = correction.kind === 'corrected' ? correction.capturedAtMs : msOfIso(capturedAt);
   const holdMs = Math.max(0, nowMs - capturedMs);
   const replay = capturedMs < onlineSinceMs;
   if (correction.kind === 'corrected') {
     return {
-      capturedAt: new Date(capturedMs).toISOString(),
+      capturedAt: isoOfMs(capturedMs),
       fields: { holdMs, replay, capturedAtCorrected: true, capturedAtLocal: capturedAt },
       correction,
     };

@@ -3,6 +3,7 @@
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
 import { OutboxArgumentError } from './errors.js';
+import { msOfIso } from '../clock/iso-time.js';
 
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 export type BatchWriter = (ops: BatchOp[], options: { sync: boolean }) => Promise<void>;
@@ -86,6 +87,6 @@ export function resolveOptions(o: OutboxOptions): ResolvedOptions {
     maxPendingRecords: positiveInteger('maxPendingRecords', o.maxPendingRecords ?? 20_000),
     compactAfterDeletes,
     recentCacheBytes: positiveInteger('recentCacheBytes', o.recentCacheBytes ?? 4 * MIB),
-    captureTimeOf: o.captureTimeOf ?? ((record) => Date.parse(record.capturedAt)),
+    captureTimeOf: o.captureTimeOf ?? ((record) => msOfIso(record.capturedAt)),
   };
 }

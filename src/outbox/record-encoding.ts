@@ -2,6 +2,7 @@
 // batch publisher can rely on the shape it gets back (an object with the seq of its key and a capturedAt).
 import type { OutboxRecord } from './record.js';
 import { OutboxArgumentError } from './errors.js';
+import { msOfIso } from '../clock/iso-time.js';
 
 export type NewRecord = Omit<OutboxRecord, 'seq'>;
 
@@ -15,7 +16,7 @@ export function encodeRecord(seq: number, record: NewRecord, allocate: (bytes: n
   if (!record || typeof record !== 'object' || Array.isArray(record)) {
     throw new OutboxArgumentError('outbox append: record must be an object');
   }
-  if (typeof record.capturedAt !== 'string' || Number.isNaN(Date.parse(record.capturedAt))) {
+  if (typeof record.capturedAt !== 'string' || Number.isNaN(msOfIso(record.capturedAt))) {
     throw new OutboxArgumentError(
       `outbox append: record.capturedAt must be an ISO 8601 time string, got ${JSON.stringify(record.capturedAt) ?? 'undefined'}`,
     );
@@ -56,7 +57,7 @@ export function decodeRecord(expectedSeq: number | null, value: Uint8Array): Dec
   if (rec.seq !== expectedSeq) {
     return { ok: false, reason: `seq mismatch: key says ${expectedSeq}, value says ${JSON.stringify(rec.seq) ?? 'nothing'}` };
   }
-  if (typeof rec.capturedAt !== 'string' || Number.isNaN(Date.parse(rec.capturedAt))) {
+  if (typeof rec.capturedAt !== 'string' || Number.isNaN(msOfIso(rec.capturedAt))) {
     return { ok: false, reason: 'capturedAt missing or not a time' };
   }
   return { ok: true, record: parsed as OutboxRecord };

@@ -7,6 +7,7 @@
 import type { CaptureClockFields } from '../clock/capture-stamp.js';
 import { decodeRecord } from './record-encoding.js';
 import { clockFieldsOf } from './stored-record.js';
+import { msOfIso } from '../clock/iso-time.js';
 
 export type ScanResult =
   | { ok: true; capturedAt: string; clock: CaptureClockFields | null }
@@ -209,7 +210,7 @@ export function scanRecord(expectedSeq: number | null, value: Buffer): ScanResul
   if (i < 0 || skipSpace(value, i) !== value.length) return judgedByDecodeRecord(expectedSeq, value);
   if (field(value, SEQ) !== expectedSeq) return judgedByDecodeRecord(expectedSeq, value);
   const capturedAt = field(value, CAPTURED_AT);
-  if (typeof capturedAt !== 'string' || Number.isNaN(Date.parse(capturedAt))) return judgedByDecodeRecord(expectedSeq, value);
+  if (typeof capturedAt !== 'string' || Number.isNaN(msOfIso(capturedAt))) return judgedByDecodeRecord(expectedSeq, value);
   // Records stored before hub schema 2 have no clock fields (clockFieldsOf says the same).
   const clockSynced = field(value, CLOCK_SYNCED);
   if (clockSynced === undefined) return { ok: true, capturedAt, clock: null };

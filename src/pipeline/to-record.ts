@@ -6,6 +6,7 @@ import type { OutboxRecord, RecordLorawan, RecordRadio } from '../outbox/record.
 import type { Uplink } from './uplink.js';
 import type { CaptureStamp } from '../clock/capture-stamp.js';
 import { gpsMsToIso } from '../clock/gps-time.js';
+import { isoOfMs, msOfIso } from '../clock/iso-time.js';
 
 /** The LoRaWAN fields of a payload that is not a LoRaWAN frame (or before parsing). */
 export const EMPTY_LORAWAN: Readonly<RecordLorawan> = {
@@ -15,7 +16,7 @@ export const EMPTY_LORAWAN: Readonly<RecordLorawan> = {
 
 /** Frames stamped without a capture clock (tests, tools): the host time, nothing known of its sync. */
 export function unknownClockStamp(receivedAt: number): CaptureStamp {
-  return { capturedAt: new Date(receivedAt).toISOString(), clockSynced: null, bootId: null, monoMs: null };
+  return { capturedAt: isoOfMs(receivedAt), clockSynced: null, bootId: null, monoMs: null };
 }
 
 export function toRecord(uplink: Uplink, stamp: CaptureStamp = unknownClockStamp(uplink.frame.receivedAt)): Omit<OutboxRecord, 'seq'> {
@@ -44,8 +45,8 @@ export function gpsTimeOf(f: RadioFrame): string | null {
     if (iso !== null) return iso;
   }
   if (f.gwTime !== undefined) {
-    const ms = Date.parse(f.gwTime);
-    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+    const ms = msOfIso(f.gwTime);
+    if (!Number.isNaN(ms)) return isoOfMs(ms);
   }
   return null;
 }

@@ -9,6 +9,7 @@
 import type { RadioFrame } from '../../radio/radio-frame.js';
 import { CODE_RATES, CRC_STATUS } from './enums.js';
 import type { UplinkMapOptions } from './uplink.js';
+import { msOfIso, utcFractionNanos } from '../../clock/iso-time.js';
 
 // Wire types: 0 varint, 2 length-delimited, 5 fixed32.
 const VARINT = 0;
@@ -148,6 +149,10 @@ const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:
 
 /** As timestampFromIso (microseconds kept); nothing written for a time that does not parse. */
 function isoTimestamp(field: number, iso: string): void {
+  // The usual rxpk `time` (UTC, `Z`) without the regular expression; Date's answer decides validity.
+  const nanos = utcFractionNanos(iso);
+  const ms = nanos >= 0 ? msOfIso(iso) : Number.NaN;
+  if (Number.isFinite(ms)) return secondsNanos(field, Math.floor(ms / 1000), nanos);
   const m = ISO.exec(iso.trim());
   if (!m) return;
   const secondsMs = Date.parse(`${m[1]}${m[3] ?? 'Z'}`);

@@ -8,6 +8,7 @@ import type { CrcStatus, RadioFrame } from '../radio-frame.js';
 import { parseLoraDatr } from './datr.js';
 import { describeJsonType, isPlainObject } from './gwmp.js';
 import { quote } from '../../bounded-text.js';
+import { msOfIso } from '../../clock/iso-time.js';
 
 export type RxpkFailureReason = 'missing_field' | 'bad_base64' | 'size_mismatch' | 'bad_datr' | 'bad_field';
 export const RXPK_FAILURE_REASONS: readonly RxpkFailureReason[] = [
@@ -106,7 +107,7 @@ function buildFrame(rxpk: Record<string, unknown>, source: string, receivedAt: n
   if (tmms !== undefined) frame.gpsTimeMs = tmms;
   const time = optionalString(rxpk, 'time');
   if (time !== undefined) {
-    if (Number.isNaN(Date.parse(time))) throw new RxpkProblem('bad_field', `time is not an ISO 8601 date: ${quote(time)}`);
+    if (Number.isNaN(msOfIso(time))) throw new RxpkProblem('bad_field', `time is not an ISO 8601 date: ${quote(time)}`);
     frame.gwTime = time;
   }
   const chan = optionalInteger(rxpk, 'chan', 0, 255);

@@ -13,7 +13,8 @@ const CODE_RATES = ['4/5', '4/6', '4/7', '4/8', '4/5LI', '4/8LI', '2/6', ' 4/5 '
 const GW_TIMES = [
   '2026-12-06T15:30:00Z', '2026-12-06T15:30:00.123456Z', '2026-12-06T15:30:00.1Z', '2026-12-06T15:30:00.123456789+02:00',
   '2026-12-06T15:30:00', ' 2026-12-06T15:30:00.5Z ', '1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00Z', 'not a time',
-  '2026-13-45T99:99:99Z', '',
+  '2026-13-45T99:99:99Z', '', '2026-12-06T24:00:00.500Z', '2026-12-06T24:00:00Z', '2026-02-30T12:00:00.000000001Z',
+  '2026-12-06T15:30:00.123z', '2026-12-06T15:30:00.1234567891Z',
 ];
 
 function randomFrame(f: Fuzz): RadioFrame {
@@ -27,7 +28,8 @@ function randomFrame(f: Fuzz): RadioFrame {
     rssi: f.pick([0, -0.4, -120, -1, 5, -139.5, f.int(-200, 20) + f.float()]),
     payload: f.bytes(f.pick([0, 1, 12, 23, 127, 128, 255, f.int(0, 300)])),
   };
-  if (f.bool()) frame.gwTime = f.pick(GW_TIMES);
+  // A listed odd time, or a forwarder's usual one (UTC, 0-9 fraction digits) anywhere in four-digit years.
+  if (f.bool()) frame.gwTime = f.bool() ? f.pick(GW_TIMES) : `${new Date(f.int(0, 253402300799999)).toISOString().slice(0, 19)}${f.pick(['', '.', '.5', '.123456', '.999999999'])}Z`;
   if (f.bool()) frame.gpsTimeMs = f.pick([0, 1_000, 999.9999999, 1_417_000_000_123, 1_417_000_000_123.456, f.int(0, 2 ** 42)]);
   if (f.bool(0.8)) frame.channel = f.int(0, f.pick([7, 255, 0xffffffff]));
   if (f.bool(0.8)) frame.rfChain = f.int(0, 1);
