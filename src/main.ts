@@ -29,8 +29,9 @@ Technician tools
                                    run a device codec on one payload; prints {data, warnings, errors}
   profiles list [--dir DIR] | profiles check [DIR]
                                    show or validate device profiles and their codecs
-  simulate udp --target HOST:PORT [--rate N] [--count N] [--devices N] [--gateway EUI]
+  simulate udp --target HOST:PORT [--rate N] [--count N] [--devices N] [--gateway EUI] [--prebuild]
                                    act as a packet forwarder sending encrypted uplinks
+                                   (--prebuild: build them all first, for benchmarks)
   outbox stats [--config PATH | --dir STORAGE_DIR]
   outbox export --out FILE [--config PATH | --dir STORAGE_DIR]
                                    inspect or export the outbox (daemon stopped)

@@ -71,13 +71,21 @@ export interface MachineShare {
 /**
  * Splits the machine's busy CPU between two readings into the parties named in `processMs` (CPU
  * ms each spent in the window), the reaped simulator, the bench itself and the rest.
+ * `simulatorBeforeMs`: what the simulator, already running at `before`, had spent by then (its
+ * prebuild), which its reaped total includes.
  */
-export function machineShare(before: CpuReading, after: CpuReading, processMs: Record<string, number>, frames: number): MachineShare {
+export function machineShare(
+  before: CpuReading,
+  after: CpuReading,
+  processMs: Record<string, number>,
+  frames: number,
+  simulatorBeforeMs = 0,
+): MachineShare {
   const busy = after.machineBusyMs - before.machineBusyMs;
   const total = Math.max(1, after.machineTotalMs - before.machineTotalMs);
   const parties: Record<string, number> = {
     ...processMs,
-    simulator: after.reapedChildrenMs - before.reapedChildrenMs,
+    simulator: Math.max(0, after.reapedChildrenMs - before.reapedChildrenMs - simulatorBeforeMs),
     'bench hub': after.selfMs - before.selfMs,
   };
   const named = Object.values(parties).reduce((a, b) => a + b, 0);

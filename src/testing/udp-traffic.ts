@@ -22,6 +22,14 @@ export interface UdpTrafficOptions {
   window?: number;
   /** Send through this simulated forwarder (left open) instead of a new one. */
   forwarder?: PacketForwarderSim;
+  /**
+   * Build every frame before sending the first (needs a finite count): the rate is then not limited
+   * by the simulator's own CPU (device encryption, JSON), which on a small machine competes with the
+   * receiver it measures. Frames carry the time they were built at.
+   */
+  prebuild?: boolean;
+  /** Called when the first datagram is about to go (after the prebuild, if any). */
+  onSending?: () => void;
 }
 
 export interface UdpTrafficSummary {
@@ -38,31 +46,43 @@ const TICK_MS = 10;
 export async function runUdpTraffic(opts: UdpTrafficOptions): Promise<UdpTrafficSummary> {
   if (!(opts.rate > 0)) throw new Error('rate must be a positive number of frames per second');
   if (opts.devices.length === 0) throw new Error('at least one simulated device is needed');
-  const sim = opts.forwarder ?? new PacketForwarderSim({ target: opts.target, gatewayEui: opts.gatewayEui, ackTimeoutMs: 1000 });
+  if (opts.prebuild && !Number.isFinite(opts.count)) throw new Error('prebuild needs a finite count');
   const devices = opts.devices.map((d) => new SimulatedDevice(d));
   const pending: Array<Promise<unknown>> = [];
   const window = opts.window ?? 32;
-  const started = performance.now();
-  let sent = 0;
-  let datagrams = 0;
+  let built = 0;
   let next = 0;
   let tmst = Math.floor(Math.random() * 0xffffffff);
+  /** The rxpk entries of the next `n` frames. */
+  const buildFrames = (n: number): unknown[] => {
+    const rxpks = [];
+    for (let i = 0; i < n; i++) {
+      const dev = devices[next];
+      next = (next + 1) % devices.length;
+      const payload = dev.nextUplink();
+      tmst = (tmst + 1000) >>> 0;
+      rxpks.push(makeRxpk({ payload, tmst, time: new Date().toISOString(), rssi: -40 - (built % 60), snr: 7.5, chan: built % 8 }));
+      opts.onFrame?.(payload, dev.spec);
+      built += 1;
+    }
+    return rxpks;
+  };
+  const prebuilt: unknown[][] = [];
+  if (opts.prebuild) while (built < opts.count) prebuilt.push(buildFrames(Math.min(MAX_RXPK_PER_DATAGRAM, opts.count - built)));
+  const sim = opts.forwarder ?? new PacketForwarderSim({ target: opts.target, gatewayEui: opts.gatewayEui, ackTimeoutMs: 1000 });
+  let sent = 0;
+  let datagrams = 0;
+  let started = performance.now();
   try {
     await sim.pullData();
+    opts.onSending?.();
+    started = performance.now();
     while (sent < opts.count && !opts.signal?.aborted) {
       const due = Math.min(opts.count, Math.floor(((performance.now() - started) / 1000) * opts.rate) + 1);
       while (sent < due) {
-        const n = Math.min(MAX_RXPK_PER_DATAGRAM, due - sent);
-        const rxpks = [];
-        for (let i = 0; i < n; i++) {
-          const dev = devices[next];
-          next = (next + 1) % devices.length;
-          const payload = dev.nextUplink();
-          tmst = (tmst + 1000) >>> 0;
-          rxpks.push(makeRxpk({ payload, tmst, time: new Date().toISOString(), rssi: -40 - (sent % 60), snr: 7.5, chan: sent % 8 }));
-          opts.onFrame?.(payload, dev.spec);
-          sent += 1;
-        }
+        const rxpks = opts.prebuild ? prebuilt[datagrams] : buildFrames(Math.min(MAX_RXPK_PER_DATAGRAM, due - sent));
+        if (opts.prebuild) prebuilt[datagrams] = [];
+        sent += rxpks.length;
         datagrams += 1;
         pending.push(sim.pushRxpk(rxpks));
         if (pending.length >= window) await pending.shift();

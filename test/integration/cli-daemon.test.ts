@@ -70,10 +70,21 @@ daemon('simulated uplinks flow end to end; SIGTERM stops cleanly within 5 s with
   const summary = JSON.parse(sim.stdout);
   assert.is(summary.framesSent, 40);
   assert.is(summary.pushAcks, summary.datagramsSent, 'every PUSH_DATA acknowledged');
-  await ctx.collector.waitFor(() => ctx.collector.on('/event/up').length >= 40, '40 event/up');
+  // --prebuild (what the benchmarks use): every frame built first, then sent; it says when it starts.
+  const prebuilt = await runCli(['simulate', 'udp', '--target', ctx.udp, '--rate', '500', '--count', '37', '--devices', '3', '--prebuild']);
+  assert.is(prebuilt.code, 0, prebuilt.stderr);
+  assert.match(prebuilt.stderr, /37 frames built, sending/);
+  const prebuiltSummary = JSON.parse(prebuilt.stdout);
+  assert.is(prebuiltSummary.framesSent, 37);
+  assert.is(prebuiltSummary.datagramsSent, 5, 'eight frames per PUSH_DATA, as lora_pkt_fwd sends them');
+  assert.is(prebuiltSummary.pushAcks, 5);
+  const endless = await runCli(['simulate', 'udp', '--target', ctx.udp, '--prebuild']);
+  assert.is(endless.code, 2, endless.stderr);
+  assert.match(endless.stderr, /--prebuild needs --count/);
+  await ctx.collector.waitFor(() => ctx.collector.on('/event/up').length >= 77, '77 event/up');
   await ctx.collector.waitFor(
-    () => ctx.collector.on('/hub/batch').reduce((n, m) => n + JSON.parse(m.payload.toString()).records.length, 0) >= 40,
-    '40 batched records',
+    () => ctx.collector.on('/hub/batch').reduce((n, m) => n + JSON.parse(m.payload.toString()).records.length, 0) >= 77,
+    '77 batched records',
   );
   assert.match(ctx.stderr, /"msg":"uplink"/, 'each frame is logged as it is forwarded');
 
