@@ -3,6 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Outbox, OutboxArgumentError, OutboxClosedError, type BatchOp } from '../../src/outbox/index.js';
 import { captureLog, removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
+import { META_KEY } from '../../src/outbox/keys.js';
+import { seedFromEnv, seededRandom } from '../helpers/seeded-random.js';
 
 function nextFlush(outbox: Outbox): Promise<number> {
   return new Promise((resolve) => {
@@ -109,6 +111,63 @@ test('reaching flushMaxRecords flushes without waiting for the timer; close flus
     assert.is(again.stats().depth, 5);
     await again.close();
   } finally {
+    removeDir(dir);
+  }
+});
+
+test('seeded: records that waited behind a slow write go in batches of up to 1 MiB, not of flushMaxRecords', async () => {
+  const random = seededRandom(seedFromEnv('LORA_EDGE_GROUP_SEED', 'outbox group sizes'));
+  const seed = random.seed;
+  const dir = tempDir();
+  const MIB = 1024 * 1024;
+  /** Per write: the value bytes of each record it put. */
+  const writes: number[][] = [];
+  let release: () => void = () => undefined;
+  const firstWriteHeld = new Promise<void>((r) => (release = r));
+  let started: () => void = () => undefined;
+  const firstWriteStarted = new Promise<void>((r) => (started = r));
+  let ob: Outbox | undefined;
+  try {
+    ob = await Outbox.open({
+      dir,
+      flushIntervalMs: 5,
+      flushMaxRecords: 4,
+      wrapBatchWrite: (write) => async (ops, o) => {
+        writes.push(ops.filter((op) => op.type === 'put' && !op.key.equals(META_KEY)).map((op) => (op as { value: Buffer }).value.length));
+        if (writes.length === 1) {
+          started();
+          await firstWriteHeld;
+        }
+        return write(ops, o);
+      },
+    });
+    for (let i = 1; i <= 4; i++) ob.append(sampleRecord(i));
+    await firstWriteStarted;
+    // The disk is slow: thousands of records of mixed sizes wait behind the first write.
+    const waiting = random.int(1500, 6000);
+    for (let i = 5; i < 5 + waiting; i++) ob.append(sampleRecord(i, undefined, random.chance(0.05) ? random.int(0, 40_000) : random.int(0, 600)));
+    release();
+    await ob.flush();
+    assert.is(ob.stats().depth, 4 + waiting, `seed ${seed}: every record stored`);
+    assert.equal(writes[0].length, 4, `seed ${seed}: the first write held the first four`);
+    const later = writes.slice(1);
+    assert.is(later.reduce((n, w) => n + w.length, 0), waiting, `seed ${seed}: the waiting records, each written once`);
+    for (let i = 0; i < later.length; i++) {
+      const bytes = later[i].reduce((a, b) => a + b, 0);
+      assert.ok(later[i].length === 1 || bytes <= MIB, `seed ${seed}: write ${i + 1} holds ${bytes} bytes`);
+      // Full: the next write's first record would not have fitted.
+      if (i + 1 < later.length) assert.ok(bytes + later[i + 1][0] > MIB, `seed ${seed}: write ${i + 1} (${bytes} bytes) was cut short`);
+    }
+    assert.ok(later.length < Math.ceil(waiting / 4), `seed ${seed}: ${later.length} writes for ${waiting} records`);
+    await ob.close();
+    ob = undefined;
+    const again = await Outbox.open({ dir });
+    assert.is(again.stats().depth, 4 + waiting);
+    assert.is(again.stats().nextSeq, 5 + waiting);
+    await again.close();
+  } finally {
+    release();
+    await ob?.close();
     removeDir(dir);
   }
 });
