@@ -55,7 +55,8 @@ export function isoOfMs(ms: number): string {
 export function msOfIso(text: string): number {
   const nanos = utcFractionNanos(text);
   if (nanos >= 0) {
-    for (const entry of remembered) {
+    for (let i = 0; i < remembered.length; i++) {
+      const entry = remembered[i];
       if (entry.prefix.length === PREFIX_CHARS && text.startsWith(entry.prefix)) return entry.secondMs + Math.floor(nanos / 1e6);
     }
   }
