@@ -7,7 +7,7 @@ import type { OutboxRecord } from '../outbox/record.js';
 import { parsePhyPayload, type PhyPayload } from '../lorawan/phy-payload.js';
 import { DedupCache } from '../lorawan/dedup.js';
 import { LoRaWANError } from '../lorawan/errors.js';
-import { checkRadioFrame } from '../radio/plausibility.js';
+import { checkRadioFrame, type RadioBand } from '../radio/plausibility.js';
 import type { DeviceOutcome, DeviceResolver } from '../devices/outcome.js';
 import type { LiveUplinkStream, RecordStore, Uplink, UplinkExit } from './uplink.js';
 import { EMPTY_LORAWAN, lorawanFields, toRecord } from './to-record.js';
@@ -16,6 +16,9 @@ import type { CaptureStamp } from '../clock/capture-stamp.js';
 import { UplinkLogBudget } from './uplink-log-budget.js';
 
 export type { DeviceOutcome, DeviceResolver };
+
+/** Every band a source may hear: the pipeline's guard checks only that a frame is in one of them. */
+const PIPELINE_BANDS: readonly RadioBand[] = ['eu868', 'ism2400'];
 
 export interface PipelineOptions {
   forwardCrcBad: boolean;
@@ -129,7 +132,7 @@ export class UplinkPipeline {
     const s = this.counters;
     s.received += 1;
     // Sources refuse these already (each knows its band); this guard keeps any source honest.
-    const implausible = checkRadioFrame(frame, ['eu868', 'ism2400']);
+    const implausible = checkRadioFrame(frame, PIPELINE_BANDS);
     if (implausible) return this.drop(`implausible_${implausible.reason}`, `frame refused: ${implausible.detail}`);
     (s.perSource[frame.source] ??= { ok: 0, bad: 0, none: 0 })[frame.crc] += 1;
     s.lastFrameAt[frame.source] = frame.receivedAt;
