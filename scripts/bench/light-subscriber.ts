@@ -2,40 +2,17 @@
 // acknowledged at once) and DISCONNECT, nothing else. At full rate the live stream is one message
 // per frame, and mqtt.js spent about 20 µs of the machine's two cores on each, CPU the daemon being
 // measured could not have; this hands each message over with one topic string and one payload view.
+// Only the incoming packets are read by hand; the few it sends are mqtt-packet's.
 import net from 'node:net';
+import mqttPacket from 'mqtt-packet';
 
 const CONNACK = 0x20;
 const SUBACK = 0x90;
 const PUBLISH = 0x30;
-const PUBACK = 0x40;
 
 export interface LightSubscription {
   topic: string;
   qos: 0 | 1;
-}
-
-/** Bytes of an MQTT "remaining length" (a base-128 varint). */
-function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-
-function utf8Field(text: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8');
-  const out = Buffer.alloc(2 + bytes.length);
-  out.writeUInt16BE(bytes.length, 0);
-  bytes.copy(out, 2);
-  return out;
-}
-
-function packet(firstByte: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([firstByte]), remainingLength(body.length), body]);
 }
 
 export class LightSubscriber {
@@ -63,12 +40,10 @@ export class LightSubscriber {
     socket.setNoDelay(true);
     const sub = new LightSubscriber(socket, onMessage);
     await sub.expect(() => {
-      const variable = Buffer.concat([utf8Field('MQTT'), Buffer.from([4, 0x02, 0, 0])]);
-      socket.write(packet(0x10, Buffer.concat([variable, utf8Field(clientId)])));
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId }));
     });
     await sub.expect(() => {
-      const topics = subscriptions.map((s) => Buffer.concat([utf8Field(s.topic), Buffer.from([s.qos])]));
-      socket.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), ...topics])));
+      socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions }));
     });
     return sub;
   }
@@ -78,7 +53,7 @@ export class LightSubscriber {
     if (this.socket.destroyed) return;
     await new Promise<void>((resolve) => {
       this.socket.once('close', () => resolve());
-      this.socket.end(Buffer.from([0xe0, 0]));
+      this.socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
     });
   }
 
@@ -125,7 +100,7 @@ export class LightSubscriber {
       const topic = body.toString('utf8', 2, 2 + topicLength);
       let payloadAt = 2 + topicLength;
       if (qos > 0) {
-        this.socket.write(Buffer.from([PUBACK, 2, body[payloadAt], body[payloadAt + 1]]));
+        this.socket.write(mqttPacket.generate({ cmd: 'puback', messageId: body.readUInt16BE(payloadAt) }));
         payloadAt += 2;
       }
       this.onMessage(topic, body.subarray(payloadAt));
