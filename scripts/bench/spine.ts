@@ -42,8 +42,7 @@ function mainThreadCpuMs(pid: number): number {
 
 function procStat(pid: number): { cpuMs: number; hwmKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuMs: processCpuMs(pid), hwmKiB: hwm };
+  return { cpuMs: processCpuMs(pid), hwmKiB: statusKiB(status, 'VmHWM') };
 }
 
 async function benchLivePath(
