@@ -7,6 +7,7 @@ import { startAedes, type TestBroker } from '../helpers/brokers.js';
 import { Collector } from '../helpers/mqtt-collector.js';
 import { HubClient } from '../../src/mqtt/hub-client.js';
 import { silentLogger } from '../../src/log.js';
+import { waitFor } from '../helpers/hub-ingest.js';
 import { seedFromEnv, seededRandom } from '../helpers/seeded-random.js';
 
 interface Ctx {
@@ -22,14 +23,6 @@ it.after.each(async (ctx) => {
   await ctx.broker?.stop();
 });
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 it('a long turn of live messages is written in groups before the turn ends, all delivered in order', async (ctx) => {
   const random = seededRandom(seedFromEnv('LORA_EDGE_LIVE_FLUSH_SEED', 'live flush turns'));
   const seed = random.seed;
@@ -44,7 +37,7 @@ it('a long turn of live messages is written in groups before the turn ends, all 
   });
   ctx.hub = hub;
   hub.start();
-  await waitUntil(() => hub.online, 'the hub client online');
+  await waitFor('the hub client online', () => hub.online, 10_000);
 
   let sent = 0;
   for (let turn = 0; turn < 4; turn++) {

@@ -14,6 +14,7 @@ import { assertValidBatch } from '../helpers/spine-scenarios.js';
 import { HubClient } from '../../src/mqtt/hub-client.js';
 import { silentLogger } from '../../src/log.js';
 import { healthOf } from '../../src/ops/snapshot.js';
+import { waitFor } from '../helpers/hub-ingest.js';
 
 const BROKER_LIMIT = 128 * 1024;
 const base = `eu868/gateway/${TEST_GATEWAY_ID}`;
@@ -43,14 +44,6 @@ function hostileDeviceCommand(): string {
   return JSON.stringify(cmd);
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const run = tier.available || tier.required ? it : it.skip;
 
 run('a hostile command/device and a 600-frame backlog: acks and batches fit, the link keeps delivering', async (ctx) => {
@@ -69,11 +62,11 @@ run('a hostile command/device and a 600-frame backlog: acks and batches fit, the
     for (let j = i; j < i + 20; j++) rxpks.push(makeRxpk({ payload: Buffer.alloc(200, j & 0xff).fill(j >> 8, 0, 1), tmst: j }));
     await sim.pushRxpk(rxpks);
   }
-  await waitUntil(() => daemon.app.outbox!.stats().depth === FRAMES, 'the backlog in the outbox');
+  await waitFor('the backlog in the outbox', () => daemon.app.outbox!.stats().depth === FRAMES);
   await broker.restart();
   const collector = await Collector.connect(broker.url, [`${base}/event/#`, `${base}/hub/#`]);
   ctx.collector = collector;
-  await waitUntil(() => daemon.app.hub!.online, 'the daemon connected');
+  await waitFor('the daemon connected', () => daemon.app.hub!.online);
   const closesWhenConnected = daemon.app.hub!.counters.closes;
 
   // The hub sends the hostile command (it fits the broker's limit, its old echo did not).
@@ -117,7 +110,7 @@ run('a message over the limit is refused before it reaches the broker, counted o
   ctx.daemon = daemon;
   const collector = await Collector.connect(broker.url, [`${base}/event/#`, `${base}/hub/#`]);
   ctx.collector = collector;
-  await waitUntil(() => daemon.app.hub!.online, 'the daemon connected');
+  await waitFor('the daemon connected', () => daemon.app.hub!.online);
   const hub = daemon.app.hub!;
   const err = await hub.publish(`${base}/hub/device-ack`, Buffer.alloc(BROKER_LIMIT, 0x20), 1).then(
     () => undefined,
@@ -148,7 +141,7 @@ run('broker limit below ours (MQTT 3.1.1, nothing announced): the re-send loop i
     for (let j = i; j < i + 20; j++) rxpks.push(makeRxpk({ payload: Buffer.alloc(200, j & 0xff), tmst: j }));
     await sim.pushRxpk(rxpks);
   }
-  await waitUntil(() => daemon.app.outbox!.stats().depth === FRAMES, 'the backlog in the outbox');
+  await waitFor('the backlog in the outbox', () => daemon.app.outbox!.stats().depth === FRAMES);
   const closesBefore = daemon.app.hub!.counters.closes;
   await broker.restart();
   const collector = await Collector.connect(broker.url, [`${base}/hub/batch`]);
@@ -177,7 +170,7 @@ run('MQTT 5: the broker\'s smaller maximum packet size (CONNACK) wins over ours'
   });
   hub.start();
   try {
-    await waitUntil(() => hub.online, 'the MQTT 5 connection');
+    await waitFor('the MQTT 5 connection', () => hub.online);
     assert.is(hub.maxPacketSize, 65536);
     const err = await hub.publish(`${base}/hub/batch`, Buffer.alloc(70_000), 1).then(() => undefined, (e: Error) => e);
     assert.match(String(err?.message), /exceeds the MQTT packet limit of 65536/);
