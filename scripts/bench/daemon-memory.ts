@@ -168,7 +168,10 @@ export interface DaemonStatusFigures {
   /** Appended records not yet written. */
   pending: number;
   heapUsedMiB: number;
+  heapTotalMiB: number;
   externalMiB: number;
+  /** LevelDB's own estimate of its block cache and memtables. */
+  leveldbMiB: number;
 }
 
 /** Reads /status once; null when the ops endpoint does not answer. */
@@ -187,7 +190,9 @@ export async function daemonStatus(opsPort: number): Promise<DaemonStatusFigures
       depth: s.outbox.depth,
       pending: s.outbox.pending,
       heapUsedMiB: (s.process?.heapUsedBytes ?? NaN) / MIB,
+      heapTotalMiB: (s.process?.heapTotalBytes ?? NaN) / MIB,
       externalMiB: (s.process?.externalBytes ?? NaN) / MIB,
+      leveldbMiB: (s.process?.leveldbBytes ?? NaN) / MIB,
     };
   } catch {
     return null;

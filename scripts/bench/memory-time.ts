@@ -15,7 +15,7 @@ import { batchFilter } from '../../src/mqtt/chirpstack/topics.js';
 import { startAedes, startMosquitto, mosquittoPath } from '../../test/helpers/brokers.js';
 import { createDaemonProcess } from '../../test/helpers/faults/daemon-process.js';
 import { LightSubscriber, batchSeqRange } from './light-subscriber.js';
-import { KIB_PER_MIB, daemonStatus, mappedFileRss, statusKiB, summaryLine } from './daemon-memory.js';
+import { KIB_PER_MIB, daemonStatus, mappedFileRss, statusKiB, summaryLine, type DaemonStatusFigures } from './daemon-memory.js';
 import { slope } from './trend.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
@@ -32,7 +32,9 @@ interface MinuteFigures {
   anonMax: number;
   heapFloor: number;
   heapMax: number;
+  heapTotalMax: number;
   externalMax: number;
+  leveldbMax: number;
   fileNode: number;
   fileTables: number;
   depth: number;
@@ -43,10 +45,12 @@ class MinuteWindow {
   anonMax = 0;
   heapFloor = Infinity;
   heapMax = 0;
+  heapTotalMax = 0;
   externalMax = 0;
+  leveldbMax = 0;
   depth = 0;
 
-  sample(pid: number, heapUsed: number, external: number, depth: number): void {
+  sample(pid: number, st: DaemonStatusFigures | null): void {
     try {
       const s = readFileSync(`/proc/${pid}/status`, 'utf8');
       this.rssMax = Math.max(this.rssMax, statusKiB(s, 'VmRSS') / KIB_PER_MIB);
@@ -54,16 +58,26 @@ class MinuteWindow {
     } catch {
       // Exiting.
     }
-    if (Number.isFinite(heapUsed)) {
-      this.heapFloor = Math.min(this.heapFloor, heapUsed);
-      this.heapMax = Math.max(this.heapMax, heapUsed);
-    }
-    if (Number.isFinite(external)) this.externalMax = Math.max(this.externalMax, external);
-    if (Number.isFinite(depth)) this.depth = depth;
+    if (!st) return;
+    this.heapFloor = Math.min(this.heapFloor, st.heapUsedMiB);
+    this.heapMax = Math.max(this.heapMax, st.heapUsedMiB);
+    this.heapTotalMax = Math.max(this.heapTotalMax, st.heapTotalMiB);
+    this.externalMax = Math.max(this.externalMax, st.externalMiB);
+    this.leveldbMax = Math.max(this.leveldbMax, st.leveldbMiB);
+    this.depth = st.depth;
   }
 }
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The simulator's own count from its JSON summary; NaN when it printed none (it was stopped). */
+function simFramesSent(out: string): number {
+  try {
+    return (JSON.parse(out) as { framesSent: number }).framesSent;
+  } catch {
+    return NaN;
+  }
+}
 
 async function main(): Promise<void> {
   const useMosquitto = mosquittoPath() !== undefined;
@@ -99,24 +113,31 @@ async function main(): Promise<void> {
     let minute = 1;
     while (!simDone) {
       await sleep(SAMPLE_MS);
+      if (daemon.lastExit !== null) {
+        console.log(`the daemon exited (code ${String(daemon.lastExit.code)}, signal ${String(daemon.lastExit.signal)}); its log ends:`);
+        console.log(readFileSync(daemon.logFile, 'utf8').slice(-2000));
+        sim.kill('SIGTERM');
+        await simExit;
+        break;
+      }
       const st = await daemonStatus(daemon.opsPort);
-      window.sample(pid, st?.heapUsedMiB ?? NaN, st?.externalMiB ?? NaN, st?.depth ?? NaN);
+      window.sample(pid, st);
       if (performance.now() - t0 >= minute * 60_000) {
         const mapped = mappedFileRss(pid);
         const m: MinuteFigures = {
           minute, received: records, rssMax: r1(window.rssMax), anonMax: r1(window.anonMax), heapFloor: r1(window.heapFloor),
-          heapMax: r1(window.heapMax), externalMax: r1(window.externalMax), fileNode: r1(mapped.node), fileTables: r1(mapped.tables), depth: window.depth,
+          heapMax: r1(window.heapMax), heapTotalMax: r1(window.heapTotalMax), externalMax: r1(window.externalMax), leveldbMax: r1(window.leveldbMax), fileNode: r1(mapped.node), fileTables: r1(mapped.tables), depth: window.depth,
         };
         minutes.push(m);
-        console.log(`  min ${String(m.minute).padStart(3)}: ${m.received} received, RSS ${m.rssMax} MiB, anon ${m.anonMax}, heap floor ${m.heapFloor} (max ${m.heapMax}), external ${m.externalMax}, node binary ${m.fileNode}, tables ${m.fileTables}, depth ${m.depth}`);
+        console.log(`  min ${String(m.minute).padStart(3)}: ${m.received} received, RSS ${m.rssMax} MiB, anon ${m.anonMax}, heap floor ${m.heapFloor} (max ${m.heapMax}, total ${m.heapTotalMax}), external ${m.externalMax}, LevelDB ${m.leveldbMax}, node binary ${m.fileNode}, tables ${m.fileTables}, depth ${m.depth}`);
         window = new MinuteWindow();
         minute += 1;
       }
     }
-    framesSent = (JSON.parse(simOut) as { framesSent: number }).framesSent;
+    framesSent = simFramesSent(simOut);
     // The last append group and batch.
     const deadline = Date.now() + 30_000;
-    while (records < framesSent && Date.now() < deadline) await sleep(200);
+    while (records < framesSent && daemon.lastExit === null && Date.now() < deadline) await sleep(200);
   } finally {
     await daemon.stop();
     await hub.close();
@@ -127,14 +148,14 @@ async function main(): Promise<void> {
   const xs = later.map((m) => m.minute / 60);
   const perHour = (pick: (m: MinuteFigures) => number) => r1(slope(xs, later.map(pick)));
   if (highestSeq !== records) console.log(`warning: ${records} records counted from batch ranges, but the highest seq is ${highestSeq} (a re-sent batch, or gaps)`);
-  console.log(`growth per hour after minute 1 (least squares over ${later.length} minutes): RSS ${perHour((m) => m.rssMax)} MiB, anon ${perHour((m) => m.anonMax)}, heap floor ${perHour((m) => m.heapFloor)}, external ${perHour((m) => m.externalMax)}`);
+  console.log(`growth per hour after minute 1 (least squares over ${later.length} minutes): RSS ${perHour((m) => m.rssMax)} MiB, anon ${perHour((m) => m.anonMax)}, heap floor ${perHour((m) => m.heapFloor)}, heap total ${perHour((m) => m.heapTotalMax)}, external ${perHour((m) => m.externalMax)}`);
   console.log(`load average (1 min) ${loadavg()[0].toFixed(2)}: figures are noisy on a shared machine`);
   const first = later[0];
   const last = later[later.length - 1];
   console.log(
     summaryLine('memory-time', {
       broker: broker.kind, minutes: MINUTES, rate: RATE, sent: framesSent, received: records, not_received: Math.max(0, framesSent - records),
-      rss_first_mb: first?.rssMax ?? NaN, rss_last_mb: last?.rssMax ?? NaN, peak_rss_mb: Math.max(...minutes.map((m) => m.rssMax)),
+      rss_first_mb: first?.rssMax ?? NaN, rss_last_mb: last?.rssMax ?? NaN, peak_rss_mb: minutes.length > 0 ? Math.max(...minutes.map((m) => m.rssMax)) : NaN,
       heap_floor_first_mb: first?.heapFloor ?? NaN, heap_floor_last_mb: last?.heapFloor ?? NaN,
       rss_mb_per_h: perHour((m) => m.rssMax), anon_mb_per_h: perHour((m) => m.anonMax), heap_floor_mb_per_h: perHour((m) => m.heapFloor),
     }),
