@@ -39,7 +39,7 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
   const registry = join(regDir, 'devices.yaml');
   writeFileSync(registry, demoRegistryYaml([DEMO_FLEET[0]]), { mode: 0o600 });
   const daemon = await startTestDaemon(proxy.url, { ops: { http: { enabled: true, bind: `127.0.0.1:${port}` } }, devices: { registry } });
-  const sim = new PacketForwarderSim({ target: daemon.udpTarget, gatewayEui: 'aa555a0000000101' });
+  const sim = new PacketForwarderSim({ target: daemon.udpTarget, gatewayEui: 'aa555a0000000101', ackTimeoutMs: 10_000 });
   const base = `http://127.0.0.1:${port}`;
   try {
     const before = await get(`${base}/metrics`);
@@ -48,7 +48,7 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
     for (const name of ['lora_edge_outbox_depth', 'lora_edge_mqtt_connected', 'lora_edge_uptime_seconds', 'lora_edge_process_resident_memory_bytes']) {
       assert.ok(before.body.includes(`${name} `), `${name} present`);
     }
-    await sim.pushRxpk([
+    const pushed = await sim.pushRxpk([
       makeRxpk({ payload: buildDataUplink({ ...ABP, fCnt32: 1, fPort: 1, payload: Buffer.from([1]) }) }),
       makeRxpk({ payload: buildDataUplink({ ...ABP, fCnt32: 2, fPort: 1, payload: Buffer.from([2]) }) }),
       makeRxpk({ payload: buildDataUplink({ ...ABP, fCnt32: 3, fPort: 1, payload: Buffer.from([3]) }), stat: 'bad' }),
@@ -57,7 +57,10 @@ test('metrics move under traffic; healthz degrades when the backhaul is cut; sta
       makeRxpk({ payload: new SimulatedDevice(DEMO_FLEET[0]).nextUplink() }),
       makeRxpk({ payload: new SimulatedDevice({ ...DEMO_FLEET[0], nwkSKey: '11'.repeat(16) }, 5).nextUplink() }),
     ]);
-    const deadline = Date.now() + 5000;
+    // The daemon acknowledges a PUSH_DATA once it has taken its frames: without the ACK, nothing
+    // below can move. Once seen in a full parallel run: every counter still 0 after 5 s.
+    assert.ok(pushed.acked, 'the daemon acknowledged the PUSH_DATA');
+    const deadline = Date.now() + 15_000;
     let m = '';
     while (Date.now() < deadline) {
       m = (await get(`${base}/metrics`)).body;
