@@ -13,6 +13,8 @@ export interface MemoryPeaksMiB {
   file: number;
   hwm: number;
   heapUsed: number;
+  /** The lowest heap used sampled: what survives the collections, where a leak would show. NaN when none was sampled. */
+  heapUsedFloor: number;
   heapTotal: number;
   external: number;
   arrayBuffers: number;
@@ -77,6 +79,7 @@ export class MemorySampler {
       if (m) {
         const p = this.peaks;
         p.heapUsed = Math.max(p.heapUsed, m.heapUsedBytes / MIB);
+        p.heapUsedFloor = Math.min(p.heapUsedFloor, m.heapUsedBytes / MIB);
         p.heapTotal = Math.max(p.heapTotal, m.heapTotalBytes / MIB);
         p.external = Math.max(p.external, m.externalBytes / MIB);
         p.arrayBuffers = Math.max(p.arrayBuffers, m.arrayBuffersBytes / MIB);
@@ -94,6 +97,7 @@ export class MemorySampler {
     this.sampleProc();
     this.sampleMapped();
     const out = this.peaks;
+    if (out.heapUsedFloor === Infinity) out.heapUsedFloor = NaN;
     this.peaks = empty();
     return out;
   }
@@ -106,7 +110,7 @@ export class MemorySampler {
 }
 
 function empty(): MemoryPeaksMiB {
-  return { rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, leveldb: 0, fileNode: 0, fileTables: 0 };
+  return { rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapUsedFloor: Infinity, heapTotal: 0, external: 0, arrayBuffers: 0, leveldb: 0, fileNode: 0, fileTables: 0 };
 }
 
 /** File-backed RSS (MiB) of the node binary and of LevelDB's table files (`*.ldb`), from /proc/<pid>/smaps. */
@@ -168,10 +172,7 @@ export interface DaemonStatusFigures {
   /** Appended records not yet written. */
   pending: number;
   heapUsedMiB: number;
-  heapTotalMiB: number;
   externalMiB: number;
-  /** LevelDB's own estimate of its block cache and memtables. */
-  leveldbMiB: number;
 }
 
 /** Reads /status once; null when the ops endpoint does not answer. */
@@ -190,9 +191,7 @@ export async function daemonStatus(opsPort: number): Promise<DaemonStatusFigures
       depth: s.outbox.depth,
       pending: s.outbox.pending,
       heapUsedMiB: (s.process?.heapUsedBytes ?? NaN) / MIB,
-      heapTotalMiB: (s.process?.heapTotalBytes ?? NaN) / MIB,
       externalMiB: (s.process?.externalBytes ?? NaN) / MIB,
-      leveldbMiB: (s.process?.leveldbBytes ?? NaN) / MIB,
     };
   } catch {
     return null;

@@ -11,7 +11,7 @@ import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
-import { LightSubscriber, batchSeqRange } from './light-subscriber.js';
+import { BatchRecordCount, LightSubscriber } from './light-subscriber.js';
 import { MemorySampler, daemonStatus, memoryFields, statusKiB, summaryLine } from './daemon-memory.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
@@ -65,8 +65,7 @@ async function benchLivePath(
     env: withDaemonMallocEnv(process.env),
   });
   if (PIN) pinTo(daemon.pid!, 0);
-  let records = 0;
-  let highestSeq = 0;
+  const batches = new BatchRecordCount();
   let ups = 0;
   let lastAt = 0;
   // Frames refused at the door under overload are never stored: the run ends once every stored
@@ -83,14 +82,9 @@ async function benchLivePath(
     (topic, payload) => {
       if (topic.endsWith('/event/up')) ups += 1;
       else {
-        // A fresh store without drops: a batch's seq range is its record count (checked below).
-        const range = batchSeqRange(payload);
-        if (range) {
-          records += range.last - range.first + 1;
-          highestSeq = Math.max(highestSeq, range.last);
-        } else records += (JSON.parse(payload.toString()) as { records: unknown[] }).records.length;
+        batches.add(payload);
         lastAt = performance.now();
-        if (records >= expected) resolveAll();
+        if (batches.records >= expected) resolveAll();
       }
     },
   );
@@ -140,9 +134,10 @@ async function benchLivePath(
   }
   const refused = status?.refused ?? 0;
   expected = status?.forwarded ?? FRAMES;
-  if (records >= expected) resolveAll();
+  if (batches.records >= expected) resolveAll();
   await allIn;
   clearTimeout(timeout);
+  const records = batches.records;
   const after = procStat(daemon.pid!);
   const mainAfter = mainThreadCpuMs(daemon.pid!);
   const threadsAfter = threadCpu(daemon.pid!);
@@ -151,7 +146,8 @@ async function benchLivePath(
   memory.stop();
   const peaks = memory.take();
   const elapsedS = (lastAt - t0) / 1000;
-  if (highestSeq !== records) console.log(`warning: ${records} records counted from batch ranges, but the highest seq is ${highestSeq} (a re-sent batch, or gaps)`);
+  const mismatch = batches.mismatch();
+  if (mismatch) console.log(`warning: ${mismatch}`);
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
   await hub.close();

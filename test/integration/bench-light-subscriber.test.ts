@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
 import { startAedes, startMosquitto, systemTier, type TestBroker } from '../helpers/brokers.js';
-import { LightSubscriber, batchSeqRange } from '../../scripts/bench/light-subscriber.js';
+import { BatchRecordCount, LightSubscriber, batchSeqRange } from '../../scripts/bench/light-subscriber.js';
 import { fitHubBatch } from '../../src/mqtt/batch-fit.js';
 import { sampleRecord } from '../fixtures/outbox/records.js';
 import type { OutboxRecord } from '../../src/outbox/record.js';
@@ -88,6 +88,24 @@ test('seeded: batchSeqRange reads the first and last record seq of real batches,
       `seed ${random.seed}, round ${round}`,
     );
   }
+});
+
+test('seeded: BatchRecordCount counts the records of consecutive batches and flags a batch received twice', () => {
+  const random = seededRandom(seedFromEnv('LORA_EDGE_LIGHT_SUB_SEED', 'batch record count totals'));
+  const count = new BatchRecordCount();
+  const payloads: Buffer[] = [];
+  let seq = 1;
+  for (let b = 0; b < 30; b++) {
+    const records = Array.from({ length: random.int(1, 25) }, (): OutboxRecord => ({ ...sampleRecord(seq), seq: seq++ }) as OutboxRecord);
+    const fitted = fitHubBatch('0016c001ff10a235', records, Date.UTC(2026, 0, 2), 0, 1024 * 1024);
+    assert.is(fitted.kind, 'batch', `seed ${random.seed}`);
+    if (fitted.kind === 'batch') payloads.push(fitted.json);
+  }
+  for (const p of payloads) count.add(p);
+  assert.is(count.records, seq - 1, `seed ${random.seed}`);
+  assert.is(count.mismatch(), null, `seed ${random.seed}`);
+  count.add(random.pick(payloads));
+  assert.match(String(count.mismatch()), /highest seq is \d+ \(a re-sent batch, or gaps\)/);
 });
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
