@@ -11,9 +11,16 @@ export interface CachedRecord {
   clock?: CaptureClockFields | null;
 }
 
+/**
+ * Stands in the slots before `start`: a slot left pointing at its record kept the record's value,
+ * and with it the whole 64 KiB chunk it was carved from (value-arena.ts), alive until the next
+ * compaction, up to twice the cache's byte bound (7.6 MB of chunks for a 4 MiB cache mid-drain).
+ */
+const RELEASED: CachedRecord = Object.freeze({ seq: -1, value: Buffer.alloc(0), capturedAt: '' });
+
 export class RecentCache {
   private entries: CachedRecord[] = [];
-  /** Index of the first live entry; the array is compacted now and then. */
+  /** Index of the first live entry; the slots before it hold RELEASED, and are cut off now and then. */
   private start = 0;
   private bytes = 0;
 
@@ -47,7 +54,8 @@ export class RecentCache {
       this.bytes += r.value.length;
     }
     while (this.bytes > this.maxBytes && this.size > 0) {
-      const evicted = this.entries[this.start++];
+      const evicted = this.entries[this.start];
+      this.entries[this.start++] = RELEASED;
       this.bytes -= evicted.value.length;
       this.floor = evicted.seq;
     }
@@ -97,7 +105,7 @@ export class RecentCache {
     while (this.start < this.entries.length && doomed.has(this.entries[this.start].seq)) {
       this.bytes -= this.entries[this.start].value.length;
       doomed.delete(this.entries[this.start].seq);
-      this.start += 1;
+      this.entries[this.start++] = RELEASED;
     }
     if (doomed.size > 0) {
       const kept: CachedRecord[] = [];

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecentCache, type CachedRecord } from '../../../src/outbox/recent-cache.js';
@@ -47,6 +49,36 @@ test('many acks from the front stay cheap and correct', () => {
   for (let s = 1; s <= 5000; s++) c.add([rec(s, 1)]);
   for (let s = 1; s <= 4990; s += 10) c.remove([s, s + 1, s + 2, s + 3, s + 4, s + 5, s + 6, s + 7, s + 8, s + 9]);
   assert.equal(seqs(c.read(0, 100, 1e9)), [4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999, 5000]);
+});
+
+// The engine's own collector, so the test can see which values the cache still holds.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+test('records evicted or removed from the front are let go at once, not at the next compaction', async () => {
+  // Seeded: how many are added, evicted by the byte bound and acknowledged varies from run to run.
+  const seed = Number(process.env.TEST_SEED ?? Date.now() % 1e9);
+  let x = seed;
+  const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
+  const total = 300 + rand(700);
+  const bound = (50 + rand(200)) * 10;
+  const c = new RecentCache(bound, 0);
+  const refs = new Map<number, WeakRef<Buffer>>();
+  for (let s = 1; s <= total; s++) {
+    const r = rec(s);
+    refs.set(s, new WeakRef(r.value));
+    c.add([r]);
+  }
+  const acked = rand(c.size);
+  c.remove(Array.from({ length: acked }, (_, i) => c.first()!.seq + i));
+  const kept = new Set(seqs(c.read(0, 1e9, 1e9)));
+  assert.is(kept.size, Math.min(total, bound / 10) - acked, `seed ${seed}`);
+  // Out of this turn first: WeakRefs keep their target for the turn that made or read them.
+  await new Promise((resolve) => setImmediate(resolve));
+  collect();
+  for (const [s, ref] of refs) {
+    assert.is(ref.deref() !== undefined, kept.has(s), `seed ${seed}: seq ${s} ${kept.has(s) ? 'lost while cached' : 'still held after it left the cache'}`);
+  }
 });
 
 test.run();
