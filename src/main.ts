@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=96 --max-semi-space-size=4
+#!/usr/bin/env -S node --max-old-space-size=96 --max-semi-space-size=1
 // The V8 flags above cap the old generation on a 1 GB gateway and keep the young generation small
 // (about 25 MB less RSS; docs/storage.md says what each costs); scripts that start the daemon read
 // the flags from this line.
