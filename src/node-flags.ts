@@ -10,13 +10,14 @@ export function daemonNodeFlags(mainJs: string): string[] {
 
 /**
  * glibc malloc settings the daemon runs with: the systemd unit sets them (a test keeps the two
- * equal) and the benches start the daemon with them. Two arenas instead of one per thread (libuv's
- * pool, LevelDB's compaction thread). A fixed mmap threshold: glibc raises it to the size of each
- * large block freed, after which the batches (100-250 KiB each) came from the heap and left it
- * fragmented; draining a backlog then held 40-50 MB more anonymous memory.
+ * equal) and the benches start the daemon with them. One arena shared by every thread instead of one
+ * per thread (libuv's pool, LevelDB's compaction thread, V8's helpers): memory one thread freed is
+ * reused by the next that allocates instead of waiting in its own arena. A fixed mmap threshold:
+ * glibc raises it to the size of each large block freed, after which the batches (100-250 KiB
+ * each) came from the heap and left it fragmented; draining a backlog then held 40-50 MB more anonymous memory.
  */
 export const DAEMON_MALLOC_ENV: Readonly<Record<string, string>> = {
-  MALLOC_ARENA_MAX: '2',
+  MALLOC_ARENA_MAX: '1',
   MALLOC_MMAP_THRESHOLD_: '65536',
 };
 
