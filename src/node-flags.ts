@@ -14,7 +14,8 @@ export function daemonNodeFlags(mainJs: string): string[] {
  * per thread (libuv's pool, LevelDB's compaction thread, V8's helpers): memory one thread freed is
  * reused by the next that allocates instead of waiting in its own arena. A fixed mmap threshold:
  * glibc raises it to the size of each large block freed, after which the batches (100-250 KiB
- * each) came from the heap and left it fragmented; draining a backlog then held 40-50 MB more anonymous memory.
+ * each) came from the heap and left it fragmented; draining a backlog then held 40-50 MB more
+ * anonymous memory.
  */
 export const DAEMON_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '1',
