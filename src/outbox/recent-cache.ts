@@ -53,12 +53,7 @@ export class RecentCache {
       this.entries.push(r);
       this.bytes += r.value.length;
     }
-    while (this.bytes > this.maxBytes && this.size > 0) {
-      const evicted = this.entries[this.start];
-      this.entries[this.start++] = RELEASED;
-      this.bytes -= evicted.value.length;
-      this.floor = evicted.seq;
-    }
+    while (this.bytes > this.maxBytes && this.size > 0) this.floor = this.dropFirst().seq;
     this.compact();
   }
 
@@ -102,11 +97,7 @@ export class RecentCache {
     if (highest < this.entries[this.start].seq) return;
     const doomed = new Set(seqs);
     // Acks delete from the front: the common case is a cheap advance of `start`.
-    while (this.start < this.entries.length && doomed.has(this.entries[this.start].seq)) {
-      this.bytes -= this.entries[this.start].value.length;
-      doomed.delete(this.entries[this.start].seq);
-      this.entries[this.start++] = RELEASED;
-    }
+    while (this.size > 0 && doomed.has(this.entries[this.start].seq)) doomed.delete(this.dropFirst().seq);
     if (doomed.size > 0) {
       const kept: CachedRecord[] = [];
       for (let i = this.start; i < this.entries.length; i++) {
@@ -118,6 +109,14 @@ export class RecentCache {
       this.start = 0;
     }
     this.compact();
+  }
+
+  /** Takes the first live entry out: its slot lets go of it at once (see RELEASED). */
+  private dropFirst(): CachedRecord {
+    const first = this.entries[this.start];
+    this.entries[this.start++] = RELEASED;
+    this.bytes -= first.value.length;
+    return first;
   }
 
   private compact(): void {

@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecentCache, type CachedRecord } from '../../../src/outbox/recent-cache.js';
+import { seededRandom, seedFromEnv } from '../../helpers/seeded-random.js';
 
 const rec = (seq: number, size = 10): CachedRecord => ({ seq, value: Buffer.alloc(size, seq & 0xff), capturedAt: `t${seq}` });
 const seqs = (rs: CachedRecord[]) => rs.map((r) => r.seq);
@@ -57,11 +58,10 @@ const collect = runInNewContext('gc') as () => void;
 
 test('records evicted or removed from the front are let go at once, not at the next compaction', async () => {
   // Seeded: how many are added, evicted by the byte bound and acknowledged varies from run to run.
-  const seed = Number(process.env.TEST_SEED ?? Date.now() % 1e9);
-  let x = seed;
-  const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) % n);
-  const total = 300 + rand(700);
-  const bound = (50 + rand(200)) * 10;
+  const random = seededRandom(seedFromEnv('LORA_EDGE_RECENT_CACHE_SEED', 'recent cache lets go'));
+  const seed = random.seed;
+  const total = random.int(300, 999);
+  const bound = random.int(50, 249) * 10;
   const c = new RecentCache(bound, 0);
   const refs = new Map<number, WeakRef<Buffer>>();
   for (let s = 1; s <= total; s++) {
@@ -69,7 +69,7 @@ test('records evicted or removed from the front are let go at once, not at the n
     refs.set(s, new WeakRef(r.value));
     c.add([r]);
   }
-  const acked = rand(c.size);
+  const acked = random.int(0, c.size - 1);
   c.remove(Array.from({ length: acked }, (_, i) => c.first()!.seq + i));
   const kept = new Set(seqs(c.read(0, 1e9, 1e9)));
   assert.is(kept.size, Math.min(total, bound / 10) - acked, `seed ${seed}`);
