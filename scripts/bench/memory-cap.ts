@@ -14,7 +14,7 @@ import { UdpTraffic } from '../../test/helpers/faults/udp-traffic.js';
 import { HubSubscriber } from '../../test/helpers/faults/hub-subscriber.js';
 import { prng } from '../../test/helpers/faults/prng.js';
 import { mosquittoPath } from '../../test/helpers/brokers.js';
-import { MemorySampler, daemonStatus, summaryLine } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, summaryLine, round } from './daemon-memory.js';
 import { pinTo } from './machine-cpu.js';
 
 const LIMIT_MIB = Number(process.env.BENCH_CAP_MIB ?? 150);
@@ -269,8 +269,6 @@ async function run(label: string, pin: boolean): Promise<RunResult> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const round = (n: number) => Math.round(n * 10) / 10;
 
 async function main(): Promise<void> {
   if (!mosquittoPath()) {

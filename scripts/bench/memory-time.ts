@@ -2,8 +2,9 @@
 // (defaults, storage.sync on, its cron jobs) takes a steady stream of frames from the packet-forwarder
 // simulator (another process) for BENCH_MINUTES (default 10) at BENCH_RATE frames/s (default 500,
 // a busy gateway's radio), while a hub subscriber counts what arrives. Each minute it prints the
-// daemon's memory as the other benches' sampler sees it: RSS and RssAnon (max), the V8 heap's floor (its lowest used size: what survives
-// the collections, where a leak shows; the peaks are only garbage waiting), external buffers and
+// daemon's memory as the other benches' sampler sees it: RSS and RssAnon (max), the V8 heap's floor
+// (its lowest used size: what survives the collections, where a leak shows; the peaks are only
+// garbage waiting), external buffers and
 // the node binary's and LevelDB's mapped pages. At the end, growth per hour is the least-squares
 // slope over the minutes after the first (start-up and warm-up). Printed, never asserted.
 import { spawn } from 'node:child_process';
@@ -15,7 +16,7 @@ import { batchFilter } from '../../src/mqtt/chirpstack/topics.js';
 import { startAedes, startMosquitto, mosquittoPath } from '../../test/helpers/brokers.js';
 import { createDaemonProcess } from '../../test/helpers/faults/daemon-process.js';
 import { BatchRecordCount, LightSubscriber } from './light-subscriber.js';
-import { MemorySampler, daemonStatus, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, round as r1, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
 import { slope } from './trend.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
@@ -32,8 +33,6 @@ interface MinuteFigures {
   depth: number;
   memory: MemoryPeaksMiB;
 }
-
-const r1 = (n: number) => Math.round(n * 10) / 10;
 
 /** The simulator's own count from its JSON summary; NaN when it printed none (it was stopped). */
 function simFramesSent(out: string): number {
