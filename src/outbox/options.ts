@@ -30,7 +30,10 @@ export interface OutboxOptions {
   now?: () => number;
   /** Records whose flush failed (disk full, I/O error). Without it they are counted as dropped.write_error. */
   onUnstored?: (records: OutboxRecord[], error: Error) => void;
-  /** Compact the drained key range after this many deletions (tombstones slow head reads); 0 disables. */
+  /**
+   * Compact the drained key range after this many deletions (tombstones slow head reads, and the
+   * emptied tables stay mapped, so in RSS, until compacted away); 0 disables.
+   */
   compactAfterDeletes?: number;
   /** Newest flushed records kept in memory so live traffic is not read back from disk. Default 4 MiB. */
   recentCacheBytes?: number;
@@ -69,7 +72,7 @@ export function positiveInteger(name: string, value: number): number {
 
 export function resolveOptions(o: OutboxOptions): ResolvedOptions {
   if (typeof o.dir !== 'string' || o.dir === '') throw new OutboxArgumentError('outbox option dir must be a path');
-  const compactAfterDeletes = o.compactAfterDeletes ?? 50_000;
+  const compactAfterDeletes = o.compactAfterDeletes ?? 25_000;
   if (!Number.isSafeInteger(compactAfterDeletes) || compactAfterDeletes < 0) {
     throw new OutboxArgumentError(`outbox option compactAfterDeletes must be >= 0, got ${String(compactAfterDeletes)}`);
   }
