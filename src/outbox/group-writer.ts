@@ -6,8 +6,8 @@ import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
 import { clockFieldsOf } from './stored-record.js';
 import type { CaptureClockFields } from '../clock/capture-stamp.js';
-import { META_KEY, recordKey } from './keys.js';
-import { encodeMeta, type OutboxMeta } from './meta.js';
+import { recordKey } from './keys.js';
+import type { OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
 import { ValueArena } from './value-arena.js';
 import { Episode } from './episode.js';
@@ -192,7 +192,7 @@ export class GroupWriter {
       bytes: state.meta.bytes + added,
       count: state.meta.count + group.length,
     };
-    ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
+    ops.push(state.metaOp(next, true));
     let reopened: boolean;
     try {
       reopened = await state.writeOps(ops);

@@ -1,14 +1,18 @@
 // Key layout of the outbox LevelDB store. Records live under a one-byte prefix followed by the
-// seq as an 8-byte big-endian integer, so LevelDB's byte order is seq order. Meta lives under a
-// different prefix so range reads over records never see it.
+// seq as an 8-byte big-endian integer, so LevelDB's byte order is seq order. The meta entry lives
+// under two other prefixes, one sorting below the records and one above (meta.ts says why), so
+// range reads over records never see it.
 
 export const RECORD_PREFIX = 0x72; // 'r'
-export const META_PREFIX = 0x6d; // 'm'
+const HEAD_META_PREFIX = 0x6d; // 'm'
+const TAIL_META_PREFIX = 0x74; // 't'
 
 const TWO_POW_32 = 2 ** 32;
 
-/** The single meta entry (counters and the seq high-water mark). */
-export const META_KEY: Buffer = Buffer.from([META_PREFIX, ...Buffer.from('meta', 'ascii')]);
+/** The meta entry below the records, written with deletions (the only one before there were two). */
+export const HEAD_META_KEY: Buffer = Buffer.from([HEAD_META_PREFIX, ...Buffer.from('meta', 'ascii')]);
+/** The meta entry above the records, written with appends. */
+export const TAIL_META_KEY: Buffer = Buffer.from([TAIL_META_PREFIX, ...Buffer.from('meta', 'ascii')]);
 
 /** Lowest possible record key (seq 0; real seqs start at 1). */
 export const RECORD_KEY_MIN: Buffer = recordKey(0);

@@ -6,14 +6,13 @@
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { OutboxRecord } from './record.js';
-import { META_KEY } from './keys.js';
-import { encodeMeta, type OutboxMeta } from './meta.js';
+import { metaPut, type OutboxMeta } from './meta.js';
 import type { NewRecord } from './record-encoding.js';
 import { SerialQueue } from '../serial-queue.js';
 import { OutboxArgumentError, OutboxClosedError, OutboxLockedError } from './errors.js';
 import { openRecovering, type StoreRecovery } from '../store-recovery.js';
 import { resolveOptions, type BatchOp, type BatchWriter, type OutboxOptions, type ResolvedOptions } from './options.js';
-import { StoredState, type OutboxCounters } from './stored-state.js';
+import { StoredState, type OpenedStore, type OutboxCounters } from './stored-state.js';
 import { ReadMemo } from './read-memo.js';
 import { ReopenGate } from './reopen-gate.js';
 import { Retention, type SweepResult } from './retention.js';
@@ -25,6 +24,7 @@ import {
   decodeEntry,
   iterateEntries,
   openStore,
+  consistentMeta,
   readEdge,
   readMeta,
   scanMeta,
@@ -48,13 +48,6 @@ export interface OutboxStats extends OutboxCounters {
   nextSeq: number;
   /** Appended records not yet written to disk. */
   pending: number;
-}
-
-interface OpenedState {
-  db: OutboxDb;
-  meta: OutboxMeta;
-  head: StoredEntry | null;
-  tail: StoredEntry | null;
 }
 
 /**
@@ -106,24 +99,26 @@ export class Outbox {
   }
 
   /** Opens the store and reads its edges and meta: what must work for the store to be usable. */
-  private static async openState(dir: string, log: Logger): Promise<OpenedState> {
+  private static async openState(dir: string, log: Logger): Promise<OpenedStore> {
     const db = await openStore(dir, { create: true });
     try {
       const stored = await readMeta(db);
       const head = await readEdge(db, false);
       const tail = await readEdge(db, true);
-      let meta: OutboxMeta;
-      if (stored !== null && (stored.count === 0) === (head === null) && (tail?.seq ?? 0) < stored.nextSeq) {
-        meta = stored;
-      } else {
+      let meta = consistentMeta(stored, head, tail);
+      if (!meta) {
         // Only a store written without meta (or damaged) gets here; one streaming pass repairs it.
-        if (stored !== null || head !== null) {
+        if (stored.present || head !== null) {
           log.warn({ dir }, 'outbox meta missing or inconsistent: recounting the store');
         }
-        meta = await scanMeta(db, stored?.nextSeq ?? 1);
-        await db.put(META_KEY, encodeMeta(meta));
+        meta = await scanMeta(db, stored.nextSeqFloor);
       }
-      return { db, meta, head, tail };
+      // Written back with a generation: a store from before the two meta entries gets one now, so
+      // its first append's entry is not taken for a daemon of either kind having run after the other.
+      const metaGen = stored.gen + 1;
+      const put = metaPut(meta, metaGen, false);
+      await db.put(put.key, put.value);
+      return { db, meta, head, tail, metaGen };
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;
@@ -131,7 +126,7 @@ export class Outbox {
   }
 
   private constructor(
-    opened: OpenedState,
+    opened: OpenedStore,
     opts: ResolvedOptions,
     raw: OutboxOptions,
     log: Logger,
@@ -142,7 +137,7 @@ export class Outbox {
     const base: BatchWriter = (ops, o) => writeChained(this.state.db, ops, o.sync);
     const write = raw.wrapBatchWrite ? raw.wrapBatchWrite(base) : base;
     const memo = new ReadMemo();
-    this.state = new StoredState(opened.db, write, opts, log, opened.meta, opened.head, opened.tail, {
+    this.state = new StoredState(opened, write, opts, log, {
       gate: new ReopenGate(opts.dir, raw.reopenMinFreeBytes ?? 4 * 1024 * 1024, raw.reopenRetryMs ?? 2000, now),
       open: () => Outbox.openState(opts.dir, log),
       reopened: () => memo.clear(),

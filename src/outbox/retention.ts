@@ -1,8 +1,7 @@
 // The outbox's bounds: records older than maxAgeMs expire, and above maxBytes the oldest are
 // dropped. Every drop is counted and logged once per episode; runs inside the store's serial queue.
 import type { Logger } from '../log.js';
-import { META_KEY } from './keys.js';
-import { encodeMeta, type OutboxMeta } from './meta.js';
+import type { OutboxMeta } from './meta.js';
 import { Episode } from './episode.js';
 import type { ReadMemo } from './read-memo.js';
 import type { ResolvedOptions } from './options.js';
@@ -129,7 +128,7 @@ export class Retention {
       if (entries.length === 0) {
         // Accounting says bytes remain but nothing is stored: trust the store.
         const emptied: OutboxMeta = { nextSeq: state.durableNextSeq(), bytes: 0, count: 0 };
-        const reopened = await state.writeOps([{ type: 'put', key: META_KEY, value: encodeMeta(emptied) }]);
+        const reopened = await state.writeOps([state.metaOp(emptied, false)]);
         state.meta = emptied;
         // Like every write: after a reopen the store's own count is the truth.
         if (reopened) await state.recountAfterReopen();

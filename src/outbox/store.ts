@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Level } from 'level';
 import type { ClassicLevel } from 'classic-level';
-import { RECORD_KEY_END, RECORD_KEY_MIN, META_KEY, recordKey, seqFromRecordKey } from './keys.js';
-import { decodeMeta, type OutboxMeta } from './meta.js';
+import { RECORD_KEY_END, RECORD_KEY_MIN, HEAD_META_KEY, TAIL_META_KEY, recordKey, seqFromRecordKey } from './keys.js';
+import { resolveMeta, type MetaRead, type OutboxMeta } from './meta.js';
 import { decodeRecord, type DecodeResult } from './record-encoding.js';
 import { OutboxLockedError, OutboxNotFoundError, OutboxOpenError, isLockedError } from './errors.js';
 
@@ -235,8 +235,16 @@ export async function* iterateEntries(db: OutboxDb, chunk = 256, afterKey?: Buff
   }
 }
 
-export async function readMeta(db: OutboxDb): Promise<OutboxMeta | null> {
-  return decodeMeta(await db.get(META_KEY));
+/** The two meta entries, resolved to the newer (meta.ts). */
+export async function readMeta(db: OutboxDb): Promise<MetaRead> {
+  const [head, tail] = await db.getMany([HEAD_META_KEY, TAIL_META_KEY]);
+  return resolveMeta(head, tail);
+}
+
+/** The stored meta when it agrees with the store's edges, else null (the store must be counted). */
+export function consistentMeta(read: MetaRead, head: StoredEntry | null, tail: StoredEntry | null): OutboxMeta | null {
+  const m = read.meta;
+  return m !== null && (m.count === 0) === (head === null) && (tail?.seq ?? 0) < m.nextSeq ? m : null;
 }
 
 /** Recomputes the meta by one streaming pass (only when the meta entry is missing or inconsistent). */

@@ -2,8 +2,8 @@
 // edges, the recent cache, the seqs removed on purpose and the cumulative counters. Every deletion
 // goes through deleteEntries so these never drift apart.
 import type { Logger } from '../log.js';
-import { META_KEY, RECORD_KEY_MIN, recordKey } from './keys.js';
-import { encodeMeta, type OutboxMeta } from './meta.js';
+import { RECORD_KEY_MIN, recordKey } from './keys.js';
+import { metaPut, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
 import type { BatchOp, BatchWriter, ResolvedOptions } from './options.js';
@@ -36,9 +36,19 @@ export interface OutboxCounters {
 }
 
 /** What a reopen needs: when it is allowed, how to open the store, what to forget afterwards. */
+/** What opening the store found. */
+export interface OpenedStore {
+  db: OutboxDb;
+  meta: OutboxMeta;
+  head: StoredEntry | null;
+  tail: StoredEntry | null;
+  /** The generation of the meta entry last written. */
+  metaGen: number;
+}
+
 export interface StoreReopener {
   gate: ReopenGate;
-  open(): Promise<{ db: OutboxDb; meta: OutboxMeta; head: StoredEntry | null; tail: StoredEntry | null }>;
+  open(): Promise<OpenedStore>;
   /** Called once the store was reopened (remembered reads are stale). */
   reopened(): void;
 }
@@ -70,18 +80,22 @@ export class StoredState {
   private deletesSinceCompact = 0;
   /** Deletions to repeat in the next synced write (see writeOps). */
   private unsyncedDeletes: Buffer[] = [];
+  /** The generation of the meta entry last put in a batch (meta.ts). */
+  private metaGen: number;
+
+  /** Replaced when the store is reopened after a persistent write error. */
+  db: OutboxDb;
 
   constructor(
-    /** Replaced when the store is reopened after a persistent write error. */
-    public db: OutboxDb,
+    opened: OpenedStore,
     private readonly write: BatchWriter,
     private readonly opts: ResolvedOptions,
     private readonly log: Logger,
-    meta: OutboxMeta,
-    head: StoredEntry | null,
-    tail: StoredEntry | null,
     private readonly reopener?: StoreReopener,
   ) {
+    const { meta, head, tail } = opened;
+    this.db = opened.db;
+    this.metaGen = opened.metaGen;
     this.meta = meta;
     this.nextSeq = meta.nextSeq;
     this.syncedNextSeq = meta.nextSeq;
@@ -121,6 +135,12 @@ export class StoredState {
     return true;
   }
 
+  /** The meta put for the next batch: beside its appends (`appends`) or its deletions. */
+  metaOp(meta: OutboxMeta, appends: boolean): BatchOp {
+    this.metaGen += 1;
+    return metaPut(meta, this.metaGen, appends);
+  }
+
   /** Keys a write deleted without forcing it to disk, while the store syncs its appends. */
   private noteWritten(ops: BatchOp[], sync: boolean): void {
     if (sync) this.unsyncedDeletes = [];
@@ -135,7 +155,7 @@ export class StoredState {
   async recountAfterReopen(): Promise<void> {
     const scanned = await scanMeta(this.db, this.durableNextSeq());
     const meta: OutboxMeta = { ...scanned, nextSeq: Math.max(scanned.nextSeq, this.durableNextSeq()) };
-    await this.write([{ type: 'put', key: META_KEY, value: encodeMeta(meta) }], { sync: this.opts.sync });
+    await this.write([this.metaOp(meta, false)], { sync: this.opts.sync });
     this.meta = meta;
     const head = await readEdge(this.db, false);
     const tail = await readEdge(this.db, true);
@@ -160,6 +180,7 @@ export class StoredState {
     }
     this.db = opened.db;
     this.meta = opened.meta;
+    this.metaGen = opened.metaGen;
     this.firstSeq = opened.head?.seq ?? null;
     this.lastSeq = opened.tail?.seq ?? null;
     this.oldestCapturedAt = capturedAtOf(opened.head);
@@ -189,7 +210,7 @@ export class StoredState {
       bytes: Math.max(0, this.meta.bytes - removedBytes),
       count: Math.max(0, this.meta.count - entries.length),
     };
-    ops.push({ type: 'put', key: META_KEY, value: encodeMeta(next) });
+    ops.push(this.metaOp(next, false));
     // Deletions are not forced to disk: one lost to a power cut only brings delivered records back,
     // sent again as duplicates the hub drops, and the next synced append makes it durable anyway.
     // Each fsync is a journal commit on the SD card: syncing acks doubled them at lamp-post traffic.

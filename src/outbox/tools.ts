@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Level } from 'level';
 import { OutboxNotFoundError, OutboxOpenError } from './errors.js';
-import { capturedAtOf, decodeEntry, iterateEntries, openStore, readEdge, readMeta, scanMeta } from './store.js';
+import { capturedAtOf, consistentMeta, decodeEntry, iterateEntries, openStore, readEdge, readMeta, scanMeta } from './store.js';
 import type { OutboxDb } from './store.js';
 
 export interface OutboxStatsReport {
@@ -67,9 +67,8 @@ export async function outboxStatsReport(dir: string, now: number = Date.now()): 
     const stored = await readMeta(db);
     const head = await readEdge(db, false);
     const tail = await readEdge(db, true);
-    const metaConsistent =
-      stored !== null && (stored.count === 0) === (head === null) && (tail?.seq ?? 0) < stored.nextSeq;
-    const meta = metaConsistent && stored ? stored : await scanMeta(db, stored?.nextSeq ?? 1);
+    const consistent = consistentMeta(stored, head, tail);
+    const meta = consistent ?? (await scanMeta(db, stored.nextSeqFloor));
     const oldestCapturedAt = capturedAtOf(head);
     const newestCapturedAt = capturedAtOf(tail);
     return {
@@ -83,7 +82,7 @@ export async function outboxStatsReport(dir: string, now: number = Date.now()): 
       oldestAgeMs: ageOf(oldestCapturedAt, now),
       newestCapturedAt,
       newestAgeMs: ageOf(newestCapturedAt, now),
-      metaConsistent,
+      metaConsistent: consistent !== null,
     };
   });
 }
@@ -110,7 +109,8 @@ export async function exportOutbox(
   onProgress?: (done: number, total: number) => void,
 ): Promise<ExportResult> {
   return withStoreOrSalvage(dir, async (db) => {
-    const meta = (await readMeta(db)) ?? (await scanMeta(db));
+    const stored = await readMeta(db);
+    const meta = stored.meta ?? (await scanMeta(db, stored.nextSeqFloor));
     const total = meta.count;
     const partial = `${outFile}.partial`;
     const out = fs.createWriteStream(partial, { encoding: 'utf8' });

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Level } from 'level';
 import { Outbox, OutboxArgumentError } from '../../src/outbox/index.js';
-import { META_KEY, recordKey } from '../../src/outbox/keys.js';
+import { HEAD_META_KEY, TAIL_META_KEY, recordKey } from '../../src/outbox/keys.js';
 import { captureLog, removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
 
 async function filled(dir: string, n: number, padding = 0): Promise<{ ob: Outbox; sizes: number[] }> {
@@ -188,7 +188,7 @@ test('a missing meta entry is rebuilt by one scan at open', async () => {
   await ob.close();
   const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   await raw.open();
-  await raw.del(META_KEY);
+  await raw.batch([{ type: 'del', key: HEAD_META_KEY }, { type: 'del', key: TAIL_META_KEY }]);
   await raw.close();
   const again = await Outbox.open({ dir });
   try {

@@ -103,7 +103,7 @@ interface StoreCheck {
 async function checkStore(dir: string): Promise<StoreCheck> {
   const db = await openStore(dir, { create: false });
   try {
-    const meta = await readMeta(db);
+    const { meta } = await readMeta(db);
     const present = new Set<number>();
     let bytes = 0;
     let prev = 0;
