@@ -202,7 +202,7 @@ export class GroupWriter {
     }
     state.meta = next;
     if (this.opts.sync) state.syncedNextSeq = Math.max(state.syncedNextSeq, next.nextSeq);
-    state.recent.add(group);
+    state.recent.add(group, next.bytes);
     const first = group[0];
     const last = group[group.length - 1];
     if (state.firstSeq === null && first) {

@@ -18,6 +18,13 @@ export interface CachedRecord {
  */
 const RELEASED: CachedRecord = Object.freeze({ seq: -1, value: Buffer.alloc(0), capturedAt: '' });
 
+/**
+ * Nothing is kept while the records stored before the cache's hold this many times its bound: an
+ * outage's backlog. The hub reaches the newest records only after it, so they would be read from
+ * memory a whole drain later, and holding them cost 4 MiB through the outage and the drain.
+ */
+const BACKLOG_BOUNDS_WITHOUT_CACHE = 8;
+
 export class RecentCache {
   private entries: CachedRecord[] = [];
   /** Index of the first live entry; the slots before it hold RELEASED, and are cut off now and then. */
@@ -47,14 +54,27 @@ export class RecentCache {
     return this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
   }
 
-  /** Records just written (seqs ascending, above everything cached). */
-  add(records: CachedRecord[]): void {
+  /** Records just written (seqs ascending, above everything cached); `storedBytes`: all stored now. */
+  add(records: CachedRecord[], storedBytes: number): void {
     for (const r of records) {
       this.entries.push(r);
       this.bytes += r.value.length;
     }
+    if (storedBytes - this.bytes > this.maxBytes * BACKLOG_BOUNDS_WITHOUT_CACHE) {
+      this.releaseAll();
+      return;
+    }
     while (this.bytes > this.maxBytes && this.size > 0) this.floor = this.dropFirst().seq;
     this.compact();
+  }
+
+  /** Forgets every record: from now on they are read from disk. */
+  private releaseAll(): void {
+    const last = this.last();
+    if (last) this.floor = last.seq;
+    this.entries = [];
+    this.start = 0;
+    this.bytes = 0;
   }
 
   private indexAfter(seq: number): number {

@@ -7,12 +7,14 @@ import { seededRandom, seedFromEnv } from '../../helpers/seeded-random.js';
 
 const rec = (seq: number, size = 10): CachedRecord => ({ seq, value: Buffer.alloc(size, seq & 0xff), capturedAt: `t${seq}` });
 const seqs = (rs: CachedRecord[]) => rs.map((r) => r.seq);
+/** All that is stored is in the cache: no backlog on disk before it. */
+const NO_BACKLOG = 0;
 
 test('covers everything above the floor; reads in order with limits', () => {
   const c = new RecentCache(1000, 10);
   assert.not.ok(c.covers(9), 'seq 10 and below may be on disk only');
   assert.ok(c.covers(10));
-  c.add([rec(11), rec(12), rec(13), rec(14)]);
+  c.add([rec(11), rec(12), rec(13), rec(14)], NO_BACKLOG);
   assert.equal(seqs(c.read(10, 100, 1000)), [11, 12, 13, 14]);
   assert.equal(seqs(c.read(12, 100, 1000)), [13, 14]);
   assert.equal(seqs(c.read(10, 2, 1000)), [11, 12]);
@@ -23,9 +25,9 @@ test('covers everything above the floor; reads in order with limits', () => {
 
 test('eviction past the byte bound raises the floor', () => {
   const c = new RecentCache(35, 0);
-  c.add([rec(1), rec(2), rec(3)]);
+  c.add([rec(1), rec(2), rec(3)], NO_BACKLOG);
   assert.is(c.floor, 0);
-  c.add([rec(4)]);
+  c.add([rec(4)], NO_BACKLOG);
   assert.is(c.floor, 1, 'seq 1 now only on disk');
   assert.not.ok(c.covers(0));
   assert.equal(seqs(c.read(1, 10, 100)), [2, 3, 4]);
@@ -33,7 +35,7 @@ test('eviction past the byte bound raises the floor', () => {
 
 test('removal from the front and from the middle', () => {
   const c = new RecentCache(10_000, 0);
-  c.add([1, 2, 3, 4, 5, 6].map((s) => rec(s)));
+  c.add([1, 2, 3, 4, 5, 6].map((s) => rec(s)), NO_BACKLOG);
   c.remove([1, 2]);
   assert.is(c.first()!.seq, 3);
   c.remove([5]);
@@ -47,9 +49,27 @@ test('removal from the front and from the middle', () => {
 
 test('many acks from the front stay cheap and correct', () => {
   const c = new RecentCache(1e9, 0);
-  for (let s = 1; s <= 5000; s++) c.add([rec(s, 1)]);
+  for (let s = 1; s <= 5000; s++) c.add([rec(s, 1)], NO_BACKLOG);
   for (let s = 1; s <= 4990; s += 10) c.remove([s, s + 1, s + 2, s + 3, s + 4, s + 5, s + 6, s + 7, s + 8, s + 9]);
   assert.equal(seqs(c.read(0, 100, 1e9)), [4991, 4992, 4993, 4994, 4995, 4996, 4997, 4998, 4999, 5000]);
+});
+
+test('behind a deep backlog nothing is kept; caching resumes once the backlog has shrunk', () => {
+  const c = new RecentCache(100, 0);
+  // 900 bytes stored before these five records: more than eight times the bound.
+  c.add([1, 2, 3, 4, 5].map((s) => rec(s)), 900 + 50);
+  assert.is(c.size, 0);
+  assert.is(c.floor, 5, 'the five are on disk only');
+  assert.not.ok(c.covers(4));
+  assert.ok(c.covers(5));
+  c.add([rec(6)], 900 + 60);
+  assert.equal([c.size, c.floor], [0, 6]);
+  // The drain took most of the backlog away meanwhile.
+  c.add([rec(7), rec(8)], 700 + 20);
+  assert.equal([c.size, c.floor], [2, 6]);
+  assert.equal(seqs(c.read(6, 10, 1000)), [7, 8]);
+  c.add([rec(9)], 800 + 30);
+  assert.equal(seqs(c.read(6, 10, 1000)), [7, 8, 9], 'exactly eight times the bound before it: still kept');
 });
 
 // The engine's own collector, so the test can see which values the cache still holds.
@@ -67,7 +87,7 @@ test('records evicted or removed from the front are let go at once, not at the n
   for (let s = 1; s <= total; s++) {
     const r = rec(s);
     refs.set(s, new WeakRef(r.value));
-    c.add([r]);
+    c.add([r], NO_BACKLOG);
   }
   const acked = random.int(0, c.size - 1);
   c.remove(Array.from({ length: acked }, (_, i) => c.first()!.seq + i));
