@@ -67,6 +67,8 @@ export interface MetaRead {
   gen: number;
   /** Whether either entry is stored at all (a new store has neither). */
   present: boolean;
+  /** The only entry is one written before there were two (no generation). */
+  legacy: boolean;
 }
 
 /** Picks the newer of the two stored entries (raw values, undefined when absent). */
@@ -80,7 +82,8 @@ export function resolveMeta(headValue: Uint8Array | undefined, tailValue: Uint8A
   // An entry without a generation beside one with it: a daemon from before the two entries ran on
   // this store after a newer one, and either may be the last written.
   const mixed = head !== null && tail !== null && (head.gen === null || tail.gen === null);
-  if (damaged || mixed || !present) return { meta: null, nextSeqFloor, gen, present };
+  const legacy = head !== null && head.gen === null && tailValue === undefined;
+  if (damaged || mixed || !present) return { meta: null, nextSeqFloor, gen, present, legacy };
   const newer = tail === null || (head !== null && (head.gen ?? 0) > (tail.gen ?? 0)) ? head! : tail;
-  return { meta: { nextSeq: nextSeqFloor, bytes: newer.bytes, count: newer.count }, nextSeqFloor, gen, present };
+  return { meta: { nextSeq: nextSeqFloor, bytes: newer.bytes, count: newer.count }, nextSeqFloor, gen, present, legacy };
 }

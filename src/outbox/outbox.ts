@@ -106,18 +106,22 @@ export class Outbox {
       const head = await readEdge(db, false);
       const tail = await readEdge(db, true);
       let meta = consistentMeta(stored, head, tail);
+      let metaGen = stored.gen;
       if (!meta) {
         // Only a store written without meta (or damaged) gets here; one streaming pass repairs it.
         if (stored.present || head !== null) {
           log.warn({ dir }, 'outbox meta missing or inconsistent: recounting the store');
         }
         meta = await scanMeta(db, stored.nextSeqFloor);
+        const put = metaPut(meta, ++metaGen, false);
+        await db.put(put.key, put.value);
+      } else if (stored.legacy) {
+        // A store from before the two meta entries: its entry gets a generation now, or its first
+        // append's entry would be taken for an older daemon having run after a newer one. Not
+        // writing it (a full disk) only costs one recount at a later open.
+        const put = metaPut(meta, ++metaGen, false);
+        await db.put(put.key, put.value).catch((err: unknown) => log.warn({ err, dir }, 'outbox meta could not be upgraded; the next open will recount the store'));
       }
-      // Written back with a generation: a store from before the two meta entries gets one now, so
-      // its first append's entry is not taken for a daemon of either kind having run after the other.
-      const metaGen = stored.gen + 1;
-      const put = metaPut(meta, metaGen, false);
-      await db.put(put.key, put.value);
       return { db, meta, head, tail, metaGen };
     } catch (err) {
       await db.close().catch(() => undefined);

@@ -35,7 +35,6 @@ export interface OutboxCounters {
   reopens: number;
 }
 
-/** What a reopen needs: when it is allowed, how to open the store, what to forget afterwards. */
 /** What opening the store found. */
 export interface OpenedStore {
   db: OutboxDb;
@@ -46,6 +45,7 @@ export interface OpenedStore {
   metaGen: number;
 }
 
+/** What a reopen needs: when it is allowed, how to open the store, what to forget afterwards. */
 export interface StoreReopener {
   gate: ReopenGate;
   open(): Promise<OpenedStore>;

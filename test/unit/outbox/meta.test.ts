@@ -32,22 +32,22 @@ test('appends carry the meta above the records, deletions the one below', () => 
 test('resolveMeta takes the newer entry, and nextSeq from the higher', () => {
   const a = { nextSeq: 10, bytes: 100, count: 3 };
   const b = { nextSeq: 12, bytes: 150, count: 4 };
-  assert.equal(resolveMeta(undefined, undefined), { meta: null, nextSeqFloor: 1, gen: 0, present: false }, 'a new store');
-  assert.equal(resolveMeta(legacy(a), undefined), { meta: a, nextSeqFloor: 10, gen: 0, present: true }, 'a store from before the two entries');
-  assert.equal(resolveMeta(encodeMeta(a, 3), encodeMeta(b, 5)), { meta: b, nextSeqFloor: 12, gen: 5, present: true });
-  assert.equal(resolveMeta(encodeMeta(b, 6), encodeMeta(a, 5)), { meta: b, nextSeqFloor: 12, gen: 6, present: true });
+  assert.equal(resolveMeta(undefined, undefined), { meta: null, nextSeqFloor: 1, gen: 0, present: false, legacy: false }, 'a new store');
+  assert.equal(resolveMeta(legacy(a), undefined), { meta: a, nextSeqFloor: 10, gen: 0, present: true, legacy: true }, 'a store from before the two entries');
+  assert.equal(resolveMeta(encodeMeta(a, 3), encodeMeta(b, 5)), { meta: b, nextSeqFloor: 12, gen: 5, present: true, legacy: false });
+  assert.equal(resolveMeta(encodeMeta(b, 6), encodeMeta(a, 5)), { meta: b, nextSeqFloor: 12, gen: 6, present: true, legacy: false });
   // Deletions after appends: the newer (head) entry's counters, and its nextSeq, which is the same.
-  assert.equal(resolveMeta(encodeMeta({ ...b, count: 1, bytes: 30 }, 8), encodeMeta(b, 7)), { meta: { nextSeq: 12, bytes: 30, count: 1 }, nextSeqFloor: 12, gen: 8, present: true });
-  assert.equal(resolveMeta(undefined, encodeMeta(b, 1)), { meta: b, nextSeqFloor: 12, gen: 1, present: true });
+  assert.equal(resolveMeta(encodeMeta({ ...b, count: 1, bytes: 30 }, 8), encodeMeta(b, 7)), { meta: { nextSeq: 12, bytes: 30, count: 1 }, nextSeqFloor: 12, gen: 8, present: true, legacy: false });
+  assert.equal(resolveMeta(undefined, encodeMeta(b, 1)), { meta: b, nextSeqFloor: 12, gen: 1, present: true, legacy: false });
 });
 
 test('resolveMeta counts the store again when an entry is damaged or a daemon of the old kind wrote last', () => {
   const a = { nextSeq: 10, bytes: 100, count: 3 };
   const b = { nextSeq: 12, bytes: 150, count: 4 };
-  assert.equal(resolveMeta(Buffer.from('{oops'), encodeMeta(b, 5)), { meta: null, nextSeqFloor: 12, gen: 5, present: true });
-  assert.equal(resolveMeta(encodeMeta(a, 5), Buffer.from('')), { meta: null, nextSeqFloor: 10, gen: 5, present: true });
+  assert.equal(resolveMeta(Buffer.from('{oops'), encodeMeta(b, 5)), { meta: null, nextSeqFloor: 12, gen: 5, present: true, legacy: false });
+  assert.equal(resolveMeta(encodeMeta(a, 5), Buffer.from('')), { meta: null, nextSeqFloor: 10, gen: 5, present: true, legacy: false });
   // The old daemon wrote only the head entry, without a generation, after the new one wrote both.
-  assert.equal(resolveMeta(legacy({ nextSeq: 20, bytes: 0, count: 0 }), encodeMeta(b, 9)), { meta: null, nextSeqFloor: 20, gen: 9, present: true });
+  assert.equal(resolveMeta(legacy({ nextSeq: 20, bytes: 0, count: 0 }), encodeMeta(b, 9)), { meta: null, nextSeqFloor: 20, gen: 9, present: true, legacy: false });
   assert.equal(resolveMeta(legacy(a), encodeMeta(b, 9)).meta, null);
 });
 
