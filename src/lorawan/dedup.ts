@@ -11,8 +11,16 @@ export interface DedupOptions {
 export class DedupCache {
   readonly windowMs: number;
   readonly maxEntries: number;
-  /** Payload bytes (latin1 string) -> time first seen; insertion order is time order. */
+  /** Payload bytes (latin1 string) -> time first seen. */
   private readonly firstSeen = new Map<string, number>();
+  /**
+   * The same entries in the order they were first seen, read from `head`: expiry takes them from
+   * the front. Iterating the Map for that walked over every entry deleted since its table was last
+   * rebuilt, on every frame (2.4 % of the daemon's CPU at 20,000 frames/s).
+   */
+  private keys: string[] = [];
+  private times: number[] = [];
+  private head = 0;
 
   constructor(opts: DedupOptions = {}) {
     this.windowMs = opts.windowMs ?? 200;
@@ -32,15 +40,13 @@ export class DedupCache {
     this.expire(nowMs);
     const key = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('latin1');
     const at = this.firstSeen.get(key);
-    if (at !== undefined) {
-      if (nowMs - at < this.windowMs) return true;
-      this.firstSeen.delete(key);
-    }
+    if (at !== undefined && nowMs - at < this.windowMs) return true;
+    // A key seen again after its window is remembered anew; its old place in the order is
+    // skipped when it comes up, because the time there no longer matches.
     this.firstSeen.set(key, nowMs);
-    if (this.firstSeen.size > this.maxEntries) {
-      const oldest = this.firstSeen.keys().next().value;
-      if (oldest !== undefined) this.firstSeen.delete(oldest);
-    }
+    this.keys.push(key);
+    this.times.push(nowMs);
+    while (this.firstSeen.size > this.maxEntries) this.forgetFirst();
     return false;
   }
 
@@ -50,12 +56,31 @@ export class DedupCache {
 
   clear(): void {
     this.firstSeen.clear();
+    this.keys = [];
+    this.times = [];
+    this.head = 0;
   }
 
   private expire(nowMs: number): void {
-    for (const [key, at] of this.firstSeen) {
-      if (nowMs - at < this.windowMs) break;
-      this.firstSeen.delete(key);
+    while (this.head < this.keys.length) {
+      const key = this.keys[this.head];
+      const at = this.times[this.head];
+      // Only an entry still remembered at this time can end the expiry (a clock stepped back can
+      // make an older place look recent).
+      if (this.firstSeen.get(key) === at && nowMs - at < this.windowMs) break;
+      this.forgetFirst();
+    }
+  }
+
+  /** Drops the oldest place in the order, and its entry unless the key was remembered anew since. */
+  private forgetFirst(): void {
+    const key = this.keys[this.head];
+    if (this.firstSeen.get(key) === this.times[this.head]) this.firstSeen.delete(key);
+    this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.keys.length) {
+      this.keys = this.keys.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
     }
   }
 }

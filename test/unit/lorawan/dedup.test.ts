@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DedupCache } from '../../../src/lorawan/index.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const A = Buffer.from('40f17dbe4900020001954378762b11ff0d', 'hex');
 const B = Buffer.from('40f17dbe4900030001954378762b11ff0d', 'hex');
@@ -45,6 +46,53 @@ test('expired entries are dropped and size stays bounded', () => {
 test('invalid options throw', () => {
   assert.throws(() => new DedupCache({ windowMs: 0 }), /windowMs/);
   assert.throws(() => new DedupCache({ maxEntries: 0 }), /maxEntries/);
+});
+
+/** The rule in its plainest form: scan every remembered payload on every frame. */
+class PlainDedup {
+  private readonly firstSeen = new Map<string, number>();
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxEntries: number,
+  ) {}
+  seen(payload: Uint8Array, nowMs: number): boolean {
+    for (const [key, at] of this.firstSeen) {
+      if (nowMs - at < this.windowMs) break;
+      this.firstSeen.delete(key);
+    }
+    const key = Buffer.from(payload).toString('latin1');
+    const at = this.firstSeen.get(key);
+    if (at !== undefined) {
+      if (nowMs - at < this.windowMs) return true;
+      this.firstSeen.delete(key);
+    }
+    this.firstSeen.set(key, nowMs);
+    if (this.firstSeen.size > this.maxEntries) this.firstSeen.delete(this.firstSeen.keys().next().value!);
+    return false;
+  }
+  get size(): number {
+    return this.firstSeen.size;
+  }
+}
+
+test('answers as the plain rule does: random payloads, repeats, bursts, small bounds, the clock stepping back (seeded)', () => {
+  const seed = Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const rnd = seededRandom(seed);
+  for (let run = 0; run < 40; run++) {
+    const windowMs = rnd.int(1, 300);
+    const maxEntries = rnd.chance(0.3) ? rnd.int(1, 20) : 10_000;
+    const d = new DedupCache({ windowMs, maxEntries });
+    const plain = new PlainDedup(windowMs, maxEntries);
+    const payloads = Array.from({ length: rnd.int(1, 60) }, () => Buffer.from(Array.from({ length: rnd.int(1, 6) }, () => rnd.int(0, 3))));
+    let now = rnd.int(0, 1e6);
+    for (let i = 0; i < 3000; i++) {
+      now += rnd.chance(0.02) ? -rnd.int(0, 500) : rnd.chance(0.5) ? 0 : rnd.int(0, 40);
+      const p = rnd.pick(payloads);
+      const where = `seed ${seed} (LORA_EDGE_SEED replays it), run ${run}, frame ${i}`;
+      assert.is(d.seen(p, now), plain.seen(p, now), where);
+      assert.is(d.size, plain.size, where);
+    }
+  }
 });
 
 test.run();
