@@ -28,6 +28,9 @@ function remount(fs: Tmpfs, mode: 'ro' | 'rw'): void {
   if (r.status !== 0) throw new Error(`remount ${mode} failed: ${r.stderr}`);
 }
 
+/** What `promise` was rejected with; null when it resolved. */
+const failureOf = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => null, (err: unknown) => err);
+
 /** Everything beside the store in its parent directory: a moved-aside copy would show here. */
 const siblings = (parent: string) => readdirSync(parent).filter((f) => f !== 'filler').sort();
 
@@ -61,12 +64,9 @@ const scenarios: Array<[string, () => Promise<void>]> = [
         const before = siblings(dir);
 
         fs.fill(0);
-        let error: unknown;
-        try {
-          daemon = await startTestDaemon(proxy.url, { storage: { dir } }, { dir, udpPort });
-        } catch (err) {
-          error = err;
-        }
+        const attempt = startTestDaemon(proxy.url, { storage: { dir } }, { dir, udpPort });
+        const error = await failureOf(attempt);
+        if (!error) daemon = await attempt; // stopped in finally: the assertion below fails
         assert.ok(error instanceof StoreUnavailableError, `the start fails with StoreUnavailableError, not ${String(error)}`);
         assert.match((error as Error).message, /No space left on device/);
         assert.match((error as Error).message, /not damaged and was left as it is/);
@@ -97,14 +97,7 @@ const scenarios: Array<[string, () => Promise<void>]> = [
         await storeWith(dir, 25);
         const before = siblings(fs.dir);
         remount(fs, 'ro');
-        let error: unknown;
-        try {
-          await Outbox.open({ dir, recoverDamaged: true });
-        } catch (err) {
-          error = err;
-        } finally {
-          remount(fs, 'rw');
-        }
+        const error = await failureOf(Outbox.open({ dir, recoverDamaged: true })).finally(() => remount(fs, 'rw'));
         assert.ok(error instanceof StoreUnavailableError, String(error));
         assert.match((error as Error).message, /Read-only file system/);
         assert.equal(siblings(fs.dir), before);
@@ -129,12 +122,7 @@ const scenarios: Array<[string, () => Promise<void>]> = [
         writeFileSync(join(dir, 'CURRENT'), 'garbage written by a dying SD card\n');
         const before = siblings(fs.dir);
         fs.fill(0);
-        let error: unknown;
-        try {
-          await Outbox.open({ dir, recoverDamaged: true });
-        } catch (err) {
-          error = err;
-        }
+        const error = await failureOf(Outbox.open({ dir, recoverDamaged: true }));
         assert.ok(error instanceof StoreUnavailableError, String(error));
         assert.equal(siblings(fs.dir), before, 'not moved aside');
         fs.release();
