@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import { silentLogger } from '../../src/log.js';
 import { ObservedUdpSource as UdpSource } from '../../src/testing/observed-udp-source.js';
+import { TMST_OWNERS_KEPT } from '../../src/radio/udp/gateway-registry.js';
 import { UplinkPipeline } from '../../src/pipeline/uplink-pipeline.js';
 import { buildPullData, buildPushData, buildTxAck } from '../../src/radio/udp/gateway-side.js';
 import { makeRxpk } from '../../src/testing/packet-forwarder.js';
@@ -169,7 +170,7 @@ function checkProperties(h: Harness, where: string): void {
     assert.ok(msg.rxInfo.rssi === undefined || Number.isInteger(msg.rxInfo.rssi), `${where}: live rssi ${String(msg.rxInfo.rssi)}`);
   }
   const sizes = h.source.tableSizes();
-  assert.ok(sizes.targets <= MAX_GATEWAYS && sizes.stats <= MAX_GATEWAYS && sizes.tmstOwners <= 1024, `${where}: ${JSON.stringify(sizes)}`);
+  assert.ok(sizes.targets <= MAX_GATEWAYS && sizes.stats <= MAX_GATEWAYS && sizes.tmstOwners <= 2 * TMST_OWNERS_KEPT, `${where}: ${JSON.stringify(sizes)}`);
 }
 
 test('fixed cases from issue 18: absurd radio metadata (item 6), many gateway EUIs (item 7)', async () => {

@@ -22,8 +22,11 @@ export interface StatReport {
   stat: GatewayStat;
 }
 
-/** Recent uplink tmst values and the gateway that reported each, so a delayed downlink goes back to it. */
-const TMST_OWNERS_KEPT = 1024;
+/**
+ * Recent uplink tmst values and the gateway that reported each, so a delayed downlink goes back to
+ * it: at least the last TMST_OWNERS_KEPT, at most twice as many (two generations).
+ */
+export const TMST_OWNERS_KEPT = 1024;
 /**
  * Gateways remembered (downlink address, latest stat). Anyone can send PULL_DATA with any EUI, so
  * the tables are bounded: a real site has a handful of forwarders, which pull every few seconds.
@@ -37,7 +40,13 @@ export class GatewayRegistry {
   private latestTarget: DownlinkTarget | undefined;
   private readonly stats: BoundedMap<string, StatReport>;
   private latestStat: StatReport | undefined;
-  private readonly tmstOwners = new Map<number, string>();
+  /**
+   * Two generations: a full current one becomes the previous one and the old previous one is
+   * dropped whole. Evicting the oldest entry of one Map by iterating it walked over every entry
+   * deleted since the Map's table was last rebuilt, on every uplink (about 5x the cost).
+   */
+  private tmstOwners = new Map<number, string>();
+  private tmstOwnersBefore = new Map<number, string>();
 
   constructor(opts: { maxGateways?: number; now: () => number }) {
     const tables = { maxEntries: opts.maxGateways ?? GATEWAYS_KEPT, ttlMs: GATEWAY_TTL_MS, now: opts.now };
@@ -52,7 +61,7 @@ export class GatewayRegistry {
 
   /** Entries held per table: bounded whatever the peers send. */
   sizes(): { targets: number; stats: number; tmstOwners: number } {
-    return { targets: this.targets.size, stats: this.stats.size, tmstOwners: this.tmstOwners.size };
+    return { targets: this.targets.size, stats: this.stats.size, tmstOwners: this.tmstOwners.size + this.tmstOwnersBefore.size };
   }
 
   /** Forwarders pull from a different socket than they push from, so only PULL_DATA sets the target. */
@@ -74,12 +83,11 @@ export class GatewayRegistry {
   }
 
   rememberTmstOwner(tmst: number, gatewayEui: string): void {
-    this.tmstOwners.delete(tmst);
-    this.tmstOwners.set(tmst, gatewayEui);
-    if (this.tmstOwners.size > TMST_OWNERS_KEPT) {
-      const oldest = this.tmstOwners.keys().next().value;
-      if (oldest !== undefined) this.tmstOwners.delete(oldest);
+    if (this.tmstOwners.size >= TMST_OWNERS_KEPT && !this.tmstOwners.has(tmst)) {
+      this.tmstOwnersBefore = this.tmstOwners;
+      this.tmstOwners = new Map();
     }
+    this.tmstOwners.set(tmst, gatewayEui);
   }
 
   /** Where PULL_RESP for this gateway goes; without an EUI, the gateway that pulled most recently. */
@@ -90,7 +98,7 @@ export class GatewayRegistry {
 
   /** The gateway that reported this uplink tmst if we know it, else whichever pulled last. */
   targetFor(uplinkTmst: number | undefined): DownlinkTarget | undefined {
-    const owner = uplinkTmst === undefined ? undefined : this.tmstOwners.get(uplinkTmst);
+    const owner = uplinkTmst === undefined ? undefined : (this.tmstOwners.get(uplinkTmst) ?? this.tmstOwnersBefore.get(uplinkTmst));
     return (owner === undefined ? undefined : this.downlinkTarget(owner)) ?? this.downlinkTarget();
   }
 
