@@ -1,10 +1,10 @@
 // The live ChirpStack stream: each stored uplink as a gw.UplinkFrame on `event/up`, its context
-// prefixed with the index of the radio source that heard it so a class-A downlink finds its way back.
+// prefixed with the index of the radio source that heard it so a class-A downlink finds its way back
+// (UplinkMapOptions.sourceIndex).
 import type { RadioFrame } from '../../radio/radio-frame.js';
 import type { Topics } from './topics.js';
 import type { Marshaler } from './enums.js';
 import { marshal } from './json.js';
-import { wrapContext } from './source-context.js';
 import { toUplinkFrame } from './uplink.js';
 import { encodeUplinkFrame } from './uplink-frame-encoder.js';
 
@@ -34,11 +34,9 @@ export class ChirpStackLiveUplinks {
     // Built only when the hub will send it: a backed-up socket skips the frame before any protobuf work.
     return hub.publishLive(this.topic, () => {
       this.uplinkId = (this.uplinkId + 1) >>> 0;
-      const index = this.opts.sourceIndex.get(frame.source) ?? 0;
-      const live = frame.context ? { ...frame, context: wrapContext(index, frame.context) } : frame;
-      const opts = { gatewayId, uplinkId: this.uplinkId };
+      const opts = { gatewayId, uplinkId: this.uplinkId, sourceIndex: this.opts.sourceIndex.get(frame.source) ?? 0 };
       // Protobuf (the usual marshaler) by our own encoder, the library's bytes without its object graph.
-      return marshaler === 'protobuf' ? encodeUplinkFrame(live, opts) : marshal(toUplinkFrame(live, opts), marshaler);
+      return marshaler === 'protobuf' ? encodeUplinkFrame(frame, opts) : marshal(toUplinkFrame(frame, opts), marshaler);
     });
   }
 }

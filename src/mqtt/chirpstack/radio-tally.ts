@@ -31,8 +31,11 @@ export interface IntervalCounts {
 const MAX_MODULATIONS = 64;
 const MAX_FREQUENCIES = 256;
 
-function modulationKey(m: ModulationFields): string {
-  return m.modulation === 'LORA' ? `LORA|${m.spreadingFactor}|${m.bandwidth}|${m.codeRate ?? ''}` : `FSK|${m.fskDatarate}`;
+/** Whether two frames or transmissions were sent with the same modulation parameters. */
+export function sameModulation(a: ModulationFields, b: ModulationFields): boolean {
+  return a.modulation === 'LORA'
+    ? b.modulation === 'LORA' && a.spreadingFactor === b.spreadingFactor && a.bandwidth === b.bandwidth && (a.codeRate ?? '') === (b.codeRate ?? '')
+    : b.modulation === a.modulation && a.fskDatarate === b.fskDatarate;
 }
 
 class Interval {
@@ -42,8 +45,10 @@ class Interval {
   txEmitted = 0;
   readonly rxPerFrequency = new Map<number, number>();
   readonly txPerFrequency = new Map<number, number>();
-  readonly rxPerModulation = new Map<string, ModulationCount>();
-  readonly txPerModulation = new Map<string, ModulationCount>();
+  // Arrays searched in turn rather than Maps keyed by a string built per frame: a gateway hears a
+  // handful of modulations, and the key was most of what counting a frame allocated.
+  readonly rxPerModulation: ModulationCount[] = [];
+  readonly txPerModulation: ModulationCount[] = [];
   readonly txPerStatus: Record<string, number> = {};
 }
 
@@ -53,13 +58,16 @@ function bump<K>(map: Map<K, number>, key: K, limit: number): void {
   else if (map.size < limit) map.set(key, 1);
 }
 
-function bumpModulation(map: Map<string, ModulationCount>, m: ModulationFields): void {
-  const key = modulationKey(m);
-  const entry = map.get(key);
-  if (entry) entry.count += 1;
-  else if (map.size < MAX_MODULATIONS) {
+function bumpModulation(counts: ModulationCount[], m: ModulationFields): void {
+  for (const entry of counts) {
+    if (sameModulation(entry.modulation, m)) {
+      entry.count += 1;
+      return;
+    }
+  }
+  if (counts.length < MAX_MODULATIONS) {
     const { modulation, spreadingFactor, bandwidth, codeRate, fskDatarate } = m;
-    map.set(key, { modulation: { modulation, spreadingFactor, bandwidth, codeRate, fskDatarate }, count: 1 });
+    counts.push({ modulation: { modulation, spreadingFactor, bandwidth, codeRate, fskDatarate }, count: 1 });
   }
 }
 
@@ -97,8 +105,8 @@ export class RadioTally {
       txEmitted: c.txEmitted,
       rxPerFrequency: c.rxPerFrequency,
       txPerFrequency: c.txPerFrequency,
-      rxPerModulation: [...c.rxPerModulation.values()],
-      txPerModulation: [...c.txPerModulation.values()],
+      rxPerModulation: c.rxPerModulation,
+      txPerModulation: c.txPerModulation,
       txPerStatus: { ...c.txPerStatus },
     };
   }

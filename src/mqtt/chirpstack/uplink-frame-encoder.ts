@@ -8,6 +8,7 @@
 // uint32 here where the library would throw; the radio plausibility checks keep them out anyway.
 import type { RadioFrame } from '../../radio/radio-frame.js';
 import { CODE_RATES, CRC_STATUS } from './enums.js';
+import { sameModulation, type ModulationFields } from './radio-tally.js';
 import type { UplinkMapOptions } from './uplink.js';
 import { msOfIso, utcFractionNanos } from '../../clock/iso-time.js';
 
@@ -101,6 +102,20 @@ function stringField(field: number, s: string): void {
   pos += scratch.write(s, pos, 'utf8');
 }
 
+/** rx_info.context (13): the source's context, behind its index byte when given (as wrapContext). */
+function contextField(context: Buffer, sourceIndex: number | undefined): void {
+  if (sourceIndex === undefined) {
+    if (context.length > 0) bytesField(13, context);
+    return;
+  }
+  tag(13, LEN);
+  varint(context.length + 1);
+  ensure(context.length + 1);
+  scratch[pos++] = sourceIndex & 0xff;
+  scratch.set(context, pos);
+  pos += context.length;
+}
+
 /** Opens a length-delimited sub-message; close() writes its length in front of it. */
 function open(field: number): number {
   tag(field, LEN);
@@ -160,12 +175,21 @@ function isoTimestamp(field: number, iso: string): void {
   secondsNanos(field, Math.floor(secondsMs / 1000), m[2] ? Number(m[2].padEnd(9, '0')) : 0);
 }
 
-/** The tx_info field (4) of frames heard on the same channel and data rate never changes: kept encoded. */
-const txInfoBytes = new Map<string, Buffer>();
+/**
+ * The tx_info field (4) of frames heard on the same channel and data rate never changes: kept
+ * encoded, per frequency, each entry with the modulation it was built for (no string key per frame).
+ */
+const txInfoBytes = new Map<number, Array<{ modulation: ModulationFields; bytes: Buffer }>>();
+let txInfoEntries = 0;
+
+function cachedTxInfo(frame: RadioFrame): Buffer | undefined {
+  const entries = txInfoBytes.get(frame.frequency);
+  if (entries) for (const entry of entries) if (sameModulation(entry.modulation, frame) && entry.modulation.codeRate === frame.codeRate) return entry.bytes;
+  return undefined;
+}
 
 function txInfo(frame: RadioFrame): void {
-  const key = `${frame.modulation}|${frame.frequency}|${frame.spreadingFactor}|${frame.bandwidth}|${frame.codeRate}|${frame.fskDatarate}`;
-  let cached = txInfoBytes.get(key);
+  let cached = cachedTxInfo(frame);
   if (!cached) {
     const start = pos;
     const tx = open(4);
@@ -192,8 +216,16 @@ function txInfo(frame: RadioFrame): void {
     close(modulation);
     close(tx);
     cached = Buffer.from(scratch.subarray(start, pos));
-    if (txInfoBytes.size >= 256) txInfoBytes.clear();
-    txInfoBytes.set(key, cached);
+    if (txInfoEntries >= 256) {
+      txInfoBytes.clear();
+      txInfoEntries = 0;
+    }
+    const { modulation: m, spreadingFactor, bandwidth, codeRate, fskDatarate } = frame;
+    const entry = { modulation: { modulation: m, spreadingFactor, bandwidth, codeRate, fskDatarate }, bytes: cached };
+    const entries = txInfoBytes.get(frame.frequency);
+    if (entries) entries.push(entry);
+    else txInfoBytes.set(frame.frequency, [entry]);
+    txInfoEntries += 1;
     return;
   }
   ensure(cached.length);
@@ -225,7 +257,7 @@ export function encodeUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): Bu
   }
   uint32Field(8, frame.channel);
   uint32Field(9, frame.rfChain);
-  if (frame.context && frame.context.length > 0) bytesField(13, frame.context);
+  if (frame.context) contextField(frame.context, opts.sourceIndex);
   // metadata map<string, string> (15): one entry, key 1 and value 2 (written even when empty).
   const entry = open(15);
   stringField(1, 'source');

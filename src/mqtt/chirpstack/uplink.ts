@@ -6,10 +6,13 @@ import commonPb from '@chirpstack/chirpstack-api/common/common_pb.js';
 import type { RadioFrame } from '../../radio/radio-frame.js';
 import type { IntervalCounts, ModulationCount, ModulationFields } from './radio-tally.js';
 import { CODE_RATES, CRC_STATUS, timestampFromIso, timestampFromMs } from './enums.js';
+import { wrapContext } from './source-context.js';
 
 export interface UplinkMapOptions {
   gatewayId: string;
   uplinkId: number;
+  /** Set for the live stream: the context goes out prefixed with the radio source's index (source-context.ts). */
+  sourceIndex?: number;
 }
 
 // A gateway hears a handful of channel and data-rate combinations: their tx_info messages are built
@@ -69,7 +72,7 @@ export function toUplinkFrame(frame: RadioFrame, opts: UplinkMapOptions): Uplink
   if (frame.snr !== undefined) rxInfo.setSnr(frame.snr);
   if (frame.channel !== undefined) rxInfo.setChannel(frame.channel);
   if (frame.rfChain !== undefined) rxInfo.setRfChain(frame.rfChain);
-  if (frame.context) rxInfo.setContext(frame.context);
+  if (frame.context) rxInfo.setContext(opts.sourceIndex === undefined ? frame.context : wrapContext(opts.sourceIndex, frame.context));
   rxInfo.setCrcStatus(CRC_STATUS[frame.crc]);
   rxInfo.getMetadataMap().set('source', frame.source);
 

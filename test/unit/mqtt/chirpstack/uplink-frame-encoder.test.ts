@@ -56,7 +56,12 @@ test('byte for byte the library serialisation of gw.UplinkFrame, decodable by th
   const f = fuzzFor('uplink-frame-encoder', 3000);
   for (let i = 0; i < f.iterations; i++) {
     const frame = randomFrame(f);
-    const opts = { gatewayId: f.pick(['0016c001ff10a235', '', 'a'.repeat(200)]), uplinkId: f.pick([0, 1, 0xffffffff, f.int(0, 0xffffffff)]) };
+    const opts = {
+      gatewayId: f.pick(['0016c001ff10a235', '', 'a'.repeat(200)]),
+      uplinkId: f.pick([0, 1, 0xffffffff, f.int(0, 0xffffffff)]),
+      // The live stream's source index in front of the context, as wrapContext writes it (256 wraps to 0).
+      sourceIndex: f.pick([undefined, 0, 1, 255, 256, f.int(0, 300)]),
+    };
     const ours = encodeUplinkFrame(frame, opts);
     const theirs = Buffer.from(toUplinkFrame(frame, opts).serializeBinary());
     if (!ours.equals(theirs)) {
