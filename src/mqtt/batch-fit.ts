@@ -35,15 +35,9 @@ export function rawBudget(maxPayload: number, compression: 'none' | 'gzip'): num
   return compression === 'gzip' ? Math.floor((maxPayload - 64) / (1 + 1 / 4096 + 1 / 16384)) : maxPayload;
 }
 
-const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']}');
 const CLOSE_BRACE = 0x7d;
-
-/** A record's batch text as byte pieces (concatenated once, at the end) and their total length. */
-interface EncodedRecord {
-  pieces: Buffer[];
-  bytes: number;
-}
+const COMMA = 0x2c;
 
 /** The send-time view of one input: its clock fields (null for a record stored before schema 2) corrected. */
 function sendTimeOfInput(input: BatchInput, nowMs: number, onlineSinceMs: number, corrector: CaptureCorrector): SendTime {
@@ -51,24 +45,25 @@ function sendTimeOfInput(input: BatchInput, nowMs: number, onlineSinceMs: number
   return sendTimeOf(input.capturedAt, clock, nowMs, onlineSinceMs, corrector);
 }
 
-function encodeBatchRecord(input: BatchInput, send: SendTime): EncodedRecord {
-  // Our encoder always ends a record with `}`; a value written otherwise (trailing whitespace from
-  // a hand-edited store) is re-encoded so the splice can never produce invalid JSON. A corrected
-  // capturedAt, or clock fields missing from an old record, need the record encoded again.
+/**
+ * The send-time fields to put in place of a stored record's closing `}`, or null when the record
+ * must be encoded again: our encoder always ends a record with `}`, so a value written otherwise
+ * (trailing whitespace from a hand-edited store) is re-encoded and the splice can never produce
+ * invalid JSON; a corrected capturedAt, or clock fields missing from an old record, need the record
+ * encoded again too. `{...stored` + `,"holdMs":…,"replay":…,…}` is the same text as
+ * JSON.stringify({ ...record, ...fields }), since stored records never carry the send-time keys
+ * (NewRecord has no such fields).
+ */
+function spliceTail(input: BatchInput, send: SendTime): string | null {
   if (
     input instanceof StoredRecord &&
     input.clock !== null &&
     send.correction.kind !== 'corrected' &&
     input.json[input.json.length - 1] === CLOSE_BRACE
   ) {
-    // `{...stored}` + `,"holdMs":…,"replay":…,…}`: the same text as JSON.stringify({ ...record, ...fields }),
-    // since stored records never carry the send-time keys (NewRecord has no such fields).
-    const head = input.json.subarray(0, input.json.length - 1);
-    const tail = Buffer.from(`,${JSON.stringify(send.fields).slice(1)}`);
-    return { pieces: [head, tail], bytes: head.length + tail.length };
+    return `,${JSON.stringify(send.fields).slice(1)}`;
   }
-  const text = Buffer.from(JSON.stringify(batchRecordOf(input, send)));
-  return { pieces: [text], bytes: text.length };
+  return null;
 }
 
 function batchRecordOf(input: BatchInput, send: SendTime): BatchRecord {
@@ -90,37 +85,55 @@ export function fitHubBatch(
   const firstSeq = records[0].seq;
   // The envelope with the full range's batchId: a prefix's id is never longer (seqs only grow).
   const fullEnvelope = hubBatchEnvelope(gatewayId, firstSeq, records[records.length - 1].seq, nowMs);
-  let used = Buffer.byteLength(JSON.stringify(fullEnvelope));
-  const parts: Buffer[] = [];
-  let count = 0;
+  const fullEnvelopeBytes = Buffer.byteLength(JSON.stringify(fullEnvelope));
+  let used = fullEnvelopeBytes;
+  // Record i is bodies[i] whole, or without its last byte followed by tails[i]: assembled once at
+  // the end into one buffer, without a buffer per record for its send-time fields.
+  const bodies: Buffer[] = [];
+  const tails: Array<string | null> = [];
   let shortened = 0;
   const captureTimes = emptyCaptureTimeTally();
   for (const input of records) {
     const send = sendTimeOfInput(input, nowMs, onlineSinceMs, corrector);
-    let encoded = encodeBatchRecord(input, send);
-    const sep = count > 0 ? 1 : 0;
-    if (used + encoded.bytes + sep > maxBytes) {
-      if (count > 0) break;
+    const sep = bodies.length > 0 ? 1 : 0;
+    let tail = spliceTail(input, send);
+    let body = tail === null ? Buffer.from(JSON.stringify(batchRecordOf(input, send))) : (input as StoredRecord).json;
+    let bytes = tail === null ? body.length : body.length - 1 + Buffer.byteLength(tail);
+    if (used + bytes + sep > maxBytes) {
+      if (bodies.length > 0) break;
       // Alone and still too large: shorten it, or give it up.
-      const full = encoded.bytes;
-      const text = Buffer.from(JSON.stringify(shortenRecord(batchRecordOf(input, send), full)));
-      if (used + text.length > maxBytes) return { kind: 'too_large', count: 1, bytes: used + full };
-      encoded = { pieces: [text], bytes: text.length };
+      const text = Buffer.from(JSON.stringify(shortenRecord(batchRecordOf(input, send), bytes)));
+      if (used + text.length > maxBytes) return { kind: 'too_large', count: 1, bytes: used + bytes };
+      body = text;
+      tail = null;
+      bytes = text.length;
       shortened = 1;
     }
-    if (sep) parts.push(COMMA);
-    parts.push(...encoded.pieces);
-    used += encoded.bytes + sep;
-    count += 1;
+    bodies.push(body);
+    tails.push(tail);
+    used += bytes + sep;
     if (send.correction.kind === 'corrected') captureTimes.corrected += 1;
     else if (send.correction.kind === 'uncorrected') captureTimes.uncorrected[send.correction.reason] += 1;
   }
+  const count = bodies.length;
   const envelope =
     count === records.length ? fullEnvelope : hubBatchEnvelope(gatewayId, firstSeq, records[count - 1].seq, nowMs);
-  const envelopeText = JSON.stringify(envelope);
-  // `..."records":[]}` -> `..."records":[<parts>]}`
-  const json = Buffer.concat([Buffer.from(envelopeText.slice(0, -2)), ...parts, CLOSE]);
-  return { kind: 'batch', count, json, shortened, captureTimes };
+  // `..."records":[]}` -> `..."records":[<records>]}`
+  const head = JSON.stringify(envelope).slice(0, -2);
+  const json = Buffer.allocUnsafe(Buffer.byteLength(head) + used - fullEnvelopeBytes + CLOSE.length);
+  let at = json.write(head, 0, 'utf8');
+  for (let i = 0; i < count; i++) {
+    if (i > 0) json[at++] = COMMA;
+    const body = bodies[i];
+    const tail = tails[i];
+    if (tail === null) at += body.copy(json, at);
+    else {
+      at += body.copy(json, at, 0, body.length - 1);
+      at += json.write(tail, at, 'utf8');
+    }
+  }
+  at += CLOSE.copy(json, at);
+  return { kind: 'batch', count, json: at === json.length ? json : json.subarray(0, at), shortened, captureTimes };
 }
 
 /** The record without its decoded data and with every free text cut short: what the hub can still use. */

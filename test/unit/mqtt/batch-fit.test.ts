@@ -14,7 +14,7 @@ import { silentLogger } from '../../../src/log.js';
 import { seededRandom } from '../../../src/testing/serial/simulator-port.js';
 import { sampleRecord } from '../../fixtures/outbox/records.js';
 import { encodeRecord } from '../../../src/outbox/record-encoding.js';
-import { StoredRecord } from '../../../src/outbox/stored-record.js';
+import { StoredRecord, clockFieldsOf } from '../../../src/outbox/stored-record.js';
 
 const GW = '0016c001ff10a235';
 const NOW = Date.UTC(2026, 11, 6);
@@ -25,6 +25,11 @@ function record(seq: number, padding = 0, decodedBytes = 0): OutboxRecord {
   const r: OutboxRecord = { seq, ...sampleRecord(seq, undefined, padding) };
   if (decodedBytes > 0) r.decoded = { codec: 'acme', data: { blob: 'x'.repeat(decodedBytes) }, warnings: [], errors: [] };
   return r;
+}
+
+/** A record as stored since hub schema 2: with the clock state at capture. */
+function withClock(r: OutboxRecord, synced: boolean | null): OutboxRecord {
+  return { ...r, clockSynced: synced, gpsTime: null, bootId: synced === null ? null : 'boot-1', monoMs: synced === null ? null : r.seq * 10 };
 }
 
 test('the fitted payload is byte for byte JSON.stringify(buildHubBatch(prefix))', () => {
@@ -38,12 +43,15 @@ test('the fitted payload is byte for byte JSON.stringify(buildHubBatch(prefix))'
   assert.is((cut as { json: Buffer }).json.toString(), JSON.stringify(buildHubBatch(GW, records.slice(0, cut.count), NOW, NOW - 1000)));
 });
 
+/** As the outbox reads it back: the stored bytes, and the clock fields when the record has them. */
+function storedRecordOf(r: OutboxRecord): StoredRecord {
+  const { seq, ...rest } = r;
+  return new StoredRecord(seq, r.capturedAt, encodeRecord(seq, rest), clockFieldsOf(r));
+}
+
 test('stored records (as the outbox reads them) splice to the same bytes as record objects', () => {
-  const stored = (r: OutboxRecord) => {
-    const { seq, ...rest } = r;
-    return new StoredRecord(seq, r.capturedAt, encodeRecord(seq, rest));
-  };
-  const records = Array.from({ length: 40 }, (_, i) => record(i + 1, i * 5, i % 9 === 0 ? 700 : 0));
+  const stored = storedRecordOf;
+  const records = Array.from({ length: 40 }, (_, i) => (i % 5 === 4 ? record(i + 1, i * 5) : withClock(record(i + 1, i * 5, i % 9 === 0 ? 700 : 0), true)));
   records[3].device = { devEui: '0011223344556677', name: 'caf\u00e9 \ud83d\ude00 "quoted"\n', profile: 'p', owner: 'o' };
   for (const budget of [10 * 1024 * 1024, 8000, 1500, 300]) {
     const a = fitHubBatch(GW, records, NOW, NOW - 1000, budget);
@@ -60,7 +68,7 @@ test('stored records (as the outbox reads them) splice to the same bytes as reco
   const big = record(7, 0, 200_000);
   assert.equal(fitHubBatch(GW, [stored(big)], NOW, 0, 100_000), fitHubBatch(GW, [big], NOW, 0, 100_000), 'shortened');
   assert.equal(fitHubBatch(GW, [stored(big)], NOW, 0, 200), fitHubBatch(GW, [big], NOW, 0, 200), 'too large');
-  const padded = new StoredRecord(records[0].seq, records[0].capturedAt, Buffer.concat([stored(records[0]).json, Buffer.from(' \n')]));
+  const padded = new StoredRecord(records[0].seq, records[0].capturedAt, Buffer.concat([stored(records[0]).json, Buffer.from(' \n')]), clockFieldsOf(records[0]));
   assert.equal(fitHubBatch(GW, [padded], NOW, 0, 1e6), fitHubBatch(GW, [records[0]], NOW, 0, 1e6), 'a value not ending in } is re-encoded');
 });
 
@@ -68,9 +76,19 @@ test(`seeded random records and limits: never over the budget, always the longes
   const random = seededRandom(SEED);
   for (let round = 0; round < 300; round++) {
     const n = 1 + Math.floor(random() * 60);
-    const records = Array.from({ length: n }, (_, i) => record(1000 + i, Math.floor(random() * 200), random() < 0.1 ? Math.floor(random() * 5000) : 0));
+    const records = Array.from({ length: n }, (_, i) => {
+      const r = record(1000 + i, Math.floor(random() * 200), random() < 0.1 ? Math.floor(random() * 5000) : 0);
+      // Multi-byte text, so that characters and bytes differ.
+      if (random() < 0.2) r.device = { devEui: '0011223344556677', name: 'caf\u00e9 \ud83d\ude00 "q"', profile: 'p', owner: '\u00f8' };
+      // Most records carry the clock fields (spliced from their stored bytes); older ones do not.
+      const clock = random();
+      return clock < 0.6 ? withClock(r, true) : clock < 0.8 ? withClock(r, null) : r;
+    });
     const budget = 2000 + Math.floor(random() * 40_000);
     const fit = fitHubBatch(GW, records, NOW, 0, budget);
+    // The outbox's stored bytes splice to the same batch as the record objects.
+    const fromStored = fitHubBatch(GW, records.map(storedRecordOf), NOW, 0, budget);
+    assert.equal(fromStored.kind === 'batch' ? { ...fromStored, json: fromStored.json.toString() } : fromStored, fit.kind === 'batch' ? { ...fit, json: fit.json.toString() } : fit, `round ${round}`);
     if (fit.kind === 'too_large') continue;
     assert.ok(fit.json.length <= budget, `round ${round}: ${fit.json.length} > ${budget}`);
     if (fit.count < n && fit.shortened === 0) {
