@@ -37,23 +37,22 @@ export class OutboxAcks {
    */
   async ackRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
     const state = this.state;
-    const known = new Map<number, StoredRef>();
+    const known: StoredRef[] = [];
     const unknown: Array<{ from: number; to: number }> = [];
     // One range at a time, not merged first: the memo holds each batch's read under its own range.
     for (const { from, to } of ranges) {
       if (state.recent.covers(from - 1)) {
         // A read from disk may have run on into the cached seqs: it must not list them any more.
         this.memo.forget(from, to);
-        for (const e of state.recent.range(from, to)) known.set(e.seq, { key: recordKey(e.seq), seq: e.seq, bytes: e.value.length });
+        for (const e of state.recent.range(from, to)) known.push({ key: recordKey(e.seq), seq: e.seq, bytes: e.value.length });
         continue;
       }
       const remembered = this.memo.take(from, to);
       if (!remembered) unknown.push({ from, to });
-      else for (const e of remembered) if (e.seq !== null) known.set(e.seq, e);
+      else for (const e of remembered) if (e.seq !== null) known.push(e);
     }
-    if (known.size > 0) {
-      // A seq listed by two overlapping ranges is deleted (and counted) once.
-      const entries = [...known.values()].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+    if (known.length > 0) {
+      const entries = ascendingDistinct(known);
       await state.deleteEntries(entries);
       state.counters.acked += entries.length;
     }
@@ -75,6 +74,18 @@ export class OutboxAcks {
       start = read.cursor + 1;
     }
   }
+}
+
+/**
+ * In seq order, each seq once: a seq listed by two overlapping ranges is deleted (and counted) once.
+ * The usual list (one range, or ranges in order) is already sorted, which the sort finds in one pass.
+ */
+function ascendingDistinct(refs: StoredRef[]): StoredRef[] {
+  refs.sort((a, b) => (a.seq as number) - (b.seq as number));
+  let kept = 0;
+  for (const ref of refs) if (kept === 0 || ref.seq !== refs[kept - 1].seq) refs[kept++] = ref;
+  refs.length = kept;
+  return refs;
 }
 
 /** Sorted by start, overlapping and adjacent ranges joined. */

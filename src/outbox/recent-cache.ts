@@ -112,11 +112,20 @@ export class RecentCache {
   remove(seqs: readonly number[]): void {
     if (seqs.length === 0 || this.size === 0) return;
     // Acknowledging the backlog (everything below the cache) needs no set of seqs at all.
-    let highest = -Infinity;
-    for (const seq of seqs) if (seq > highest) highest = seq;
-    if (highest < this.entries[this.start].seq) return;
-    const doomed = new Set(seqs);
-    // Acks delete from the front: the common case is a cheap advance of `start`.
+    // Acks delete from the front in seq order: the common case is a cheap advance of `start`,
+    // without a set. A seq below the first cached one is not cached (seqs ascend through the cache).
+    let i = 0;
+    for (; i < seqs.length && this.size > 0; i++) {
+      const front = this.entries[this.start].seq;
+      if (seqs[i] < front) continue;
+      if (seqs[i] !== front) break;
+      this.dropFirst();
+    }
+    if (i === seqs.length || this.size === 0) {
+      this.compact();
+      return;
+    }
+    const doomed = new Set(seqs.slice(i));
     while (this.size > 0 && doomed.has(this.entries[this.start].seq)) doomed.delete(this.dropFirst().seq);
     if (doomed.size > 0) {
       const kept: CachedRecord[] = [];

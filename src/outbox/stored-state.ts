@@ -201,7 +201,9 @@ export class StoredState {
   async deleteEntries(entries: StoredRef[]): Promise<void> {
     // Marked before the write: a read running beside it must not take the holes for losses. If the
     // write fails the records stay stored and are simply read again.
-    this.removed.add(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
+    const seqs: number[] = [];
+    for (const e of entries) if (e.seq !== null) seqs.push(e.seq);
+    this.removed.add(seqs);
     const ops: BatchOp[] = entries.map((e) => ({ type: 'del', key: e.key }));
     let removedBytes = 0;
     for (const e of entries) removedBytes += e.bytes;
@@ -227,7 +229,7 @@ export class StoredState {
     }
     this.meta = next;
     if (sync) this.syncedNextSeq = next.nextSeq;
-    this.recent.remove(entries.flatMap((e) => (e.seq === null ? [] : [e.seq])));
+    this.recent.remove(seqs);
     this.deletesSinceCompact += entries.length;
     await this.refreshEdges(entries);
     if (reopened) await this.recountAfterReopen();
