@@ -44,7 +44,7 @@ export class OutboxAcks {
       if (state.recent.covers(from - 1)) {
         // A read from disk may have run on into the cached seqs: it must not list them any more.
         this.memo.forget(from, to);
-        for (const e of state.recent.range(from, to)) known.push({ key: recordKey(e.seq), seq: e.seq, bytes: e.value.length });
+        for (const e of state.recent.range(from, to)) known.push({ key: recordKey(e.seq), seq: e.seq, bytes: e.json.length });
         continue;
       }
       const remembered = this.memo.take(from, to);

@@ -4,8 +4,7 @@
 // disk drops the oldest waiting records beyond maxPendingRecords.
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
-import { clockFieldsOf } from './stored-record.js';
-import type { CaptureClockFields } from '../clock/capture-stamp.js';
+import { clockFieldsOf, StoredRecord } from './stored-record.js';
 import { recordKey } from './keys.js';
 import type { OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
@@ -20,12 +19,8 @@ import { describeCause } from './errors.js';
 /** Bytes of record values per LevelDB batch when many records waited (at least one record). */
 const GROUP_MAX_BYTES = 1024 * 1024;
 
-interface PendingRecord {
-  seq: number;
-  value: Buffer;
-  capturedAt: string;
-  clock: CaptureClockFields | null;
-}
+/** A record waiting for its group write; once written, the same object goes into the recent cache. */
+type PendingRecord = StoredRecord;
 
 export class GroupWriter {
   private readonly flushListeners = new Set<(lastSeq: number) => void>();
@@ -68,7 +63,7 @@ export class GroupWriter {
     const value = encodeRecord(seq, record, this.allocateValue);
     state.nextSeq = seq + 1;
     state.counters.appended += 1;
-    this.pending.push({ seq, value, capturedAt: record.capturedAt, clock: clockFieldsOf(record) });
+    this.pending.push(new StoredRecord(seq, record.capturedAt, value, clockFieldsOf(record)));
     this.waitingRecords += 1;
     this.waitingBytes += value.length;
     if (this.pending.length > this.opts.maxPendingRecords) this.dropOldestPending();
@@ -119,7 +114,7 @@ export class GroupWriter {
 
   private settled(group: PendingRecord[]): void {
     this.waitingRecords -= group.length;
-    for (const p of group) this.waitingBytes -= p.value.length;
+    for (const p of group) this.waitingBytes -= p.json.length;
   }
 
   private scheduleFlush(): void {
@@ -181,8 +176,8 @@ export class GroupWriter {
     const ops: BatchOp[] = [];
     let added = 0;
     for (const p of group) {
-      ops.push({ type: 'put', key: recordKey(p.seq), value: p.value });
-      added += p.value.length;
+      ops.push({ type: 'put', key: recordKey(p.seq), value: p.json });
+      added += p.json.length;
     }
     // Seqs still pending are not written here: after a crash they are handed out again, so the seqs
     // at the hub stay contiguous. A seq that may have left the daemon (onUnstored) is never reused.
@@ -234,7 +229,7 @@ export class GroupWriter {
           'Retrying with each new group.',
       );
     }
-    const records = group.map((p) => JSON.parse(p.value.toString('utf8')) as OutboxRecord);
+    const records = group.map((p) => JSON.parse(p.json.toString('utf8')) as OutboxRecord);
     state.removed.add(group.map((p) => p.seq));
     const last = group[group.length - 1];
     if (last) state.highestUnstoredSeq = Math.max(state.highestUnstoredSeq, last.seq);
@@ -283,8 +278,8 @@ export class GroupWriter {
 function groupLength(pending: readonly PendingRecord[], upTo: number): number {
   let bytes = 0;
   let n = 0;
-  while (n < upTo && n < pending.length && (n === 0 || bytes + pending[n].value.length <= GROUP_MAX_BYTES)) {
-    bytes += pending[n].value.length;
+  while (n < upTo && n < pending.length && (n === 0 || bytes + pending[n].json.length <= GROUP_MAX_BYTES)) {
+    bytes += pending[n].json.length;
     n += 1;
   }
   return n;

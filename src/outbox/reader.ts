@@ -33,7 +33,7 @@ export class OutboxReader {
     positiveInteger('readBatch maxBytes', maxBytes);
     if (this.state.recent.covers(afterSeq)) {
       // Live traffic: just written, still in memory, and encoded by us: nothing to check or parse.
-      return this.state.recent.read(afterSeq, maxRecords, maxBytes).map((e) => new StoredRecord(e.seq, e.capturedAt, e.value, e.clock ?? null));
+      return this.state.recent.read(afterSeq, maxRecords, maxBytes);
     }
     const out: StoredRecord[] = [];
     const outEntries: StoredEntry[] = [];

@@ -1,22 +1,16 @@
 // The newest flushed records, kept in memory (bounded by bytes) so live traffic is read back and
 // acknowledged without touching LevelDB again. Invariant: every stored record with seq > floor is
 // in the cache; older ones are only on disk (the backlog after an outage or a restart).
-import type { CaptureClockFields } from '../clock/capture-stamp.js';
-
-export interface CachedRecord {
-  seq: number;
-  value: Buffer;
-  capturedAt: string;
-  /** The record's clock fields; null (or absent) when it has none. */
-  clock?: CaptureClockFields | null;
-}
+// The entries are the StoredRecords the group writer made when the records were appended, handed
+// out as they are: a record costs one object from its append to its acknowledgement.
+import { StoredRecord } from './stored-record.js';
 
 /**
  * Stands in the slots before `start`: a slot left pointing at its record kept the record's value,
  * and with it the whole 64 KiB chunk it was carved from (value-arena.ts), alive until the next
  * compaction, up to twice the cache's byte bound (7.6 MB of chunks for a 4 MiB cache mid-drain).
  */
-const RELEASED: CachedRecord = Object.freeze({ seq: -1, value: Buffer.alloc(0), capturedAt: '' });
+const RELEASED: StoredRecord = Object.freeze(new StoredRecord(-1, '', Buffer.alloc(0)));
 
 /**
  * Nothing is kept while the records stored before the cache's hold this many times its bound: an
@@ -26,7 +20,7 @@ const RELEASED: CachedRecord = Object.freeze({ seq: -1, value: Buffer.alloc(0), 
 const BACKLOG_BOUNDS_WITHOUT_CACHE = 8;
 
 export class RecentCache {
-  private entries: CachedRecord[] = [];
+  private entries: StoredRecord[] = [];
   /** Index of the first live entry; the slots before it hold RELEASED, and are cut off now and then. */
   private start = 0;
   private bytes = 0;
@@ -46,19 +40,19 @@ export class RecentCache {
     return afterSeq >= this.floor;
   }
 
-  first(): CachedRecord | undefined {
+  first(): StoredRecord | undefined {
     return this.entries[this.start];
   }
 
-  last(): CachedRecord | undefined {
+  last(): StoredRecord | undefined {
     return this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
   }
 
   /** Records just written (seqs ascending, above everything cached); `storedBytes`: all stored now. */
-  add(records: CachedRecord[], storedBytes: number): void {
+  add(records: StoredRecord[], storedBytes: number): void {
     for (const r of records) {
       this.entries.push(r);
-      this.bytes += r.value.length;
+      this.bytes += r.json.length;
     }
     if (storedBytes - this.bytes > this.maxBytes * BACKLOG_BOUNDS_WITHOUT_CACHE) {
       this.releaseAll();
@@ -89,21 +83,21 @@ export class RecentCache {
   }
 
   /** Cached records with seq > afterSeq, at most maxRecords and maxBytes (at least one). */
-  read(afterSeq: number, maxRecords: number, maxBytes: number): CachedRecord[] {
-    const out: CachedRecord[] = [];
+  read(afterSeq: number, maxRecords: number, maxBytes: number): StoredRecord[] {
+    const out: StoredRecord[] = [];
     let used = 0;
     for (let i = this.indexAfter(afterSeq); i < this.entries.length && out.length < maxRecords; i++) {
       const e = this.entries[i];
-      if (out.length > 0 && used + e.value.length > maxBytes) break;
+      if (out.length > 0 && used + e.json.length > maxBytes) break;
       out.push(e);
-      used += e.value.length;
+      used += e.json.length;
     }
     return out;
   }
 
   /** The cached records with from <= seq <= to. */
-  range(from: number, to: number): CachedRecord[] {
-    const out: CachedRecord[] = [];
+  range(from: number, to: number): StoredRecord[] {
+    const out: StoredRecord[] = [];
     for (let i = this.indexAfter(from - 1); i < this.entries.length && this.entries[i].seq <= to; i++) out.push(this.entries[i]);
     return out;
   }
@@ -128,10 +122,10 @@ export class RecentCache {
     const doomed = new Set(seqs.slice(i));
     while (this.size > 0 && doomed.has(this.entries[this.start].seq)) doomed.delete(this.dropFirst().seq);
     if (doomed.size > 0) {
-      const kept: CachedRecord[] = [];
+      const kept: StoredRecord[] = [];
       for (let i = this.start; i < this.entries.length; i++) {
         const e = this.entries[i];
-        if (doomed.has(e.seq)) this.bytes -= e.value.length;
+        if (doomed.has(e.seq)) this.bytes -= e.json.length;
         else kept.push(e);
       }
       this.entries = kept;
@@ -141,10 +135,10 @@ export class RecentCache {
   }
 
   /** Takes the first live entry out: its slot lets go of it at once (see RELEASED). */
-  private dropFirst(): CachedRecord {
+  private dropFirst(): StoredRecord {
     const first = this.entries[this.start];
     this.entries[this.start++] = RELEASED;
-    this.bytes -= first.value.length;
+    this.bytes -= first.json.length;
     return first;
   }
 

@@ -2,11 +2,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RecentCache, type CachedRecord } from '../../../src/outbox/recent-cache.js';
+import { RecentCache } from '../../../src/outbox/recent-cache.js';
+import { StoredRecord } from '../../../src/outbox/stored-record.js';
 import { seededRandom, seedFromEnv } from '../../helpers/seeded-random.js';
 
-const rec = (seq: number, size = 10): CachedRecord => ({ seq, value: Buffer.alloc(size, seq & 0xff), capturedAt: `t${seq}` });
-const seqs = (rs: CachedRecord[]) => rs.map((r) => r.seq);
+const rec = (seq: number, size = 10): StoredRecord => new StoredRecord(seq, `t${seq}`, Buffer.alloc(size, seq & 0xff));
+const seqs = (rs: StoredRecord[]) => rs.map((r) => r.seq);
 /** All that is stored is in the cache: no backlog on disk before it. */
 const NO_BACKLOG = 0;
 
@@ -86,7 +87,7 @@ test('records evicted or removed from the front are let go at once, not at the n
   const refs = new Map<number, WeakRef<Buffer>>();
   for (let s = 1; s <= total; s++) {
     const r = rec(s);
-    refs.set(s, new WeakRef(r.value));
+    refs.set(s, new WeakRef(r.json));
     c.add([r], NO_BACKLOG);
   }
   const acked = random.int(0, c.size - 1);
