@@ -127,8 +127,10 @@ export class RecentTraffic implements UplinkExit {
         seen.lastCodecError = codecError;
       }
     }
+    // A device heard again keeps the key string it was first stored under: this frame's copy of
+    // the name dies young instead of living in the map (and so in V8's old generation).
     this.devices.set(
-      device,
+      seen ? seen.device : device,
       seen ?? {
         device, name, lastSeen: frame.receivedAt, rssi: frame.rssi, snr, fCnt,
         frames: 1, codecErrors: codecError ? 1 : 0, lastCodecError: codecError,

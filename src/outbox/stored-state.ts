@@ -2,7 +2,7 @@
 // edges, the recent cache, the seqs removed on purpose and the cumulative counters. Every deletion
 // goes through deleteEntries so these never drift apart.
 import type { Logger } from '../log.js';
-import { RECORD_KEY_MIN, recordKey } from './keys.js';
+import { RECORD_KEY_MIN, recordKey, seqFromRecordKey } from './keys.js';
 import { metaPut, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
@@ -78,8 +78,11 @@ export class StoredState {
   private failedWritesInARow = 0;
   private compaction: Promise<void> | null = null;
   private deletesSinceCompact = 0;
-  /** Deletions to repeat in the next synced write (see writeOps). */
-  private unsyncedDeletes: Buffer[] = [];
+  /**
+   * Deletions to repeat in the next synced write (see writeOps): a record's seq rather than its key,
+   * which would otherwise be kept (and promoted by V8) for every record deleted between two syncs.
+   */
+  private unsyncedDeletes: Array<number | Buffer> = [];
   /** The generation of the meta entry last put in a batch (meta.ts). */
   private metaGen: number;
 
@@ -116,7 +119,7 @@ export class StoredState {
     // A synced write repeats the deletions written unsynced since the last synced one. LevelDB may
     // start a new log between the two, and the sync then covers only the new log: after a power cut
     // the meta would count deletions whose tombstones were lost with the old log's tail.
-    const batch = sync && this.unsyncedDeletes.length > 0 ? [...this.unsyncedDeletes.map((key): BatchOp => ({ type: 'del', key })), ...ops] : ops;
+    const batch = sync && this.unsyncedDeletes.length > 0 ? [...this.unsyncedDeletes.map(repeatedDelete), ...ops] : ops;
     try {
       await this.write(batch, { sync });
       this.failedWritesInARow = 0;
@@ -144,7 +147,7 @@ export class StoredState {
   /** Keys a write deleted without forcing it to disk, while the store syncs its appends. */
   private noteWritten(ops: BatchOp[], sync: boolean): void {
     if (sync) this.unsyncedDeletes = [];
-    else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(op.key);
+    else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(seqFromRecordKey(op.key) ?? op.key);
   }
 
   /**
@@ -281,4 +284,8 @@ export class StoredState {
   async compacted(): Promise<void> {
     if (this.compaction) await this.compaction;
   }
+}
+
+function repeatedDelete(deleted: number | Buffer): BatchOp {
+  return { type: 'del', key: typeof deleted === 'number' ? recordKey(deleted) : deleted };
 }
