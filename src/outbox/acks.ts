@@ -1,6 +1,6 @@
 // Deleting delivered records: an explicit seq list, or a range whose stored sizes come from the
 // recent cache or the read memo when they can, so acknowledging live traffic reads nothing back.
-import { recordKey } from './keys.js';
+import { recordKey, SeqRef } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
 import type { StoredState } from './stored-state.js';
@@ -44,7 +44,7 @@ export class OutboxAcks {
       if (state.recent.covers(from - 1)) {
         // A read from disk may have run on into the cached seqs: it must not list them any more.
         this.memo.forget(from, to);
-        for (const e of state.recent.range(from, to)) known.push({ key: recordKey(e.seq), seq: e.seq, bytes: e.json.length });
+        for (const e of state.recent.range(from, to)) known.push(new SeqRef(e.seq, e.json.length));
         continue;
       }
       const remembered = this.memo.take(from, to);

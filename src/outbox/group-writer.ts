@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
 import { clockFieldsOf, StoredRecord } from './stored-record.js';
-import { recordKey } from './keys.js';
+import { RecordPut } from './keys.js';
 import type { OutboxMeta } from './meta.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
 import { ValueArena } from './value-arena.js';
@@ -176,7 +176,7 @@ export class GroupWriter {
     const ops: BatchOp[] = [];
     let added = 0;
     for (const p of group) {
-      ops.push({ type: 'put', key: recordKey(p.seq), value: p.json });
+      ops.push(new RecordPut(p.seq, p.json));
       added += p.json.length;
     }
     // Seqs still pending are not written here: after a crash they are handed out again, so the seqs

@@ -2,7 +2,7 @@
 // edges, the recent cache, the seqs removed on purpose and the cumulative counters. Every deletion
 // goes through deleteEntries so these never drift apart.
 import type { Logger } from '../log.js';
-import { RECORD_KEY_MIN, recordKey, seqFromRecordKey } from './keys.js';
+import { RECORD_KEY_MIN, RecordDelete, recordKey, seqFromRecordKey } from './keys.js';
 import { metaPut, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
@@ -147,7 +147,7 @@ export class StoredState {
   /** Keys a write deleted without forcing it to disk, while the store syncs its appends. */
   private noteWritten(ops: BatchOp[], sync: boolean): void {
     if (sync) this.unsyncedDeletes = [];
-    else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(seqFromRecordKey(op.key) ?? op.key);
+    else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(op instanceof RecordDelete ? op.seq : (seqFromRecordKey(op.key) ?? op.key));
   }
 
   /**
@@ -207,7 +207,7 @@ export class StoredState {
     const seqs: number[] = [];
     for (const e of entries) if (e.seq !== null) seqs.push(e.seq);
     this.removed.add(seqs);
-    const ops: BatchOp[] = entries.map((e) => ({ type: 'del', key: e.key }));
+    const ops: BatchOp[] = entries.map((e) => (e.seq === null ? { type: 'del', key: e.key } : new RecordDelete(e.seq)));
     let removedBytes = 0;
     for (const e of entries) removedBytes += e.bytes;
     const next: OutboxMeta = {
@@ -287,5 +287,5 @@ export class StoredState {
 }
 
 function repeatedDelete(deleted: number | Buffer): BatchOp {
-  return { type: 'del', key: typeof deleted === 'number' ? recordKey(deleted) : deleted };
+  return typeof deleted === 'number' ? new RecordDelete(deleted) : { type: 'del', key: deleted };
 }

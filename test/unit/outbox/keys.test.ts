@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HEAD_META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, TAIL_META_KEY, recordKey, seqFromRecordKey } from '../../../src/outbox/keys.js';
+import { HEAD_META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, RecordDelete, RecordPut, SeqRef, TAIL_META_KEY, recordKey, seqFromRecordKey } from '../../../src/outbox/keys.js';
 import { decodeRecord, encodeRecord } from '../../../src/outbox/record-encoding.js';
 import { OutboxArgumentError } from '../../../src/outbox/errors.js';
 import { sampleRecord } from '../../fixtures/outbox/records.js';
@@ -34,6 +34,26 @@ test('seqFromRecordKey inverts recordKey and rejects foreign keys', () => {
   assert.is(seqFromRecordKey(Buffer.from('720001', 'hex')), null);
   assert.is(seqFromRecordKey(Buffer.from('730000000000000001', 'hex')), null);
   assert.is(seqFromRecordKey(Buffer.from('72ffffffffffffffff', 'hex')), null, 'beyond 2^53');
+});
+
+test('record operations by seq give the record key, a fresh buffer each time (seeded seqs)', () => {
+  const random = seededRandom(Number(process.env.LORA_EDGE_KEYS_SEED ?? Date.now() % 2 ** 31));
+  for (let i = 0; i < 500; i++) {
+    const seq = random.chance(0.1) ? random.pick([0, 1, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) : random.int(0, 2 ** 40);
+    const value = Buffer.from(`v${seq}`);
+    const put = new RecordPut(seq, value);
+    const del = new RecordDelete(seq);
+    const ref = new SeqRef(seq, value.length);
+    for (const key of [put.key, del.key, ref.key]) assert.ok(key.equals(recordKey(seq)), `seed ${random.seed}: seq ${seq}`);
+    assert.is(put.type, 'put');
+    assert.is(put.value, value);
+    assert.is(del.type, 'del');
+    assert.is(seqFromRecordKey(del.key), seq);
+    // A writer may keep or change the key it was handed: the next one is built anew.
+    const first = put.key;
+    first.fill(0);
+    assert.ok(put.key.equals(recordKey(seq)));
+  }
 });
 
 test('recordKey rejects negative, fractional and unsafe seqs', () => {
