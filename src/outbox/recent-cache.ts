@@ -105,9 +105,9 @@ export class RecentCache {
   /** Forgets deleted records (acknowledged, dropped or corrupt). */
   remove(seqs: readonly number[]): void {
     if (seqs.length === 0 || this.size === 0) return;
-    // Acknowledging the backlog (everything below the cache) needs no set of seqs at all.
-    // Acks delete from the front in seq order: the common case is a cheap advance of `start`,
-    // without a set. A seq below the first cached one is not cached (seqs ascend through the cache).
+    // Acks delete from the front in seq order: the common case (and acknowledging the backlog,
+    // all below the cache) is a walk over `seqs` advancing `start`, without a set. A seq below the
+    // first cached one is not cached, since seqs ascend through the cache.
     let i = 0;
     for (; i < seqs.length && this.size > 0; i++) {
       const front = this.entries[this.start].seq;
@@ -123,8 +123,8 @@ export class RecentCache {
     while (this.size > 0 && doomed.has(this.entries[this.start].seq)) doomed.delete(this.dropFirst().seq);
     if (doomed.size > 0) {
       const kept: StoredRecord[] = [];
-      for (let i = this.start; i < this.entries.length; i++) {
-        const e = this.entries[i];
+      for (let k = this.start; k < this.entries.length; k++) {
+        const e = this.entries[k];
         if (doomed.has(e.seq)) this.bytes -= e.json.length;
         else kept.push(e);
       }
