@@ -119,7 +119,7 @@ export class StoredState {
     // A synced write repeats the deletions written unsynced since the last synced one. LevelDB may
     // start a new log between the two, and the sync then covers only the new log: after a power cut
     // the meta would count deletions whose tombstones were lost with the old log's tail.
-    const batch = sync && this.unsyncedDeletes.length > 0 ? [...this.unsyncedDeletes.map(repeatedDelete), ...ops] : ops;
+    const batch = sync && this.unsyncedDeletes.length > 0 ? [...this.unsyncedDeletes.map(deletionOf), ...ops] : ops;
     try {
       await this.write(batch, { sync });
       this.failedWritesInARow = 0;
@@ -207,7 +207,7 @@ export class StoredState {
     const seqs: number[] = [];
     for (const e of entries) if (e.seq !== null) seqs.push(e.seq);
     this.removed.add(seqs);
-    const ops: BatchOp[] = entries.map((e) => (e.seq === null ? { type: 'del', key: e.key } : new RecordDelete(e.seq)));
+    const ops: BatchOp[] = entries.map((e) => deletionOf(e.seq ?? e.key));
     let removedBytes = 0;
     for (const e of entries) removedBytes += e.bytes;
     const next: OutboxMeta = {
@@ -286,6 +286,7 @@ export class StoredState {
   }
 }
 
-function repeatedDelete(deleted: number | Buffer): BatchOp {
-  return typeof deleted === 'number' ? new RecordDelete(deleted) : { type: 'del', key: deleted };
+/** The deletion of a record by its seq (its key made on demand), or of a key that is not a record's. */
+function deletionOf(target: number | Buffer): BatchOp {
+  return typeof target === 'number' ? new RecordDelete(target) : { type: 'del', key: target };
 }
