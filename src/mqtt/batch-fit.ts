@@ -132,8 +132,8 @@ export function fitHubBatch(
       at += json.write(tail, at, 'utf8');
     }
   }
-  at += CLOSE.copy(json, at);
-  return { kind: 'batch', count, json: at === json.length ? json : json.subarray(0, at), shortened, captureTimes };
+  CLOSE.copy(json, at);
+  return { kind: 'batch', count, json, shortened, captureTimes };
 }
 
 /** The record without its decoded data and with every free text cut short: what the hub can still use. */
