@@ -43,6 +43,21 @@ test('expired entries are dropped and size stays bounded', () => {
   assert.is(d.size, 0);
 });
 
+test('payloads far larger than LoRaWAN\'s are bounded in bytes: the oldest is forgotten, never a false duplicate', () => {
+  // maxEntries 100 allows 64 KiB of payloads: twenty of 20 KiB cannot all be remembered.
+  const d = new DedupCache({ windowMs: 1000, maxEntries: 100 });
+  const big = (i: number) => Buffer.alloc(20 * 1024, i);
+  for (let i = 0; i < 20; i++) assert.is(d.seen(big(i), 0), false);
+  assert.ok(d.size < 20 && d.size >= 1, `size ${d.size}`);
+  assert.is(d.seen(big(19), 1), true, 'the newest is remembered');
+  assert.is(d.seen(big(0), 1), false, 'the oldest was forgotten, so its copy passes');
+  assert.is(d.seen(Buffer.alloc(20 * 1024 - 1, 19), 1), false, 'a shorter payload of the same bytes is another payload');
+  // One payload larger than the whole bound is still remembered.
+  const huge = Buffer.alloc(200 * 1024, 1);
+  assert.is(d.seen(huge, 2), false);
+  assert.is(d.seen(Buffer.from(huge), 3), true);
+});
+
 test('invalid options throw', () => {
   assert.throws(() => new DedupCache({ windowMs: 0 }), /windowMs/);
   assert.throws(() => new DedupCache({ maxEntries: 0 }), /maxEntries/);
@@ -83,10 +98,47 @@ test('answers as the plain rule does: random payloads, repeats, bursts, small bo
     const maxEntries = rnd.chance(0.3) ? rnd.int(1, 20) : 10_000;
     const d = new DedupCache({ windowMs, maxEntries });
     const plain = new PlainDedup(windowMs, maxEntries);
-    const payloads = Array.from({ length: rnd.int(1, 60) }, () => Buffer.from(Array.from({ length: rnd.int(1, 6) }, () => rnd.int(0, 3))));
+    // Short payloads over a tiny alphabet collide in the hash table and share prefixes; long ones
+    // (some past LoRaWAN's 255 bytes, some empty) wrap, grow and compact the byte ring; many
+    // distinct ones grow the slot ring.
+    // Payloads of kilobytes (few, so that the ring stays small) leave wide gaps where it wraps and,
+    // with the clock stepping back often, dead slots: the ring's tail then comes up to its head.
+    const longest = rnd.pick([6, 40, 300, 4000]);
+    const distinct = longest === 4000 ? rnd.int(2, 8) : rnd.chance(0.2) ? rnd.int(300, 2000) : rnd.int(1, 60);
+    const stepBack = longest === 4000 ? 0.2 : 0.02;
+    const payloads = Array.from({ length: distinct }, () => Buffer.from(Array.from({ length: rnd.int(longest === 6 ? 1 : 0, longest) }, () => rnd.int(0, longest === 6 ? 3 : 255))));
     let now = rnd.int(0, 1e6);
-    for (let i = 0; i < 3000; i++) {
-      now += rnd.chance(0.02) ? -rnd.int(0, 500) : rnd.chance(0.5) ? 0 : rnd.int(0, 40);
+    for (let i = 0; i < 5000; i++) {
+      now += rnd.chance(stepBack) ? -rnd.int(0, 500) : rnd.chance(0.5) ? 0 : rnd.int(0, 40);
+      // Sometimes a copy in a buffer of its own, at an offset in a larger one.
+      const picked = rnd.pick(payloads);
+      const pad = rnd.int(0, 5);
+      const p = rnd.chance(0.3) ? Buffer.concat([Buffer.alloc(pad, 7), picked]).subarray(pad) : picked;
+      const where = `seed ${seed} (LORA_EDGE_SEED replays it), run ${run}, frame ${i}`;
+      assert.is(d.seen(p, now), plain.seen(p, now), where);
+      assert.is(d.size, plain.size, where);
+    }
+  }
+});
+
+test('the byte ring wraps, fills to its oldest payload and grows without losing a payload (seeded)', () => {
+  // Payloads of up to a quarter of the ring's first size (16 KiB), a short window and frequent
+  // steps back of the clock: the ring's tail keeps meeting its head and its wrap gaps.
+  const seed = Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const rnd = seededRandom(seed);
+  for (let run = 0; run < 200; run++) {
+    const windowMs = rnd.int(5, 60);
+    const d = new DedupCache({ windowMs });
+    const plain = new PlainDedup(windowMs, 10_000);
+    const payloads = Array.from({ length: rnd.int(2, 12) }, (_, i) => {
+      // Lengths in steps of 512 bytes, so that a payload often fits the room left exactly.
+      const p = Buffer.alloc(512 * rnd.int(0, 8), rnd.int(0, 255));
+      if (p.length > 0) p[0] = i;
+      return p;
+    });
+    let now = 1e6;
+    for (let i = 0; i < 2000; i++) {
+      now += rnd.chance(0.1) ? -rnd.int(0, 100) : rnd.int(0, 10);
       const p = rnd.pick(payloads);
       const where = `seed ${seed} (LORA_EDGE_SEED replays it), run ${run}, frame ${i}`;
       assert.is(d.seen(p, now), plain.seen(p, now), where);
