@@ -26,6 +26,9 @@ const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const GATEWAY = '0016c001ff10a235';
 const PIN = process.env.BENCH_PIN === '1';
+// BENCH_REFERENCE=1 measures the minimal forwarder (reference-forwarder.ts) in the daemon's place:
+// the same traffic, hub and figures, to read the daemon's against what this machine allows.
+const REFERENCE = process.env.BENCH_REFERENCE === '1';
 
 function anonKiB(pid: number): number {
   try {
@@ -59,7 +62,11 @@ async function benchLivePath(
   // BENCH_DAEMON_STDOUT=FILE keeps the daemon's stdout (its log, and --trace-gc lines) for reading.
   const log = openSync(process.env.BENCH_DAEMON_STDOUT ?? '/dev/null', 'w');
   const main = packagePath('dist', 'src', 'main.js');
-  const daemon = spawn(process.execPath, [...daemonNodeFlags(main), ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean), main, 'run', '--config', config], {
+  const extraFlags = (process.env.BENCH_DAEMON_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const command = REFERENCE
+    ? [...extraFlags, packagePath('dist', 'scripts', 'bench', 'reference-forwarder.js'), '--udp', udp, '--mqtt', broker.url, '--gateway', GATEWAY, '--ops-port', String(opsPort)]
+    : [...daemonNodeFlags(main), ...extraFlags, main, 'run', '--config', config];
+  const daemon = spawn(process.execPath, command, {
     stdio: ['ignore', log, 'inherit'],
     // As the systemd unit runs it; a MALLOC_* variable set in the bench's environment wins.
     env: withDaemonMallocEnv(process.env),
@@ -146,7 +153,7 @@ async function benchLivePath(
   memory.stop();
   const peaks = memory.take();
   const elapsedS = (lastAt - t0) / 1000;
-  const mismatch = batches.mismatch();
+  const mismatch = REFERENCE ? null : batches.mismatch();
   if (mismatch) console.log(`warning: ${mismatch}`);
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('exit', r));
@@ -155,7 +162,7 @@ async function benchLivePath(
   const framesPerS = Math.round(records / elapsedS);
   const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
   const mainUsPerFrame = Number((((mainAfter - mainBefore) * 1000) / Math.max(1, records)).toFixed(1));
-  const summary = summaryLine('spine', {
+  const summary = summaryLine(REFERENCE ? 'spine-reference' : 'spine', {
     broker: broker.kind, pinned: PIN ? 1 : 0, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
     'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
     machine_busy_pct: machine.busyPct, machine_us_per_frame: Number(Object.values(machine.perFrameUs).reduce((a, b) => a + b, 0).toFixed(1)),
@@ -196,7 +203,11 @@ async function main(): Promise<void> {
   const broker = useMosquitto ? await startMosquitto() : await startAedes();
   let live: Awaited<ReturnType<typeof benchLivePath>>;
   try {
-    console.log('live path UDP -> daemon -> broker (targets: >= 20000 frames/s, <= 45 us CPU per frame, peak RSS < 100 MB)');
+    console.log(
+      REFERENCE
+        ? 'live path UDP -> minimal reference forwarder -> broker (issue 13 measured 28 us per frame and 85 MB on the machine its targets were set on)'
+        : 'live path UDP -> daemon -> broker (targets: >= 20000 frames/s, <= 45 us CPU per frame, peak RSS < 100 MB)',
+    );
     live = await benchLivePath(broker);
     console.table([live.table]);
     console.log(`daemon CPU us per frame by thread: ${Object.entries(live.threads).map(([n, us]) => `${n}=${us}`).join(' ')}`);
