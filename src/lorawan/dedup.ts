@@ -243,8 +243,8 @@ function grownByteCap(current: number, needed: number): number {
   return cap;
 }
 
-/** FNV-1a over the bytes, from an offset basis mixed with the length. */
-function hashOf(payload: Uint8Array): number {
+/** FNV-1a over the bytes, from an offset basis mixed with the length (exported for the tests' collisions). */
+export function hashOf(payload: Uint8Array): number {
   let h = 0x811c9dc5 ^ payload.length;
   for (let i = 0; i < payload.length; i++) h = Math.imul(h ^ payload[i], 0x01000193);
   return h | 0;

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DedupCache } from '../../../src/lorawan/index.js';
+import { hashOf } from '../../../src/lorawan/dedup.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 
 const A = Buffer.from('40f17dbe4900020001954378762b11ff0d', 'hex');
@@ -56,6 +57,28 @@ test('payloads far larger than LoRaWAN\'s are bounded in bytes: the oldest is fo
   const huge = Buffer.alloc(200 * 1024, 1);
   assert.is(d.seen(huge, 2), false);
   assert.is(d.seen(Buffer.from(huge), 3), true);
+});
+
+test('payloads with the same hash are told apart by their bytes (seeded search for collisions)', () => {
+  const rnd = seededRandom(Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31)));
+  // About 2^16 random payloads of one length give a 32-bit collision more often than not (birthday bound).
+  const byHash = new Map<number, Buffer>();
+  const pairs: Array<[Buffer, Buffer]> = [];
+  for (let i = 0; i < 400_000 && pairs.length < 3; i++) {
+    const p = Buffer.from(Array.from({ length: 8 }, () => rnd.int(0, 255)));
+    const other = byHash.get(hashOf(p));
+    if (other && !other.equals(p)) pairs.push([other, p]);
+    else byHash.set(hashOf(p), p);
+  }
+  assert.ok(pairs.length > 0, `seed ${rnd.seed}: no collision found`);
+  for (const [a, b] of pairs) {
+    const d = new DedupCache();
+    assert.is(d.seen(a, 0), false);
+    assert.is(d.seen(b, 1), false, `seed ${rnd.seed}: ${a.toString('hex')} and ${b.toString('hex')} share a hash, not their bytes`);
+    assert.is(d.seen(Buffer.from(a), 2), true);
+    assert.is(d.seen(Buffer.from(b), 3), true);
+    assert.is(d.size, 2);
+  }
 });
 
 test('invalid options throw', () => {
