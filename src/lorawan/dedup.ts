@@ -7,7 +7,9 @@
 // (the way this was first written) outlived V8's young generation every time: the largest item
 // V8 promoted per frame, which its full collections then had to mark. A payload is a duplicate
 // only when its bytes equal remembered bytes, never on a hash alone: a false duplicate would drop
-// an uplink.
+// an uplink. The hash is seeded per cache, so that nobody can send payloads that all land in one
+// bucket and make every lookup walk them.
+import { randomInt } from 'node:crypto';
 
 export interface DedupOptions {
   /** How long a PHYPayload is remembered after first being seen. Default 200 ms. */
@@ -33,6 +35,8 @@ export class DedupCache {
    * can get there before `maxEntries` does.
    */
   private readonly maxBytes: number;
+  /** Mixed into every payload's hash (tests read it to find collisions). */
+  readonly hashSeed = randomInt(2 ** 32 - 1);
 
   // Slots form a ring in the order first seen: `count` of them from `head`, live or DEAD.
   private slotCap = 0;
@@ -76,7 +80,7 @@ export class DedupCache {
    */
   seen(payload: Uint8Array, nowMs: number): boolean {
     this.expire(nowMs);
-    const hash = hashOf(payload);
+    const hash = hashOf(payload, this.hashSeed);
     const slot = this.find(payload, hash);
     if (slot !== NONE) {
       if (nowMs - this.times[slot] < this.windowMs) return true;
@@ -243,9 +247,9 @@ function grownByteCap(current: number, needed: number): number {
   return cap;
 }
 
-/** FNV-1a over the bytes, from an offset basis mixed with the length (exported for the tests' collisions). */
-export function hashOf(payload: Uint8Array): number {
-  let h = 0x811c9dc5 ^ payload.length;
+/** FNV-1a over the bytes, from an offset basis mixed with the seed and the length (exported for the tests' collisions). */
+export function hashOf(payload: Uint8Array, seed: number): number {
+  let h = (0x811c9dc5 ^ seed ^ Math.imul(payload.length, 0x9e3779b1)) | 0;
   for (let i = 0; i < payload.length; i++) h = Math.imul(h ^ payload[i], 0x01000193);
   return h | 0;
 }

@@ -62,23 +62,29 @@ test('payloads far larger than LoRaWAN\'s are bounded in bytes: the oldest is fo
 test('payloads with the same hash are told apart by their bytes (seeded search for collisions)', () => {
   const rnd = seededRandom(Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31)));
   // About 2^16 random payloads of one length give a 32-bit collision more often than not (birthday bound).
+  const d = new DedupCache();
   const byHash = new Map<number, Buffer>();
   const pairs: Array<[Buffer, Buffer]> = [];
   for (let i = 0; i < 400_000 && pairs.length < 3; i++) {
     const p = Buffer.from(Array.from({ length: 8 }, () => rnd.int(0, 255)));
-    const other = byHash.get(hashOf(p));
+    const hash = hashOf(p, d.hashSeed);
+    const other = byHash.get(hash);
     if (other && !other.equals(p)) pairs.push([other, p]);
-    else byHash.set(hashOf(p), p);
+    else byHash.set(hash, p);
   }
   assert.ok(pairs.length > 0, `seed ${rnd.seed}: no collision found`);
   for (const [a, b] of pairs) {
-    const d = new DedupCache();
+    d.clear();
     assert.is(d.seen(a, 0), false);
     assert.is(d.seen(b, 1), false, `seed ${rnd.seed}: ${a.toString('hex')} and ${b.toString('hex')} share a hash, not their bytes`);
     assert.is(d.seen(Buffer.from(a), 2), true);
     assert.is(d.seen(Buffer.from(b), 3), true);
     assert.is(d.size, 2);
   }
+  // Another cache hashes with another seed: the same pairs no longer collide there (a fixed hash
+  // would let a sender fill one bucket on every gateway).
+  const other = new DedupCache();
+  assert.ok(pairs.some(([a, b]) => hashOf(a, other.hashSeed) !== hashOf(b, other.hashSeed)), 'the seed changes the hash');
 });
 
 test('invalid options throw', () => {
