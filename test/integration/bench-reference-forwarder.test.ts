@@ -14,16 +14,9 @@ import { packagePath } from '../../src/paths.js';
 import { buildPushData, parseServerDatagram } from '../../src/radio/udp/gateway-side.js';
 import { BatchRecordCount } from '../../scripts/bench/light-subscriber.js';
 import { seedFromEnv, seededRandom } from '../helpers/seeded-random.js';
+import { waitFor } from '../helpers/hub-ingest.js';
 
 const GATEWAY = '0016c001ff10a235';
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('seeded: every rxpk acknowledged, once on event/up with its payload, once in a counted batch', async () => {
   const random = seededRandom(seedFromEnv('LORA_EDGE_REFERENCE_SEED', 'reference forwarder'));
@@ -56,7 +49,7 @@ test('seeded: every rxpk acknowledged, once on event/up with its payload, once i
     });
     await new Promise<void>((r) => hub.once('connect', () => r()));
     await hub.subscribeAsync([`eu868/gateway/${GATEWAY}/state/conn`, `eu868/gateway/${GATEWAY}/event/up`, `eu868/gateway/${GATEWAY}/hub/batch`], { qos: 1 });
-    await until(() => online, `the forwarder's state/conn (stderr: ${stderr})`);
+    await waitFor(`the forwarder's state/conn (stderr: ${stderr})`, () => online);
 
     const acks: number[] = [];
     socket.on('message', (msg) => {
@@ -81,7 +74,7 @@ test('seeded: every rxpk acknowledged, once on event/up with its payload, once i
       socket.send(buildPushData(2, token, GATEWAY, { rxpk }), udpPort, '127.0.0.1');
       if (d % 50 === 49) await new Promise((r) => setTimeout(r, 20));
     }
-    await until(() => acks.length === tokens.length && ups.length === sent.length && batches.records === sent.length, `everything (seed ${seed}: ${acks.length} acks, ${ups.length} event/up, ${batches.records} batched of ${sent.length})`);
+    await waitFor(`everything (seed ${seed}: ${sent.length} frames)`, () => acks.length === tokens.length && ups.length === sent.length && batches.records === sent.length);
 
     assert.equal(acks, tokens, `seed ${seed}: each PUSH_DATA acknowledged with its token, in order`);
     for (let i = 0; i < sent.length; i++) {
@@ -95,12 +88,10 @@ test('seeded: every rxpk acknowledged, once on event/up with its payload, once i
     assert.equal(batchRecords.map((r) => r.rxpk.data), sent.map((p) => p.toString('base64')), `seed ${seed}: each record holds its rxpk`);
     // What the bench waits on before it stops its clocks: every batch acknowledged by the broker.
     let status = { pipeline: { forwarded: -1 }, outbox: { pending: -1 } };
-    const deadline = Date.now() + 10_000;
-    while (status.outbox.pending !== 0 && Date.now() < deadline) {
+    await waitFor(`seed ${seed}: nothing left unacknowledged`, async () => {
       status = (await (await fetch(`http://127.0.0.1:${opsPort}/status`)).json()) as typeof status;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.is(status.outbox.pending, 0, `seed ${seed}: nothing left unacknowledged`);
+      return status.outbox.pending === 0;
+    });
     assert.is(status.pipeline.forwarded, sent.length);
   } finally {
     socket.close();
