@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DedupCache } from '../../../src/lorawan/index.js';
 import { hashOf } from '../../../src/lorawan/dedup.js';
-import { seededRandom } from '../../helpers/seeded-random.js';
+import { seedFromEnv, seededRandom } from '../../helpers/seeded-random.js';
 
 const A = Buffer.from('40f17dbe4900020001954378762b11ff0d', 'hex');
 const B = Buffer.from('40f17dbe4900030001954378762b11ff0d', 'hex');
@@ -60,7 +60,7 @@ test('payloads far larger than LoRaWAN\'s are bounded in bytes: the oldest is fo
 });
 
 test('payloads with the same hash are told apart by their bytes (seeded search for collisions)', () => {
-  const rnd = seededRandom(Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31)));
+  const rnd = seededRandom(seedFromEnv('LORA_EDGE_SEED', 'dedup hash collisions'));
   // About 2^16 random payloads of one length give a 32-bit collision more often than not (birthday bound).
   const d = new DedupCache();
   const byHash = new Map<number, Buffer>();
@@ -120,7 +120,7 @@ class PlainDedup {
 }
 
 test('answers as the plain rule does: random payloads, repeats, bursts, small bounds, the clock stepping back (seeded)', () => {
-  const seed = Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const seed = seedFromEnv('LORA_EDGE_SEED', 'dedup against the plain rule');
   const rnd = seededRandom(seed);
   for (let run = 0; run < 40; run++) {
     const windowMs = rnd.int(1, 300);
@@ -153,7 +153,7 @@ test('answers as the plain rule does: random payloads, repeats, bursts, small bo
 test('the byte ring wraps, fills to its oldest payload and grows without losing a payload (seeded)', () => {
   // Payloads of up to a quarter of the ring's first size (16 KiB), a short window and frequent
   // steps back of the clock: the ring's tail keeps meeting its head and its wrap gaps.
-  const seed = Number(process.env.LORA_EDGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const seed = seedFromEnv('LORA_EDGE_SEED', 'dedup byte ring');
   const rnd = seededRandom(seed);
   for (let run = 0; run < 200; run++) {
     const windowMs = rnd.int(5, 60);

@@ -7,11 +7,9 @@ import { UplinkPipeline } from '../../../src/pipeline/uplink-pipeline.js';
 import { silentLogger } from '../../../src/log.js';
 import { buildDataUplink } from '../../../src/lorawan/builders.js';
 import type { RadioFrame } from '../../../src/radio/radio-frame.js';
-import { seededRandom } from '../../helpers/seeded-random.js';
-import { randomSeed } from '../../helpers/faults/prng.js';
+import { seedFromEnv, seededRandom } from '../../helpers/seeded-random.js';
 
-const seed = Number(process.env.LORA_EDGE_SEED ?? randomSeed());
-console.log(`uplink-dedup seed ${seed} (LORA_EDGE_SEED=${seed} replays it)`);
+const seed = seedFromEnv('LORA_EDGE_SEED', 'uplink de-duplication');
 
 test('each transmission is stored once however many copies arrive within the window; distinct ones all pass (seeded)', () => {
   const rnd = seededRandom(seed);
