@@ -184,7 +184,7 @@ let txInfoEntries = 0;
 
 function cachedTxInfo(frame: RadioFrame): Buffer | undefined {
   const entries = txInfoBytes.get(frame.frequency);
-  if (entries) for (const entry of entries) if (sameModulation(entry.modulation, frame) && entry.modulation.codeRate === frame.codeRate) return entry.bytes;
+  if (entries) for (const entry of entries) if (sameModulation(entry.modulation, frame)) return entry.bytes;
   return undefined;
 }
 
