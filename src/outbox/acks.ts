@@ -1,9 +1,9 @@
 // Deleting delivered records: an explicit seq list, or a range whose stored sizes come from the
 // recent cache or the read memo when they can, so acknowledging live traffic reads nothing back.
-import { recordKey, SeqRef } from './keys.js';
+import { recordKey } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
-import type { StoredState } from './stored-state.js';
+import { deletionOf, type Deletion, type StoredState } from './stored-state.js';
 import { readAfter, readKeys, refOf, type StoredRef } from './store.js';
 
 /** Records per read/delete chunk. */
@@ -23,7 +23,7 @@ export class OutboxAcks {
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const found = (await readKeys(state.db, seqs.slice(i, i + CHUNK).map(recordKey))).map(refOf);
       if (found.length > 0) {
-        await state.deleteEntries(found);
+        await state.deleteEntries(deletionOf(found));
         state.counters.acked += found.length;
       }
     }
@@ -37,27 +37,50 @@ export class OutboxAcks {
    */
   async ackRanges(ranges: ReadonlyArray<{ from: number; to: number }>): Promise<void> {
     const state = this.state;
-    const known: StoredRef[] = [];
+    // What the cache holds is collected as bare seqs (no object per record: live traffic's path).
+    const cached: Deletion = { seqs: [], keys: [], bytes: 0 };
+    const cachedRanges: Array<{ from: number; to: number }> = [];
+    const remembered: StoredRef[] = [];
     const unknown: Array<{ from: number; to: number }> = [];
     // One range at a time, not merged first: the memo holds each batch's read under its own range.
     for (const { from, to } of ranges) {
       if (state.recent.covers(from - 1)) {
         // A read from disk may have run on into the cached seqs: it must not list them any more.
         this.memo.forget(from, to);
-        for (const e of state.recent.range(from, to)) known.push(new SeqRef(e.seq, e.json.length));
+        cached.bytes += state.recent.collect(from, to, cached.seqs);
+        cachedRanges.push({ from, to });
         continue;
       }
-      const remembered = this.memo.take(from, to);
-      if (!remembered) unknown.push({ from, to });
-      else for (const e of remembered) if (e.seq !== null) known.push(e);
+      const refs = this.memo.take(from, to);
+      if (!refs) unknown.push({ from, to });
+      else for (const e of refs) if (e.seq !== null) remembered.push(e);
     }
-    if (known.length > 0) {
-      const entries = ascendingDistinct(known);
-      await state.deleteEntries(entries);
-      state.counters.acked += entries.length;
+    const deletion = remembered.length === 0 && ascendingDistinct(cached.seqs) ? cached : this.mergedDeletion(cachedRanges, remembered);
+    if (deletion.seqs.length > 0) {
+      await state.deleteEntries(deletion);
+      state.counters.acked += deletion.seqs.length;
     }
     for (const { from, to } of mergeRanges(unknown)) await this.deleteStoredRange(from, to);
     this.retention.checkOverflowRecovered();
+  }
+
+  /**
+   * The cached records of these ranges and the remembered entries as one deletion in seq order,
+   * each seq once: a seq listed by two overlapping ranges is deleted (and counted) once.
+   */
+  private mergedDeletion(cachedRanges: ReadonlyArray<{ from: number; to: number }>, remembered: readonly StoredRef[]): Deletion {
+    const bytesOf = new Map<number, number>();
+    for (const { from, to } of cachedRanges) {
+      const seqs: number[] = [];
+      const sizes: number[] = [];
+      this.state.recent.collect(from, to, seqs, sizes);
+      seqs.forEach((seq, i) => bytesOf.set(seq, sizes[i]));
+    }
+    for (const ref of remembered) bytesOf.set(ref.seq as number, ref.bytes);
+    const seqs = [...bytesOf.keys()].sort((a, b) => a - b);
+    let bytes = 0;
+    for (const seq of seqs) bytes += bytesOf.get(seq)!;
+    return { seqs, keys: [], bytes };
   }
 
   /** Reads the stored records of from..to back (for their sizes) and deletes them, a chunk at a time. */
@@ -67,7 +90,7 @@ export class OutboxAcks {
     while (start <= to) {
       const read = await readAfter(state.db, start - 1, CHUNK, { upTo: to });
       if (read.entries.length > 0) {
-        await state.deleteEntries(read.entries.map(refOf));
+        await state.deleteEntries(deletionOf(read.entries.map(refOf)));
         state.counters.acked += read.entries.length;
       }
       if (read.exhausted) break;
@@ -76,16 +99,10 @@ export class OutboxAcks {
   }
 }
 
-/**
- * In seq order, each seq once: a seq listed by two overlapping ranges is deleted (and counted) once.
- * The usual list (one range, or ranges in order) is already sorted, which the sort finds in one pass.
- */
-function ascendingDistinct(refs: StoredRef[]): StoredRef[] {
-  refs.sort((a, b) => (a.seq as number) - (b.seq as number));
-  let kept = 0;
-  for (const ref of refs) if (kept === 0 || ref.seq !== refs[kept - 1].seq) refs[kept++] = ref;
-  refs.length = kept;
-  return refs;
+/** True when the seqs ascend, each once: the usual list (one range, or ranges acknowledged in order). */
+function ascendingDistinct(seqs: readonly number[]): boolean {
+  for (let i = 1; i < seqs.length; i++) if (seqs[i] <= seqs[i - 1]) return false;
+  return true;
 }
 
 /** Sorted by start, overlapping and adjacent ranges joined. */

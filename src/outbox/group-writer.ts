@@ -3,12 +3,11 @@
 // is written in batches of up to 1 MiB). A failed write hands the records to onUnstored; a stalled
 // disk drops the oldest waiting records beyond maxPendingRecords.
 import type { Logger } from '../log.js';
-import type { OutboxRecord } from './record.js';
-import { clockFieldsOf, StoredRecord } from './stored-record.js';
-import { RecordPut } from './keys.js';
+import { RunPut } from './batch-ops.js';
 import type { OutboxMeta } from './meta.js';
-import { encodeRecord, type NewRecord } from './record-encoding.js';
-import { ValueArena } from './value-arena.js';
+import type { NewRecord } from './record-encoding.js';
+import { PendingRecords } from './pending-records.js';
+import type { RecordRun } from './record-run.js';
 import { Episode } from './episode.js';
 import type { SerialQueue } from '../serial-queue.js';
 import type { Retention } from './retention.js';
@@ -19,12 +18,10 @@ import { describeCause } from './errors.js';
 /** Bytes of record values per LevelDB batch when many records waited (at least one record). */
 const GROUP_MAX_BYTES = 1024 * 1024;
 
-/** A record waiting for its group write; once written, the same object goes into the recent cache. */
-type PendingRecord = StoredRecord;
-
 export class GroupWriter {
   private readonly flushListeners = new Set<(lastSeq: number) => void>();
-  private pending: PendingRecord[] = [];
+  /** Records waiting for their group write, off the JavaScript heap (record-columns.ts). */
+  private readonly pending = new PendingRecords();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private readonly writeFailureEpisode = new Episode();
@@ -32,9 +29,6 @@ export class GroupWriter {
   /** Appended records (and their bytes) not yet settled: pending plus the group being written. */
   private waitingRecords = 0;
   private waitingBytes = 0;
-  private readonly values = new ValueArena();
-  /** Made once: append is on every uplink's path. */
-  private readonly allocateValue = (bytes: number): Buffer => this.values.take(bytes);
 
   constructor(
     private readonly state: StoredState,
@@ -48,7 +42,7 @@ export class GroupWriter {
 
   /** Appended records not yet written to disk. */
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.count;
   }
 
   /** What appends hold in memory until their group write settles: the measure of back-pressure. */
@@ -60,13 +54,12 @@ export class GroupWriter {
   append(record: NewRecord): number {
     const state = this.state;
     const seq = state.nextSeq;
-    const value = encodeRecord(seq, record, this.allocateValue);
+    const bytes = this.pending.add(seq, record);
     state.nextSeq = seq + 1;
     state.counters.appended += 1;
-    this.pending.push(new StoredRecord(seq, record.capturedAt, value, clockFieldsOf(record)));
     this.waitingRecords += 1;
-    this.waitingBytes += value.length;
-    if (this.pending.length > this.opts.maxPendingRecords) this.dropOldestPending();
+    this.waitingBytes += bytes;
+    if (this.pending.count > this.opts.maxPendingRecords) this.dropOldestPending();
     this.scheduleFlush();
     return seq;
   }
@@ -83,7 +76,7 @@ export class GroupWriter {
         await this.flushing;
         continue;
       }
-      if (this.pending.length === 0) return;
+      if (this.pending.count === 0) return;
       this.startFlush();
     }
   }
@@ -99,10 +92,11 @@ export class GroupWriter {
   }
 
   private dropOldestPending(): void {
-    const excess = this.pending.length - this.opts.maxPendingRecords;
-    const doomed = this.pending.splice(0, excess);
-    this.settled(doomed);
-    this.state.removed.add(doomed.map((p) => p.seq));
+    const excess = this.pending.count - this.opts.maxPendingRecords;
+    const doomed = this.pending.dropOldest(excess);
+    this.waitingRecords -= doomed.seqs.length;
+    this.waitingBytes -= doomed.bytes;
+    this.state.removed.add(doomed.seqs);
     this.state.counters.dropped.pending_overflow += excess;
     if (this.stallEpisode.record(excess, this.now())) {
       this.log.warn(
@@ -112,13 +106,13 @@ export class GroupWriter {
     }
   }
 
-  private settled(group: PendingRecord[]): void {
-    this.waitingRecords -= group.length;
-    for (const p of group) this.waitingBytes -= p.json.length;
+  private settled(group: RecordRun): void {
+    this.waitingRecords -= group.size;
+    this.waitingBytes -= group.bytes;
   }
 
   private scheduleFlush(): void {
-    if (this.pending.length >= this.opts.flushMaxRecords) {
+    if (this.pending.count >= this.opts.flushMaxRecords) {
       this.startFlush();
     } else if (!this.timer && !this.flushing) {
       this.timer = setTimeout(() => {
@@ -145,7 +139,7 @@ export class GroupWriter {
       })
       .finally(() => {
         this.flushing = null;
-        if (this.pending.length > 0) this.scheduleFlush();
+        if (this.pending.count > 0) this.scheduleFlush();
       });
   }
 
@@ -159,10 +153,10 @@ export class GroupWriter {
    * waited behind one write and took 15 writes of 256 (250-360 ms), closing the overload door.
    */
   private async drainPending(): Promise<void> {
-    let left = this.pending.length;
-    while (left > 0 && this.pending.length > 0) {
-      const group = this.pending.splice(0, groupLength(this.pending, left));
-      left -= group.length;
+    let left = this.pending.count;
+    while (left > 0 && this.pending.count > 0) {
+      const group = this.pending.take(left, GROUP_MAX_BYTES);
+      left -= group.size;
       try {
         await this.writeGroup(group);
       } finally {
@@ -171,21 +165,16 @@ export class GroupWriter {
     }
   }
 
-  private async writeGroup(group: PendingRecord[]): Promise<void> {
+  private async writeGroup(group: RecordRun): Promise<void> {
     const state = this.state;
-    const ops: BatchOp[] = [];
-    let added = 0;
-    for (const p of group) {
-      ops.push(new RecordPut(p.seq, p.json));
-      added += p.json.length;
-    }
+    const ops: BatchOp[] = [new RunPut(group)];
     // Seqs still pending are not written here: after a crash they are handed out again, so the seqs
     // at the hub stay contiguous. A seq that may have left the daemon (onUnstored) is never reused.
-    const lastSeq = group.length > 0 ? group[group.length - 1].seq : 0;
+    const lastSeq = group.lastSeq;
     const next: OutboxMeta = {
       nextSeq: Math.max(state.durableNextSeq(), lastSeq + 1),
-      bytes: state.meta.bytes + added,
-      count: state.meta.count + group.length,
+      bytes: state.meta.bytes + group.bytes,
+      count: state.meta.count + group.size,
     };
     ops.push(state.metaOp(next, true));
     let reopened: boolean;
@@ -197,14 +186,12 @@ export class GroupWriter {
     }
     state.meta = next;
     if (this.opts.sync) state.syncedNextSeq = Math.max(state.syncedNextSeq, next.nextSeq);
-    state.recent.add(group, next.bytes);
-    const first = group[0];
-    const last = group[group.length - 1];
-    if (state.firstSeq === null && first) {
-      state.firstSeq = first.seq;
-      state.oldestCapturedAt = first.capturedAt;
+    if (state.firstSeq === null) {
+      state.firstSeq = group.firstSeq;
+      state.oldestCapturedAt = group.columns.capturedAtAt(group.lo);
     }
-    if (last) state.lastSeq = last.seq;
+    state.lastSeq = lastSeq;
+    state.recent.add(group, next.bytes);
     if (reopened) await state.recountAfterReopen();
     state.counters.flushes += 1;
     this.endWriteEpisodes();
@@ -215,24 +202,23 @@ export class GroupWriter {
         this.log.error({ err, dir: this.opts.dir }, 'outbox could not enforce its size bound');
       }
     }
-    if (last) this.notifyFlushed(last.seq);
+    this.notifyFlushed(lastSeq);
   }
 
-  private handleFlushFailure(group: PendingRecord[], err: unknown): void {
+  private handleFlushFailure(group: RecordRun, err: unknown): void {
     const state = this.state;
     const error = err instanceof Error ? err : new Error(String(err));
     state.counters.writeErrors += 1;
-    if (this.writeFailureEpisode.record(group.length, this.now())) {
+    if (this.writeFailureEpisode.record(group.size, this.now())) {
       this.log.error(
-        { err: error, dir: this.opts.dir, records: group.length },
+        { err: error, dir: this.opts.dir, records: group.size },
         `outbox write failed (${describeCause(error)}): new records are not being stored; disk full or failing? ` +
           'Retrying with each new group.',
       );
     }
-    const records = group.map((p) => JSON.parse(p.json.toString('utf8')) as OutboxRecord);
-    state.removed.add(group.map((p) => p.seq));
-    const last = group[group.length - 1];
-    if (last) state.highestUnstoredSeq = Math.max(state.highestUnstoredSeq, last.seq);
+    const records = group.stored().map((stored) => stored.record());
+    state.removed.add(group.seqs());
+    state.highestUnstoredSeq = Math.max(state.highestUnstoredSeq, group.lastSeq);
     if (!this.onUnstored) {
       state.counters.dropped.write_error += records.length;
       return;
@@ -272,15 +258,4 @@ export class GroupWriter {
       }
     }
   }
-}
-
-/** How many of the first `upTo` pending records fit in one group: GROUP_MAX_BYTES, at least one. */
-function groupLength(pending: readonly PendingRecord[], upTo: number): number {
-  let bytes = 0;
-  let n = 0;
-  while (n < upTo && n < pending.length && (n === 0 || bytes + pending[n].json.length <= GROUP_MAX_BYTES)) {
-    bytes += pending[n].json.length;
-    n += 1;
-  }
-  return n;
 }

@@ -39,42 +39,8 @@ export function seqFromRecordKey(key: Uint8Array): number | null {
   return Number.isSafeInteger(seq) ? seq : null;
 }
 
-// Batch operations on a record known by its seq. The key is built when the batch asks for it (the
-// native batch copies it at once) instead of being kept with the operation: operations live until
-// their write is on disk (an fsync, or a retry after a reopen), long enough for V8 to promote what
-// they hold, and the keys were the largest thing it promoted at full rate.
-
-/** A record put: `{ type: 'put', key, value }` with the key made on demand. */
-export class RecordPut {
-  readonly type = 'put' as const;
-  constructor(
-    readonly seq: number,
-    readonly value: Buffer,
-  ) {}
-
-  get key(): Buffer {
-    return recordKey(this.seq);
-  }
-}
-
-/** A record deletion: `{ type: 'del', key }` with the key made on demand. */
-export class RecordDelete {
-  readonly type = 'del' as const;
-  constructor(readonly seq: number) {}
-
-  get key(): Buffer {
-    return recordKey(this.seq);
-  }
-}
-
-/** A stored record's reference (StoredRef) by seq, for records known without reading them back. */
-export class SeqRef {
-  constructor(
-    readonly seq: number,
-    readonly bytes: number,
-  ) {}
-
-  get key(): Buffer {
-    return recordKey(this.seq);
-  }
+/** Writes the key of record `seq` into `key` (9 bytes, the record prefix already in place). */
+export function writeRecordKey(key: Buffer, seq: number): void {
+  key.writeUInt32BE(Math.floor(seq / TWO_POW_32), 1);
+  key.writeUInt32BE(seq >>> 0, 5);
 }

@@ -3,9 +3,10 @@
 import type { Logger } from '../log.js';
 import type { OutboxRecord } from './record.js';
 import { OutboxArgumentError } from './errors.js';
+import type { BatchOp } from './batch-ops.js';
 import { msOfIso } from '../clock/iso-time.js';
 
-export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+export type { BatchOp, KeyOp } from './batch-ops.js';
 export type BatchWriter = (ops: BatchOp[], options: { sync: boolean }) => Promise<void>;
 
 export interface OutboxOptions {

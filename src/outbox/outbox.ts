@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { OutboxRecord } from './record.js';
 import { metaPut, type OutboxMeta } from './meta.js';
+import { recordKey, writeRecordKey } from './keys.js';
 import type { NewRecord } from './record-encoding.js';
 import { SerialQueue } from '../serial-queue.js';
 import { OutboxArgumentError, OutboxClosedError, OutboxLockedError } from './errors.js';
@@ -60,7 +61,22 @@ async function writeChained(db: OutboxDb, ops: BatchOp[], sync: boolean): Promis
   try {
     for (const op of ops) {
       if (op.type === 'put') batch.put(op.key, op.value);
-      else batch.del(op.key);
+      else if (op.type === 'del') batch.del(op.key);
+      else if (op.type === 'puts') {
+        // One key buffer for the whole run: the native batch copies key and value at each put
+        // (abstract-level keeps them only for 'write' listeners, which the outbox never adds).
+        const key = recordKey(0);
+        for (let row = op.lo; row < op.hi; row++) {
+          writeRecordKey(key, op.columns.seqAt(row));
+          batch.put(key, op.columns.valueAt(row));
+        }
+      } else {
+        const key = recordKey(0);
+        for (const seq of op.seqs) {
+          writeRecordKey(key, seq);
+          batch.del(key);
+        }
+      }
     }
   } catch (err) {
     await batch.close();

@@ -7,7 +7,7 @@ import { OutboxArgumentError } from './errors.js';
 import { positiveInteger, type ResolvedOptions } from './options.js';
 import type { ReadMemo } from './read-memo.js';
 import type { SerialQueue } from '../serial-queue.js';
-import type { StoredState } from './stored-state.js';
+import { deletionOf, type StoredState } from './stored-state.js';
 import { StoredRecord } from './stored-record.js';
 import { scanRecord } from './record-scan.js';
 import { readAfter, readKeys, type StoredEntry, refOf } from './store.js';
@@ -82,7 +82,7 @@ export class OutboxReader {
     // Re-read inside the queue: an overflow drop may already have removed some of them.
     const present = await readKeys(this.state.db, [...byKey.values()].map((i) => i.key));
     if (present.length === 0) return;
-    await this.state.deleteEntries(present.map(refOf));
+    await this.state.deleteEntries(deletionOf(present.map(refOf)));
     this.state.counters.dropped.corrupt += present.length;
     present.forEach((entry) => {
       const key = entry.key.toString('hex');

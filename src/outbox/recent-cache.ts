@@ -1,16 +1,14 @@
 // The newest flushed records, kept in memory (bounded by bytes) so live traffic is read back and
 // acknowledged without touching LevelDB again. Invariant: every stored record with seq > floor is
 // in the cache; older ones are only on disk (the backlog after an outage or a restart).
-// The entries are the StoredRecords the group writer made when the records were appended, handed
-// out as they are: a record costs one object from its append to its acknowledgement.
-import { StoredRecord } from './stored-record.js';
+// The records stay in the columns their group write was made from (record-columns.ts), as runs in
+// seq order: no object per record lives from its write to its acknowledgement.
+import { RecordColumns } from './record-columns.js';
+import { RecordRun } from './record-run.js';
+import type { StoredRecord } from './stored-record.js';
 
-/**
- * Stands in the slots before `start`: a slot left pointing at its record kept the record's value,
- * and with it the whole 64 KiB chunk it was carved from (value-arena.ts), alive until the next
- * compaction, up to twice the cache's byte bound (7.6 MB of chunks for a 4 MiB cache mid-drain).
- */
-const RELEASED: StoredRecord = Object.freeze(new StoredRecord(-1, '', Buffer.alloc(0)));
+/** Stands in the slots of runs whose records are all gone, so the slot does not keep their columns. */
+const EMPTY = new RecordRun(new RecordColumns(1, 1, 1), 0, 0);
 
 /**
  * Nothing is kept while the records stored before the cache's hold this many times its bound: an
@@ -20,10 +18,11 @@ const RELEASED: StoredRecord = Object.freeze(new StoredRecord(-1, '', Buffer.all
 const BACKLOG_BOUNDS_WITHOUT_CACHE = 8;
 
 export class RecentCache {
-  private entries: StoredRecord[] = [];
-  /** Index of the first live entry; the slots before it hold RELEASED, and are cut off now and then. */
+  private runs: RecordRun[] = [];
+  /** Index of the first run still holding records; the ones before it are cut off now and then. */
   private start = 0;
   private bytes = 0;
+  private records = 0;
 
   constructor(
     private readonly maxBytes: number,
@@ -32,7 +31,7 @@ export class RecentCache {
   ) {}
 
   get size(): number {
-    return this.entries.length - this.start;
+    return this.records;
   }
 
   /** True when the records after `afterSeq` can all be served from memory. */
@@ -40,43 +39,52 @@ export class RecentCache {
     return afterSeq >= this.floor;
   }
 
-  first(): StoredRecord | undefined {
-    return this.entries[this.start];
+  firstSeq(): number | null {
+    return this.records > 0 ? this.runs[this.start].firstSeq : null;
   }
 
-  last(): StoredRecord | undefined {
-    return this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
+  /** capturedAt of the first cached record. */
+  firstCapturedAt(): string | null {
+    if (this.records === 0) return null;
+    const first = this.runs[this.start];
+    return first.columns.capturedAtAt(first.lo);
+  }
+
+  lastSeq(): number | null {
+    return this.records > 0 ? this.runs[this.runs.length - 1].lastSeq : null;
   }
 
   /** Records just written (seqs ascending, above everything cached); `storedBytes`: all stored now. */
-  add(records: StoredRecord[], storedBytes: number): void {
-    for (const r of records) {
-      this.entries.push(r);
-      this.bytes += r.json.length;
-    }
+  add(run: RecordRun, storedBytes: number): void {
+    if (run.size === 0) return;
+    this.runs.push(run);
+    this.bytes += run.bytes;
+    this.records += run.size;
     if (storedBytes - this.bytes > this.maxBytes * BACKLOG_BOUNDS_WITHOUT_CACHE) {
       this.releaseAll();
       return;
     }
-    while (this.bytes > this.maxBytes && this.size > 0) this.floor = this.dropFirst().seq;
+    while (this.bytes > this.maxBytes && this.records > 0) this.floor = this.dropFirst();
     this.compact();
   }
 
   /** Forgets every record: from now on they are read from disk. */
   private releaseAll(): void {
-    const last = this.last();
-    if (last) this.floor = last.seq;
-    this.entries = [];
+    const last = this.lastSeq();
+    if (last !== null) this.floor = last;
+    this.runs = [];
     this.start = 0;
     this.bytes = 0;
+    this.records = 0;
   }
 
-  private indexAfter(seq: number): number {
+  /** Index of the first run whose last seq is above `seq` (runs.length when none is). */
+  private runAfter(seq: number): number {
     let lo = this.start;
-    let hi = this.entries.length;
+    let hi = this.runs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.entries[mid].seq <= seq) lo = mid + 1;
+      if (this.runs[mid].lastSeq <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -86,65 +94,101 @@ export class RecentCache {
   read(afterSeq: number, maxRecords: number, maxBytes: number): StoredRecord[] {
     const out: StoredRecord[] = [];
     let used = 0;
-    for (let i = this.indexAfter(afterSeq); i < this.entries.length && out.length < maxRecords; i++) {
-      const e = this.entries[i];
-      if (out.length > 0 && used + e.json.length > maxBytes) break;
-      out.push(e);
-      used += e.json.length;
+    for (let r = this.runAfter(afterSeq); r < this.runs.length; r++) {
+      const run = this.runs[r];
+      const c = run.columns;
+      for (let row = run.rowAfter(afterSeq); row < run.hi; row++) {
+        if (out.length >= maxRecords) return out;
+        const bytes = c.bytesAt(row);
+        if (out.length > 0 && used + bytes > maxBytes) return out;
+        out.push(c.storedAt(row));
+        used += bytes;
+      }
     }
     return out;
   }
 
-  /** The cached records with from <= seq <= to. */
-  range(from: number, to: number): StoredRecord[] {
-    const out: StoredRecord[] = [];
-    for (let i = this.indexAfter(from - 1); i < this.entries.length && this.entries[i].seq <= to; i++) out.push(this.entries[i]);
-    return out;
+  /**
+   * Appends the seqs of the cached records with from <= seq <= to to `seqs` (and their stored
+   * bytes to `sizes`, when given); returns their stored bytes in all.
+   */
+  collect(from: number, to: number, seqs: number[], sizes?: number[]): number {
+    let bytes = 0;
+    for (let r = this.runAfter(from - 1); r < this.runs.length; r++) {
+      const run = this.runs[r];
+      const c = run.columns;
+      let row = run.rowAfter(from - 1);
+      const first = row;
+      for (; row < run.hi && c.seqAt(row) <= to; row++) {
+        seqs.push(c.seqAt(row));
+        sizes?.push(c.bytesAt(row));
+      }
+      bytes += c.bytesBetween(first, row);
+      if (row < run.hi) break;
+    }
+    return bytes;
   }
 
-  /** Forgets deleted records (acknowledged, dropped or corrupt). */
+  /** Forgets deleted records (acknowledged, dropped or corrupt); `seqs` in any order, best ascending. */
   remove(seqs: readonly number[]): void {
-    if (seqs.length === 0 || this.size === 0) return;
+    if (seqs.length === 0 || this.records === 0) return;
     // Acks delete from the front in seq order: the common case (and acknowledging the backlog,
-    // all below the cache) is a walk over `seqs` advancing `start`, without a set. A seq below the
-    // first cached one is not cached, since seqs ascend through the cache.
+    // all below the cache) is a walk over `seqs` advancing the first run, without a set. A seq
+    // below the first cached one is not cached, since seqs ascend through the cache.
     let i = 0;
-    for (; i < seqs.length && this.size > 0; i++) {
-      const front = this.entries[this.start].seq;
+    for (; i < seqs.length && this.records > 0; i++) {
+      const front = this.runs[this.start].firstSeq;
       if (seqs[i] < front) continue;
       if (seqs[i] !== front) break;
       this.dropFirst();
     }
-    if (i === seqs.length || this.size === 0) {
-      this.compact();
-      return;
-    }
-    const doomed = new Set(seqs.slice(i));
-    while (this.size > 0 && doomed.has(this.entries[this.start].seq)) doomed.delete(this.dropFirst().seq);
-    if (doomed.size > 0) {
-      const kept: StoredRecord[] = [];
-      for (let k = this.start; k < this.entries.length; k++) {
-        const e = this.entries[k];
-        if (doomed.has(e.seq)) this.bytes -= e.json.length;
-        else kept.push(e);
-      }
-      this.entries = kept;
-      this.start = 0;
-    }
+    if (i < seqs.length && this.records > 0) this.removeScattered([...new Set(seqs.slice(i))].sort((a, b) => a - b));
     this.compact();
   }
 
-  /** Takes the first live entry out: its slot lets go of it at once (see RELEASED). */
-  private dropFirst(): StoredRecord {
-    const first = this.entries[this.start];
-    this.entries[this.start++] = RELEASED;
-    this.bytes -= first.json.length;
-    return first;
+  /** Rare: deletions (ascending, distinct) that are not the cache's oldest records. Runs are cut around each. */
+  private removeScattered(doomed: readonly number[]): void {
+    const kept: RecordRun[] = [];
+    let d = 0;
+    for (let r = this.start; r < this.runs.length; r++) {
+      const run = this.runs[r];
+      const c = run.columns;
+      while (d < doomed.length && doomed[d] < run.firstSeq) d++;
+      if (d === doomed.length || doomed[d] > run.lastSeq) {
+        kept.push(run);
+        continue;
+      }
+      let lo = run.lo;
+      for (let row = run.lo; row < run.hi; row++) {
+        const seq = c.seqAt(row);
+        while (d < doomed.length && doomed[d] < seq) d++;
+        if (d < doomed.length && doomed[d] === seq) {
+          if (row > lo) kept.push(new RecordRun(c, lo, row));
+          this.bytes -= c.bytesAt(row);
+          this.records -= 1;
+          lo = row + 1;
+        }
+      }
+      if (run.hi > lo) kept.push(new RecordRun(c, lo, run.hi));
+    }
+    this.runs = kept;
+    this.start = 0;
+  }
+
+  /** Takes the oldest cached record out; returns its seq. A run is let go with its last record. */
+  private dropFirst(): number {
+    const run = this.runs[this.start];
+    const seq = run.firstSeq;
+    this.bytes -= run.columns.bytesAt(run.lo);
+    this.records -= 1;
+    run.lo += 1;
+    if (run.lo === run.hi) this.runs[this.start++] = EMPTY;
+    return seq;
   }
 
   private compact(): void {
-    if (this.start > 1024 && this.start * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.start);
+    if (this.start > 64 && this.start * 2 > this.runs.length) {
+      this.runs = this.runs.slice(this.start);
       this.start = 0;
     }
   }

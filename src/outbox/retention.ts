@@ -5,7 +5,7 @@ import type { OutboxMeta } from './meta.js';
 import { Episode } from './episode.js';
 import type { ReadMemo } from './read-memo.js';
 import type { ResolvedOptions } from './options.js';
-import type { StoredState } from './stored-state.js';
+import { deletionOf, type StoredState } from './stored-state.js';
 import { decodeEntry, readAfter, type StoredEntry, refOf } from './store.js';
 
 export interface SweepResult {
@@ -94,7 +94,7 @@ export class Retention {
         doomed.push(entry);
       }
       if (doomed.length > 0) {
-        await this.state.deleteEntries(doomed.map(refOf));
+        await this.state.deleteEntries(deletionOf(doomed.map(refOf)));
         dropped.expired += expired;
         dropped.corrupt += corrupt;
         expiredTotal += expired;
@@ -141,7 +141,7 @@ export class Retention {
         doomed.push(entry);
         remaining -= entry.value.length;
       }
-      await state.deleteEntries(doomed.map(refOf));
+      await state.deleteEntries(deletionOf(doomed.map(refOf)));
       state.counters.dropped.overflow += doomed.length;
       droppedTotal += doomed.length;
     }

@@ -2,7 +2,8 @@
 // edges, the recent cache, the seqs removed on purpose and the cumulative counters. Every deletion
 // goes through deleteEntries so these never drift apart.
 import type { Logger } from '../log.js';
-import { RECORD_KEY_MIN, RecordDelete, recordKey, seqFromRecordKey } from './keys.js';
+import { RECORD_KEY_MIN, recordKey, seqFromRecordKey } from './keys.js';
+import { SeqsDelete } from './batch-ops.js';
 import { metaPut, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
@@ -33,6 +34,33 @@ export interface OutboxCounters {
   flushes: number;
   /** Times the store was closed and reopened to clear a persistent write error. */
   reopens: number;
+}
+
+/**
+ * Records to delete in one batch: record seqs (ascending, each once), keys that are not well-formed
+ * record keys (damaged entries), and the stored bytes of both.
+ */
+export interface Deletion {
+  seqs: number[];
+  keys: Buffer[];
+  bytes: number;
+}
+
+/** The deletion of entries read from the store (in key order, so their seqs ascend). */
+export function deletionOf(refs: readonly StoredRef[]): Deletion {
+  const d: Deletion = { seqs: [], keys: [], bytes: 0 };
+  for (const ref of refs) {
+    if (ref.seq === null) d.keys.push(ref.key);
+    else d.seqs.push(ref.seq);
+    d.bytes += ref.bytes;
+  }
+  for (let i = 1; i < d.seqs.length; i++) {
+    if (d.seqs[i] <= d.seqs[i - 1]) {
+      d.seqs = [...new Set(d.seqs)].sort((x, y) => x - y);
+      break;
+    }
+  }
+  return d;
 }
 
 /** What opening the store found. */
@@ -80,9 +108,11 @@ export class StoredState {
   private deletesSinceCompact = 0;
   /**
    * Deletions to repeat in the next synced write (see writeOps): a record's seq rather than its key,
-   * which would otherwise be kept (and promoted by V8) for every record deleted between two syncs.
+   * which would otherwise be kept (and promoted by V8) for every record deleted between two syncs;
+   * keys only for entries that are not well-formed records.
    */
-  private unsyncedDeletes: Array<number | Buffer> = [];
+  private unsyncedSeqs: number[] = [];
+  private unsyncedKeys: Buffer[] = [];
   /** The generation of the meta entry last put in a batch (meta.ts). */
   private metaGen: number;
 
@@ -119,7 +149,7 @@ export class StoredState {
     // A synced write repeats the deletions written unsynced since the last synced one. LevelDB may
     // start a new log between the two, and the sync then covers only the new log: after a power cut
     // the meta would count deletions whose tombstones were lost with the old log's tail.
-    const batch = sync && this.unsyncedDeletes.length > 0 ? [...this.unsyncedDeletes.map(deletionOf), ...ops] : ops;
+    const batch = sync && this.unsyncedCount() > 0 ? [new SeqsDelete(this.unsyncedSeqs), ...this.unsyncedKeys.map(keyDeletion), ...ops] : ops;
     try {
       await this.write(batch, { sync });
       this.failedWritesInARow = 0;
@@ -146,8 +176,24 @@ export class StoredState {
 
   /** Keys a write deleted without forcing it to disk, while the store syncs its appends. */
   private noteWritten(ops: BatchOp[], sync: boolean): void {
-    if (sync) this.unsyncedDeletes = [];
-    else if (this.opts.sync) for (const op of ops) if (op.type === 'del') this.unsyncedDeletes.push(op instanceof RecordDelete ? op.seq : (seqFromRecordKey(op.key) ?? op.key));
+    if (sync) {
+      this.unsyncedSeqs = [];
+      this.unsyncedKeys = [];
+      return;
+    }
+    if (!this.opts.sync) return;
+    for (const op of ops) {
+      if (op.type === 'dels') for (const seq of op.seqs) this.unsyncedSeqs.push(seq);
+      else if (op.type === 'del') {
+        const seq = seqFromRecordKey(op.key);
+        if (seq === null) this.unsyncedKeys.push(op.key);
+        else this.unsyncedSeqs.push(seq);
+      }
+    }
+  }
+
+  private unsyncedCount(): number {
+    return this.unsyncedSeqs.length + this.unsyncedKeys.length;
   }
 
   /**
@@ -201,19 +247,18 @@ export class StoredState {
   }
 
   /** One atomic batch: delete the entries and write the adjusted meta; then refresh the cached edges. */
-  async deleteEntries(entries: StoredRef[]): Promise<void> {
+  async deleteEntries(deletion: Deletion): Promise<void> {
+    const { seqs, keys } = deletion;
+    const count = seqs.length + keys.length;
     // Marked before the write: a read running beside it must not take the holes for losses. If the
     // write fails the records stay stored and are simply read again.
-    const seqs: number[] = [];
-    for (const e of entries) if (e.seq !== null) seqs.push(e.seq);
     this.removed.add(seqs);
-    const ops: BatchOp[] = entries.map((e) => deletionOf(e.seq ?? e.key));
-    let removedBytes = 0;
-    for (const e of entries) removedBytes += e.bytes;
+    const ops: BatchOp[] = keys.map(keyDeletion);
+    if (seqs.length > 0) ops.push(new SeqsDelete(seqs));
     const next: OutboxMeta = {
       nextSeq: this.durableNextSeq(),
-      bytes: Math.max(0, this.meta.bytes - removedBytes),
-      count: Math.max(0, this.meta.count - entries.length),
+      bytes: Math.max(0, this.meta.bytes - deletion.bytes),
+      count: Math.max(0, this.meta.count - count),
     };
     ops.push(this.metaOp(next, false));
     // Deletions are not forced to disk: one lost to a power cut only brings delivered records back,
@@ -222,7 +267,7 @@ export class StoredState {
     // Synced only when the batch carries a seq the disk does not know yet (records handed to
     // onUnstored after a failed write), because a seq must never be handed out twice.
     // Also synced once many deletions wait to be repeated (a drain with no uplinks coming in).
-    const sync = this.opts.sync && (next.nextSeq > this.syncedNextSeq || this.unsyncedDeletes.length >= UNSYNCED_DELETES_MAX);
+    const sync = this.opts.sync && (next.nextSeq > this.syncedNextSeq || this.unsyncedCount() >= UNSYNCED_DELETES_MAX);
     let reopened: boolean;
     try {
       reopened = await this.writeOps(ops, sync);
@@ -233,13 +278,13 @@ export class StoredState {
     this.meta = next;
     if (sync) this.syncedNextSeq = next.nextSeq;
     this.recent.remove(seqs);
-    this.deletesSinceCompact += entries.length;
-    await this.refreshEdges(entries);
+    this.deletesSinceCompact += count;
+    await this.refreshEdges(seqs);
     if (reopened) await this.recountAfterReopen();
     this.maybeCompact();
   }
 
-  private async refreshEdges(deleted: StoredRef[]): Promise<void> {
+  private async refreshEdges(deleted: readonly number[]): Promise<void> {
     if (this.meta.count === 0) {
       this.firstSeq = null;
       this.lastSeq = null;
@@ -248,13 +293,12 @@ export class StoredState {
     }
     if (this.firstSeq !== null && this.recent.covers(this.firstSeq - 1)) {
       // Nothing is stored at or below the cache floor: the cache knows both edges.
-      const head = this.recent.first();
-      this.firstSeq = head?.seq ?? null;
-      this.oldestCapturedAt = head?.capturedAt ?? null;
-      this.lastSeq = this.recent.last()?.seq ?? null;
+      this.firstSeq = this.recent.firstSeq();
+      this.oldestCapturedAt = this.recent.firstCapturedAt();
+      this.lastSeq = this.recent.lastSeq();
       return;
     }
-    const deletedSeqs = new Set(deleted.map((e) => e.seq));
+    const deletedSeqs = new Set(deleted);
     if (this.firstSeq === null || deletedSeqs.has(this.firstSeq)) {
       // Seek from the old head: keys below it are gone, so their tombstones are never walked.
       const head = await readEdge(this.db, false, this.firstSeq ?? 0);
@@ -286,7 +330,6 @@ export class StoredState {
   }
 }
 
-/** The deletion of a record by its seq (its key made on demand), or of a key that is not a record's. */
-function deletionOf(target: number | Buffer): BatchOp {
-  return typeof target === 'number' ? new RecordDelete(target) : { type: 'del', key: target };
+function keyDeletion(key: Buffer): BatchOp {
+  return { type: 'del', key };
 }

@@ -4,13 +4,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Outbox, type BatchOp } from '../../src/outbox/index.js';
+import { keyOpsOf } from '../../src/outbox/batch-ops.js';
 import { removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { randomSeed } from '../helpers/faults/prng.js';
 
 const RECORD_KEY = 0x72;
-const deletions = (ops: BatchOp[]) => ops.filter((op) => op.type === 'del').length;
-const puts = (ops: BatchOp[]) => ops.filter((op) => op.type === 'put' && op.key[0] === RECORD_KEY).length;
+const deletions = (ops: BatchOp[]) => keyOpsOf(ops).filter((op) => op.type === 'del').length;
+const puts = (ops: BatchOp[]) => keyOpsOf(ops).filter((op) => op.type === 'put' && op.key[0] === RECORD_KEY).length;
 
 /** A write wrapper that logs every batch and can hold writes until released. */
 function gatedWrites(): {

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { Outbox, OutboxArgumentError, OutboxClosedError, type BatchOp } from '../../src/outbox/index.js';
 import { captureLog, removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
 import { seqFromRecordKey } from '../../src/outbox/keys.js';
+import { keyOpsOf } from '../../src/outbox/batch-ops.js';
 import { seedFromEnv, seededRandom } from '../helpers/seeded-random.js';
 
 function nextFlush(outbox: Outbox): Promise<number> {
@@ -69,8 +70,8 @@ test('appends inside the interval become one batch with the meta update', async 
     assert.is(ob.stats().depth, 0);
     assert.is(await flushed, 10);
     assert.is(batches.length, 1);
-    assert.is(batches[0]!.length, 11, '10 puts + meta');
-    assert.is(batches[0]!.filter((op) => op.type === 'put' && op.key[0] === 0x72).length, 10);
+    assert.is(keyOpsOf(batches[0]!).length, 11, '10 puts + meta');
+    assert.is(keyOpsOf(batches[0]!).filter((op) => op.type === 'put' && op.key[0] === 0x72).length, 10);
     const s = ob.stats();
     assert.is(s.flushes, 1);
     assert.is(s.depth, 10);
@@ -96,7 +97,7 @@ test('reaching flushMaxRecords flushes without waiting for the timer; close flus
       flushIntervalMs: 60_000,
       flushMaxRecords: 4,
       wrapBatchWrite: (write) => (ops, o) => {
-        sizes.push(ops.length - 1);
+        sizes.push(keyOpsOf(ops).length - 1);
         return write(ops, o);
       },
     });
@@ -133,7 +134,7 @@ test('seeded: records that waited behind a slow write go in batches of up to 1 M
       flushIntervalMs: 5,
       flushMaxRecords: 4,
       wrapBatchWrite: (write) => async (ops, o) => {
-        writes.push(ops.filter((op) => op.type === 'put' && seqFromRecordKey(op.key) !== null).map((op) => (op as { value: Buffer }).value.length));
+        writes.push(keyOpsOf(ops).filter((op) => op.type === 'put' && seqFromRecordKey(op.key) !== null).map((op) => (op as { value: Buffer }).value.length));
         if (writes.length === 1) {
           started();
           await firstWriteHeld;

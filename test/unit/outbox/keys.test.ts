@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { HEAD_META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, RecordDelete, RecordPut, SeqRef, TAIL_META_KEY, recordKey, seqFromRecordKey } from '../../../src/outbox/keys.js';
+import { HEAD_META_KEY, RECORD_KEY_END, RECORD_KEY_MIN, TAIL_META_KEY, recordKey, seqFromRecordKey, writeRecordKey } from '../../../src/outbox/keys.js';
+import { RunPut, SeqsDelete, keyOpsOf } from '../../../src/outbox/batch-ops.js';
+import { RecordColumns } from '../../../src/outbox/record-columns.js';
+import { RecordRun } from '../../../src/outbox/record-run.js';
 import { decodeRecord, encodeRecord } from '../../../src/outbox/record-encoding.js';
 import { OutboxArgumentError } from '../../../src/outbox/errors.js';
 import { sampleRecord } from '../../fixtures/outbox/records.js';
@@ -36,24 +39,30 @@ test('seqFromRecordKey inverts recordKey and rejects foreign keys', () => {
   assert.is(seqFromRecordKey(Buffer.from('72ffffffffffffffff', 'hex')), null, 'beyond 2^53');
 });
 
-test('record operations by seq give the record key, a fresh buffer each time (seeded seqs)', () => {
+test('a key buffer rewritten in place and the operations on many records give the record keys (seeded seqs)', () => {
   const random = seededRandom(Number(process.env.LORA_EDGE_KEYS_SEED ?? Date.now() % 2 ** 31));
+  const key = recordKey(0);
+  const seqs: number[] = [];
   for (let i = 0; i < 500; i++) {
     const seq = random.chance(0.1) ? random.pick([0, 1, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) : random.int(0, 2 ** 40);
-    const value = Buffer.from(`v${seq}`);
-    const put = new RecordPut(seq, value);
-    const del = new RecordDelete(seq);
-    const ref = new SeqRef(seq, value.length);
-    for (const key of [put.key, del.key, ref.key]) assert.ok(key.equals(recordKey(seq)), `seed ${random.seed}: seq ${seq}`);
-    assert.is(put.type, 'put');
-    assert.is(put.value, value);
-    assert.is(del.type, 'del');
-    assert.is(seqFromRecordKey(del.key), seq);
-    // A writer may keep or change the key it was handed: the next one is built anew.
-    const first = put.key;
-    first.fill(0);
-    assert.ok(put.key.equals(recordKey(seq)));
+    writeRecordKey(key, seq);
+    assert.ok(key.equals(recordKey(seq)), `seed ${random.seed}: seq ${seq}`);
+    seqs.push(seq);
   }
+  seqs.sort((a, b) => a - b);
+  // A run of those records (rows 3.. of the columns) put, and the same seqs deleted.
+  const columns = new RecordColumns(seqs.length, seqs.length * 16, seqs.length * 24);
+  for (const seq of seqs) {
+    const value = Buffer.from(`v${seq}`);
+    value.copy(columns.reserve(value.length));
+    columns.commit(seq, value.length, sampleRecord(1));
+  }
+  const ops = keyOpsOf([new RunPut(new RecordRun(columns, 3, seqs.length)), new SeqsDelete(seqs), { type: 'del', key: HEAD_META_KEY }]);
+  const puts = ops.slice(0, seqs.length - 3);
+  const dels = ops.slice(seqs.length - 3, -1);
+  assert.equal(puts.map((op) => [op.type, seqFromRecordKey(op.key), op.type === 'put' ? op.value.toString() : null]), seqs.slice(3).map((seq) => ['put', seq, `v${seq}`]), `seed ${random.seed}`);
+  assert.equal(dels.map((op) => [op.type, seqFromRecordKey(op.key)]), seqs.map((seq) => ['del', seq]), `seed ${random.seed}`);
+  assert.ok(ops[ops.length - 1]!.key.equals(HEAD_META_KEY), 'single-key operations pass through');
 });
 
 test('recordKey rejects negative, fractional and unsafe seqs', () => {
