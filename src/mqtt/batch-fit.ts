@@ -81,6 +81,8 @@ export function fitHubBatch(
   onlineSinceMs: number,
   maxBytes: number,
   corrector: CaptureCorrector = NO_CORRECTION,
+  /** Where the batch's bytes go (the publisher's BufferPool); filled completely. */
+  allocate: (bytes: number) => Buffer = Buffer.allocUnsafe,
 ): FittedBatch {
   const firstSeq = records[0].seq;
   // The envelope with the full range's batchId: a prefix's id is never longer (seqs only grow).
@@ -120,7 +122,7 @@ export function fitHubBatch(
     count === records.length ? fullEnvelope : hubBatchEnvelope(gatewayId, firstSeq, records[count - 1].seq, nowMs);
   // `..."records":[]}` -> `..."records":[<records>]}`
   const head = JSON.stringify(envelope).slice(0, -2);
-  const json = Buffer.allocUnsafe(Buffer.byteLength(head) + used - fullEnvelopeBytes + CLOSE.length);
+  const json = allocate(Buffer.byteLength(head) + used - fullEnvelopeBytes + CLOSE.length);
   let at = json.write(head, 0, 'utf8');
   for (let i = 0; i < count; i++) {
     if (i > 0) json[at++] = COMMA;

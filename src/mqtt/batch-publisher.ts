@@ -27,6 +27,7 @@ import type { CaptureCorrector, UncorrectedReason } from '../clock/capture-stamp
 import { DEFAULT_MAX_PACKET_SIZE, maxPayloadBytes } from './packet-size.js';
 import { NoSubscribersError } from './no-subscribers.js';
 import { batchIdOf, parseHubAck } from './hub-batch.js';
+import { BufferPool } from '../buffer-pool.js';
 
 /** Back-off after batches fail while connected (broker refusing them, nobody subscribed): 0.5 s doubling to 30 s. */
 const RETRY_MIN_MS = 500;
@@ -55,6 +56,7 @@ export interface BatchSink {
   readonly onlineSince: number;
   /** The packet limit in force (HubClient: mqtt.maxPacketSize or the broker's smaller one). */
   readonly maxPacketSize?: number;
+  /** Once the promise resolves, the sink is done with `payload`: the publisher reuses its bytes. */
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
 }
 
@@ -172,6 +174,13 @@ export class BatchPublisher {
   private badHubAckLogged = false;
   /** Deletions under way: their records are still stored, behind the cursor, on purpose. */
   private delivering = 0;
+  /**
+   * The bytes of batches, reused once the broker acknowledged them (or gzip read them): a batch
+   * lives until its PUBACK, long enough to be promoted, and V8 frees such buffers only in full
+   * collections, counting them towards starting one (buffer-pool.ts).
+   */
+  private readonly batchBuffers = new BufferPool(64 * 1024, 4);
+  private readonly takeBatchBuffer = (bytes: number): Buffer => this.batchBuffers.take(bytes);
 
   constructor(
     private readonly source: BatchSource,
@@ -301,7 +310,7 @@ export class BatchPublisher {
   }
 
   private fit(records: readonly BatchInput[]): FittedBatch {
-    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, this.packetBudget(), this.opts.corrector);
+    return fitHubBatch(this.opts.gatewayId, records, this.now(), this.sink.onlineSince, this.packetBudget(), this.opts.corrector, this.takeBatchBuffer);
   }
 
   private encode(fitted: FittedBatch & { kind: 'batch' }): Promise<Buffer> {
@@ -329,6 +338,8 @@ export class BatchPublisher {
     const handOff = this.lastHandOff.then(async () => {
       if (!encoded) return;
       const payload = await encoded;
+      // Compressed: gzip has read the batch's bytes, and only its output goes to the broker.
+      if (fitted.kind === 'batch' && payload !== fitted.json) this.batchBuffers.give(fitted.json);
       if (fitted.kind === 'batch' && fitted.shortened) {
         this.counters.recordsShortened += fitted.shortened;
         this.opts.logger.warn({ seq: entry.from }, 'record too large for the MQTT packet limit: sent without its decoded data');
@@ -345,6 +356,8 @@ export class BatchPublisher {
     try {
       await handOff;
       await acked;
+      // Sent as it is: the broker has it, and the sink is done with it (BatchSink.publish).
+      if (fitted.kind === 'batch' && this.opts.compression === 'none') this.batchBuffers.give(fitted.json);
       this.failuresWhileOnline = 0;
       if (this.noSubscriberEpisode) {
         this.noSubscriberEpisode = false;

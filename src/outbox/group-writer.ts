@@ -217,6 +217,7 @@ export class GroupWriter {
       );
     }
     const records = group.stored().map((stored) => stored.record());
+    group.columns.release(group.size);
     state.removed.add(group.seqs());
     state.highestUnstoredSeq = Math.max(state.highestUnstoredSeq, group.lastSeq);
     if (!this.onUnstored) {

@@ -1,34 +1,39 @@
-// The records appended and not yet handed to a group write, encoded straight into columns
-// (record-columns.ts) that grow by doubling and start over whenever everything was taken. A
-// group write takes the oldest of them as a run of exact columns of its own; the pending
-// columns are never viewed from outside, so they can be reused in place. They keep their size
-// while it is used: at full rate thousands of records wait behind each write, and columns started
-// small again after every write grew back each time (30 MB of buffers per 100,000 frames, which V8
-// frees only in full collections, and counts towards starting one).
+// The records appended and not yet handed to a group write, encoded straight into record columns
+// (record-columns.ts) of a fixed size, one after the other. A group write takes the oldest of them
+// as a run: a window on those columns, no copy. Columns whose rows were all released (written and
+// acknowledged, or dropped) come back here and are filled again: at full rate a new buffer per
+// group was as many bytes as the records themselves, each freed by V8 only in a full collection.
 import { RecordColumns } from './record-columns.js';
 import { RecordRun } from './record-run.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
 
-const INITIAL_ROWS = 256;
-const INITIAL_BYTES = 128 * 1024;
+/** Value bytes of one set of columns: about 2,400 records of our pipeline. */
+const COLUMN_BYTES = 1024 * 1024;
+/** Rows of one set of columns: room for records of 128 bytes on average. */
+const COLUMN_ROWS = 8192;
 /** capturedAt from our pipeline is 24 ASCII characters. */
 const TIME_BYTES_PER_ROW = 24;
-/** A boot id table longer than this is started afresh when the columns empty (runs keep theirs). */
-const BOOT_IDS_KEPT = 8;
-/** Every this many times the columns empty, they shrink if a quarter of them sufficed meanwhile. */
-const EMPTIES_PER_SIZE_CHECK = 64;
+/** Released columns kept for reuse; more are left to the garbage collector. */
+const SPARE_COLUMNS = 2;
 
 export class PendingRecords {
-  private columns = new RecordColumns(INITIAL_ROWS, INITIAL_BYTES);
-  /** The first row not yet taken or dropped. */
-  private head = 0;
-  /** The most rows and value bytes pending at once since the last size check, and the empties since. */
-  private peakRows = 0;
-  private peakBytes = 0;
-  private empties = 0;
+  /** Waiting records in append order: windows on columns, the last one on the columns filled now. */
+  private readonly waiting: RecordRun[] = [];
+  private waitingCount = 0;
+  private columns: RecordColumns;
+  private readonly spare: RecordColumns[] = [];
+  private readonly recycle = (columns: RecordColumns): void => {
+    if (columns.byteCapacity !== COLUMN_BYTES || this.spare.length >= SPARE_COLUMNS) return;
+    columns.reset();
+    this.spare.push(columns);
+  };
+
+  constructor() {
+    this.columns = this.freshColumns();
+  }
 
   get count(): number {
-    return this.columns.rows - this.head;
+    return this.waitingCount;
   }
 
   /**
@@ -49,73 +54,66 @@ export class PendingRecords {
       value.copy(target.reserve(value.length));
     }
     target.commit(seq, value.length, record);
-    if (target.rows - this.head > this.peakRows) this.peakRows = target.rows - this.head;
-    if (target.valueBytes > this.peakBytes) this.peakBytes = target.valueBytes;
+    const last = this.waiting[this.waiting.length - 1];
+    if (last && last.columns === target && last.hi === target.rows - 1) last.hi += 1;
+    else this.waiting.push(new RecordRun(target, target.rows - 1, target.rows));
+    this.waitingCount += 1;
     return value.length;
   }
 
   /**
    * Takes the oldest pending records, at least one (the caller checks `count`) and at most `upTo`,
-   * as long as their values stay within `maxBytes`.
+   * as long as their values stay within `maxBytes` and the columns of the oldest.
    */
   take(upTo: number, maxBytes: number): RecordRun {
-    const c = this.columns;
-    const from = this.head;
-    let to = from + 1;
-    let bytes = c.bytesAt(from);
-    while (to - from < upTo && to < c.rows && bytes + c.bytesAt(to) <= maxBytes) {
+    const first = this.waiting[0];
+    const c = first.columns;
+    let to = first.lo + 1;
+    let bytes = c.bytesAt(first.lo);
+    while (to - first.lo < upTo && to < first.hi && bytes + c.bytesAt(to) <= maxBytes) {
       bytes += c.bytesAt(to);
       to += 1;
     }
-    const run = new RecordRun(c.copyRows(from, to), 0, to - from);
-    this.advance(to - from);
+    this.waitingCount -= to - first.lo;
+    if (to === first.hi) {
+      this.waiting.shift();
+      return first;
+    }
+    const run = new RecordRun(c, first.lo, to);
+    first.lo = to;
     return run;
   }
 
   /** Drops the `n` oldest pending records (a stalled disk); returns their seqs and value bytes. */
   dropOldest(n: number): { seqs: number[]; bytes: number } {
-    const c = this.columns;
-    const to = Math.min(this.head + n, c.rows);
     const seqs: number[] = [];
-    for (let row = this.head; row < to; row++) seqs.push(c.seqAt(row));
-    const bytes = c.bytesBetween(this.head, to);
-    this.advance(to - this.head);
+    let bytes = 0;
+    while (n > 0 && this.waiting.length > 0) {
+      const run = this.waiting[0];
+      const to = Math.min(run.hi, run.lo + n);
+      for (let row = run.lo; row < to; row++) seqs.push(run.columns.seqAt(row));
+      bytes += run.columns.bytesBetween(run.lo, to);
+      n -= to - run.lo;
+      this.waitingCount -= to - run.lo;
+      run.columns.release(to - run.lo);
+      run.lo = to;
+      if (run.lo === run.hi) this.waiting.shift();
+    }
     return { seqs, bytes };
   }
 
-  private advance(rows: number): void {
-    this.head += rows;
-    if (this.head < this.columns.rows) return;
-    // Everything was taken: the same columns serve again from their first row.
-    this.head = 0;
-    const c = this.columns;
-    this.empties += 1;
-    const sizeCheck = this.empties >= EMPTIES_PER_SIZE_CHECK;
-    const oversized = sizeCheck && (c.rowCapacity > Math.max(INITIAL_ROWS, this.peakRows * 4) || c.byteCapacity > Math.max(INITIAL_BYTES, this.peakBytes * 4));
-    if (oversized || c.bootIdCount > BOOT_IDS_KEPT) {
-      const rows = Math.max(INITIAL_ROWS, this.peakRows * 2);
-      this.columns = new RecordColumns(rows, Math.max(INITIAL_BYTES, this.peakBytes * 2), rows * TIME_BYTES_PER_ROW);
-    } else c.clear();
-    if (sizeCheck) {
-      this.empties = 0;
-      this.peakRows = 0;
-      this.peakBytes = 0;
-    }
+  /** The columns to add the next row to: these, or the next ones once these are full. */
+  private roomFor(bytes: number, timeBytes: number): RecordColumns {
+    if (this.columns.fits(bytes, timeBytes)) return this.columns;
+    this.columns.seal();
+    const next = this.freshColumns();
+    // A record larger than a whole set of columns gets columns of its own, used once.
+    this.columns = next.fits(bytes, timeBytes) ? next : new RecordColumns(1, bytes, timeBytes, this.recycle);
+    if (this.columns !== next) this.spare.push(next);
+    return this.columns;
   }
 
-  /** Columns with room for one more row: these, or the pending rows copied into larger ones. */
-  private roomFor(bytes: number, timeBytes: number): RecordColumns {
-    const c = this.columns;
-    if (c.fits(bytes, timeBytes)) return c;
-    const rows = c.rows - this.head + 1;
-    const valueBytes = c.bytesBetween(this.head, c.rows) + bytes;
-    const times = c.timeBytesBetween(this.head, c.rows) + timeBytes;
-    this.columns = c.copyRows(this.head, c.rows, {
-      rows: Math.max(INITIAL_ROWS, rows * 2),
-      bytes: Math.max(INITIAL_BYTES, valueBytes * 2),
-      timeBytes: Math.max(INITIAL_ROWS * TIME_BYTES_PER_ROW, rows * 2 * TIME_BYTES_PER_ROW, times * 2),
-    });
-    this.head = 0;
-    return this.columns;
+  private freshColumns(): RecordColumns {
+    return this.spare.pop() ?? new RecordColumns(COLUMN_ROWS, COLUMN_BYTES, COLUMN_ROWS * TIME_BYTES_PER_ROW, this.recycle);
   }
 }

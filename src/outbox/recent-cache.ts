@@ -1,8 +1,10 @@
 // The newest flushed records, kept in memory (bounded by bytes) so live traffic is read back and
 // acknowledged without touching LevelDB again. Invariant: every stored record with seq > floor is
 // in the cache; older ones are only on disk (the backlog after an outage or a restart).
-// The records stay in the columns their group write was made from (record-columns.ts), as runs in
-// seq order: no object per record lives from its write to its acknowledgement.
+// The records stay in the columns they were encoded into (record-columns.ts), as runs in seq
+// order: no object per record lives from its write to its acknowledgement. The cache releases each
+// row it lets go, so that the columns can be filled again once all of theirs are gone; what it
+// reads out is therefore copied, never a view a later record could overwrite.
 import { RecordColumns } from './record-columns.js';
 import { RecordRun } from './record-run.js';
 import type { StoredRecord } from './stored-record.js';
@@ -72,6 +74,7 @@ export class RecentCache {
   private releaseAll(): void {
     const last = this.lastSeq();
     if (last !== null) this.floor = last;
+    for (let r = this.start; r < this.runs.length; r++) this.runs[r].columns.release(this.runs[r].size);
     this.runs = [];
     this.start = 0;
     this.bytes = 0;
@@ -90,19 +93,33 @@ export class RecentCache {
     return lo;
   }
 
-  /** Cached records with seq > afterSeq, at most maxRecords and maxBytes (at least one). */
+  /**
+   * Cached records with seq > afterSeq, at most maxRecords and maxBytes (at least one), their
+   * values copied into one buffer of their own.
+   */
   read(afterSeq: number, maxRecords: number, maxBytes: number): StoredRecord[] {
-    const out: StoredRecord[] = [];
+    // First where the read ends, then one buffer for all of it.
+    let count = 0;
     let used = 0;
-    for (let r = this.runAfter(afterSeq); r < this.runs.length; r++) {
+    const firstRun = this.runAfter(afterSeq);
+    scan: for (let r = firstRun; r < this.runs.length; r++) {
       const run = this.runs[r];
-      const c = run.columns;
       for (let row = run.rowAfter(afterSeq); row < run.hi; row++) {
-        if (out.length >= maxRecords) return out;
-        const bytes = c.bytesAt(row);
-        if (out.length > 0 && used + bytes > maxBytes) return out;
-        out.push(c.storedAt(row));
+        const bytes = run.columns.bytesAt(row);
+        if (count >= maxRecords || (count > 0 && used + bytes > maxBytes)) break scan;
+        count += 1;
         used += bytes;
+      }
+    }
+    const out: StoredRecord[] = [];
+    const into = Buffer.allocUnsafe(used);
+    let at = 0;
+    for (let r = firstRun; out.length < count; r++) {
+      const run = this.runs[r];
+      for (let row = run.rowAfter(afterSeq); row < run.hi && out.length < count; row++) {
+        const stored = run.columns.storedCopyAt(row, into, at);
+        at += stored.json.length;
+        out.push(stored);
       }
     }
     return out;
@@ -166,6 +183,7 @@ export class RecentCache {
           if (row > lo) kept.push(new RecordRun(c, lo, row));
           this.bytes -= c.bytesAt(row);
           this.records -= 1;
+          c.release(1);
           lo = row + 1;
         }
       }
@@ -182,6 +200,7 @@ export class RecentCache {
     this.bytes -= run.columns.bytesAt(run.lo);
     this.records -= 1;
     run.lo += 1;
+    run.columns.release(1);
     if (run.lo === run.hi) this.runs[this.start++] = EMPTY;
     return seq;
   }

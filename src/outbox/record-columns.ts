@@ -3,11 +3,18 @@
 // arrays. A record waits for its group write and then, in the recent cache, for the hub's
 // acknowledgement: long enough that V8 promoted every object it had (a StoredRecord, its clock
 // object, its capturedAt string, its value's Buffer view), and marking them was the largest CPU
-// cost left at full rate. Columns are a handful of objects for a whole group of records; a
+// cost left at full rate. Columns are a handful of objects for thousands of records; a
 // StoredRecord is made only when the batch publisher reads a record, and dies with the batch.
+// Columns are filled once, row after row, and count the rows still held (by the pending records,
+// a write under way or the recent cache): when the last is released, the columns go back to their
+// owner for reuse (pending-records.ts), never to V8, which would free their buffers only in a
+// full collection and count them towards starting one.
 import type { CaptureClockFields } from '../clock/capture-stamp.js';
 import { StoredRecord } from './stored-record.js';
 import type { NewRecord } from './record-encoding.js';
+
+/** A boot id table longer than this is started afresh when the columns are reused. */
+const BOOT_IDS_KEPT = 8;
 
 /** clockSynced of a row: its value, or the two cases that need more than one byte to say. */
 const CLOCK_TRUE = 1;
@@ -47,13 +54,23 @@ export class RecordColumns {
   private readonly synced: Int8Array;
   private readonly monoMs: Float64Array;
   private readonly bootIdAt: Int32Array;
-  /** Distinct boot ids, append-only (columns copied from these share it); usually one. */
-  private bootIds: string[];
+  /** Distinct boot ids; usually one. */
+  private bootIds: string[] = [];
   private oddClocks: Map<number, CaptureClockFields> | null = null;
   /** Where `reserve` put the value being encoded. */
   private reservedAt = -1;
+  /** Rows committed and not yet released. */
+  private heldRows = 0;
+  /** No more rows will be added: the columns are given back once every row is released. */
+  private sealed = false;
 
-  constructor(rowCapacity: number, byteCapacity: number, timeCapacity = rowCapacity * 24, bootIds: string[] = []) {
+  constructor(
+    rowCapacity: number,
+    byteCapacity: number,
+    timeCapacity = rowCapacity * 24,
+    /** Called once the columns are sealed and every row was released. */
+    private readonly onReleased: (columns: RecordColumns) => void = () => undefined,
+  ) {
     this.values = Buffer.allocUnsafeSlow(byteCapacity);
     this.valueEnds = new Uint32Array(rowCapacity);
     this.seqs = new Float64Array(rowCapacity);
@@ -62,37 +79,40 @@ export class RecordColumns {
     this.synced = new Int8Array(rowCapacity);
     this.monoMs = new Float64Array(rowCapacity);
     this.bootIdAt = new Int32Array(rowCapacity);
-    this.bootIds = bootIds;
-  }
-
-  get rowCapacity(): number {
-    return this.seqs.length;
   }
 
   get byteCapacity(): number {
     return this.values.length;
   }
 
-  get timeCapacity(): number {
-    return this.times.length;
-  }
-
-  get bootIdCount(): number {
-    return this.bootIds.length;
-  }
-
-  /** Empties the columns for reuse: only for columns nobody views (the pending records). */
-  clear(): void {
+  /**
+   * Empties released columns for reuse. Their values are overwritten first, so that a view kept
+   * past its release (a bug) reads bytes no JSON parser accepts instead of another record.
+   */
+  reset(): void {
+    this.values.fill(0xee, 0, this.valueBytes);
     this.rows = 0;
     this.valueBytes = 0;
     this.filledTimeBytes = 0;
     this.oddClocks = null;
     this.reservedAt = -1;
+    this.heldRows = 0;
+    this.sealed = false;
+    if (this.bootIds.length > BOOT_IDS_KEPT) this.bootIds = [];
   }
 
-  /** Bytes of capture time text filled. */
-  get timeBytes(): number {
-    return this.filledTimeBytes;
+  /** Rows no longer held by anyone (acknowledged, dropped, or handed over parsed). */
+  release(rows: number): void {
+    this.heldRows -= rows;
+    if (this.heldRows < 0) throw new Error(`record columns released ${-this.heldRows} rows more than they hold`);
+    if (this.sealed && this.heldRows === 0) this.onReleased(this);
+  }
+
+  /** No more rows: once all are released the columns go back to their owner. */
+  seal(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    if (this.heldRows === 0) this.onReleased(this);
   }
 
   /** True when one more row, with `bytes` of value and `timeBytes` of capture time, fits. */
@@ -129,6 +149,7 @@ export class RecordColumns {
       this.oddClocks.set(row, { clockSynced: record.clockSynced ?? null, bootId: record.bootId ?? null, monoMs: record.monoMs ?? null });
     }
     this.rows = row + 1;
+    this.heldRows += 1;
   }
 
   private bootIdIndex(bootId: string): number {
@@ -137,47 +158,6 @@ export class RecordColumns {
     for (let i = ids.length - 1; i >= 0; i--) if (ids[i] === bootId) return i;
     ids.push(bootId);
     return ids.length - 1;
-  }
-
-  /**
-   * Rows from..to-1 in columns of their own. Without capacities the copy is exact (a group taken
-   * for its write) and shares the boot id table; with them it has room to append to (the pending
-   * records after growing), and a table of its own, so that no table keeps growing for good.
-   */
-  copyRows(from: number, to: number, capacity?: { rows: number; bytes: number; timeBytes: number }): RecordColumns {
-    const rows = to - from;
-    const valueFrom = this.valueStart(from);
-    const valueTo = this.valueStart(to);
-    const timeFrom = this.timeStart(from);
-    const timeTo = this.timeStart(to);
-    const out = capacity
-      ? new RecordColumns(capacity.rows, capacity.bytes, capacity.timeBytes)
-      : new RecordColumns(Math.max(rows, 1), Math.max(valueTo - valueFrom, 1), Math.max(timeTo - timeFrom, 1), this.bootIds);
-    this.values.copy(out.values, 0, valueFrom, valueTo);
-    this.times.copy(out.times, 0, timeFrom, timeTo);
-    for (let i = 0; i < rows; i++) {
-      const row = from + i;
-      out.seqs[i] = this.seqs[row];
-      out.valueEnds[i] = this.valueEnds[row] - valueFrom;
-      out.timeEnds[i] = this.timeEnds[row] - timeFrom;
-      out.synced[i] = this.synced[row];
-      out.monoMs[i] = this.monoMs[row];
-      const id = this.bootIdAt[row];
-      out.bootIdAt[i] = id < 0 || out.bootIds === this.bootIds ? id : out.bootIdIndex(this.bootIds[id]);
-      if (this.synced[row] === ODD_CLOCK) {
-        out.oddClocks ??= new Map();
-        out.oddClocks.set(i, this.oddClocks!.get(row)!);
-      }
-    }
-    out.rows = rows;
-    out.valueBytes = valueTo - valueFrom;
-    out.filledTimeBytes = timeTo - timeFrom;
-    return out;
-  }
-
-  /** Capture time bytes of rows from..to-1. */
-  timeBytesBetween(from: number, to: number): number {
-    return this.timeStart(to) - this.timeStart(from);
   }
 
   private timeStart(row: number): number {
@@ -226,12 +206,17 @@ export class RecordColumns {
     };
   }
 
-  /**
-   * The row as a StoredRecord whose value is a view of these columns. Columns are never written
-   * again below `rows`, so the view stays valid for as long as anyone holds it.
-   */
+  /** The row as a StoredRecord whose value is a view of these columns: valid until the row is released. */
   storedAt(row: number): StoredRecord {
     return new StoredRecord(this.seqs[row], this.capturedAtAt(row), this.valueAt(row), this.clockAt(row));
+  }
+
+  /** The row as a StoredRecord whose value is copied into `into` at `at`: valid for as long as `into`. */
+  storedCopyAt(row: number, into: Buffer, at: number): StoredRecord {
+    const start = this.valueStart(row);
+    const end = this.valueEnds[row];
+    this.values.copy(into, at, start, end);
+    return new StoredRecord(this.seqs[row], this.capturedAtAt(row), into.subarray(at, at + end - start), this.clockAt(row));
   }
 
   /** The first row from..to-1 whose seq is above `seq` (rows ascend by seq); `to` when none is. */
