@@ -36,7 +36,11 @@ export class SeqsDelete {
   constructor(readonly seqs: readonly number[]) {}
 }
 
-/** The single puts and deletions a batch stands for: what a BatchWriter wrapper (tests, faults) may look at. */
+/**
+ * The single puts and deletions a batch stands for: what a BatchWriter wrapper (tests, faults)
+ * may look at. Expand them while the write is under way: a run's columns are filled with other
+ * records once its own are acknowledged, and the values are views of them.
+ */
 export function keyOpsOf(ops: readonly BatchOp[]): KeyOp[] {
   const out: KeyOp[] = [];
   for (const op of ops) {

@@ -4,23 +4,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Outbox, type BatchOp } from '../../src/outbox/index.js';
-import { keyOpsOf } from '../../src/outbox/batch-ops.js';
+import { keyOpsOf, type KeyOp } from '../../src/outbox/batch-ops.js';
 import { removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { randomSeed } from '../helpers/faults/prng.js';
 
 const RECORD_KEY = 0x72;
-const deletions = (ops: BatchOp[]) => keyOpsOf(ops).filter((op) => op.type === 'del').length;
-const puts = (ops: BatchOp[]) => keyOpsOf(ops).filter((op) => op.type === 'put' && op.key[0] === RECORD_KEY).length;
+const deletions = (ops: KeyOp[]) => ops.filter((op) => op.type === 'del').length;
+const puts = (ops: KeyOp[]) => ops.filter((op) => op.type === 'put' && op.key[0] === RECORD_KEY).length;
 
 /** A write wrapper that logs every batch and can hold writes until released. */
 function gatedWrites(): {
-  batches: BatchOp[][];
+  /** Each batch's single puts and deletions, taken while it was written (keyOpsOf). */
+  batches: KeyOp[][];
   hold(): void;
   release(): void;
   wrap: (write: (ops: BatchOp[], o: { sync: boolean }) => Promise<void>) => (ops: BatchOp[], o: { sync: boolean }) => Promise<void>;
 } {
-  const batches: BatchOp[][] = [];
+  const batches: KeyOp[][] = [];
   let gate: Promise<void> | null = null;
   let open: () => void = () => undefined;
   return {
@@ -33,7 +34,7 @@ function gatedWrites(): {
       open();
     },
     wrap: (write) => async (ops, o) => {
-      batches.push(ops);
+      batches.push(keyOpsOf(ops));
       if (gate) await gate;
       return write(ops, o);
     },
@@ -71,14 +72,14 @@ test('range acknowledgements queued behind a group write are deleted in one batc
 
 test('an acknowledgement is deleted while appends keep coming, not once they stop', async () => {
   const dir = tempDir();
-  const writes: BatchOp[][] = [];
+  const writes: KeyOp[][] = [];
   const ob = await Outbox.open({
     dir,
     flushIntervalMs: 1,
     flushMaxRecords: 8,
     // A slow disk: every write takes a few milliseconds, long enough for new appends to pile up.
     wrapBatchWrite: (write) => async (ops, o) => {
-      writes.push(ops);
+      writes.push(keyOpsOf(ops));
       await new Promise((r) => setTimeout(r, 3));
       return write(ops, o);
     },
