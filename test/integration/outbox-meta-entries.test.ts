@@ -8,7 +8,6 @@ import { Outbox } from '../../src/outbox/index.js';
 import { HEAD_META_KEY, TAIL_META_KEY, recordKey, seqFromRecordKey } from '../../src/outbox/keys.js';
 import { keyOpsOf, type KeyOp } from '../../src/outbox/batch-ops.js';
 import { encodeRecord } from '../../src/outbox/record-encoding.js';
-import type { BatchOp } from '../../src/outbox/options.js';
 import { captureLog, removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox/records.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
