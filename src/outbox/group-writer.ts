@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { RunPut } from './batch-ops.js';
 import type { OutboxMeta } from './meta.js';
 import type { NewRecord } from './record-encoding.js';
+import type { OutboxRecord } from './record.js';
 import { PendingRecords } from './pending-records.js';
 import type { RecordRun } from './record-run.js';
 import { Episode } from './episode.js';
@@ -17,6 +18,13 @@ import { describeCause } from './errors.js';
 
 /** Bytes of record values per LevelDB batch when many records waited (at least one record). */
 const GROUP_MAX_BYTES = 1024 * 1024;
+
+/** One group write: runs of pending records in seq order (one per set of columns they span). */
+interface Group {
+  runs: RecordRun[];
+  records: number;
+  bytes: number;
+}
 
 export class GroupWriter {
   private readonly flushListeners = new Set<(lastSeq: number) => void>();
@@ -106,8 +114,8 @@ export class GroupWriter {
     }
   }
 
-  private settled(group: RecordRun): void {
-    this.waitingRecords -= group.size;
+  private settled(group: Group): void {
+    this.waitingRecords -= group.records;
     this.waitingBytes -= group.bytes;
   }
 
@@ -155,8 +163,8 @@ export class GroupWriter {
   private async drainPending(): Promise<void> {
     let left = this.pending.count;
     while (left > 0 && this.pending.count > 0) {
-      const group = this.pending.take(left, GROUP_MAX_BYTES);
-      left -= group.size;
+      const group = this.takeGroup(left);
+      left -= group.records;
       try {
         await this.writeGroup(group);
       } finally {
@@ -165,16 +173,30 @@ export class GroupWriter {
     }
   }
 
-  private async writeGroup(group: RecordRun): Promise<void> {
+  /** The oldest of the first `upTo` pending records that fit GROUP_MAX_BYTES (at least one), a run per set of columns. */
+  private takeGroup(upTo: number): Group {
+    const first = this.pending.take(upTo, GROUP_MAX_BYTES);
+    const group: Group = { runs: [first], records: first.size, bytes: first.bytes };
+    while (group.records < upTo && this.pending.count > 0 && group.bytes + this.pending.oldestBytes() <= GROUP_MAX_BYTES) {
+      const run = this.pending.take(upTo - group.records, GROUP_MAX_BYTES - group.bytes);
+      group.runs.push(run);
+      group.records += run.size;
+      group.bytes += run.bytes;
+    }
+    return group;
+  }
+
+  private async writeGroup(group: Group): Promise<void> {
     const state = this.state;
-    const ops: BatchOp[] = [new RunPut(group)];
+    const ops: BatchOp[] = group.runs.map((run) => new RunPut(run));
     // Seqs still pending are not written here: after a crash they are handed out again, so the seqs
     // at the hub stay contiguous. A seq that may have left the daemon (onUnstored) is never reused.
-    const lastSeq = group.lastSeq;
+    const firstRun = group.runs[0];
+    const lastSeq = group.runs[group.runs.length - 1].lastSeq;
     const next: OutboxMeta = {
       nextSeq: Math.max(state.durableNextSeq(), lastSeq + 1),
       bytes: state.meta.bytes + group.bytes,
-      count: state.meta.count + group.size,
+      count: state.meta.count + group.records,
     };
     ops.push(state.metaOp(next, true));
     let reopened: boolean;
@@ -187,11 +209,16 @@ export class GroupWriter {
     state.meta = next;
     if (this.opts.sync) state.syncedNextSeq = Math.max(state.syncedNextSeq, next.nextSeq);
     if (state.firstSeq === null) {
-      state.firstSeq = group.firstSeq;
-      state.oldestCapturedAt = group.columns.capturedAtAt(group.lo);
+      state.firstSeq = firstRun.firstSeq;
+      state.oldestCapturedAt = firstRun.columns.capturedAtAt(firstRun.lo);
     }
     state.lastSeq = lastSeq;
-    state.recent.add(group, next.bytes);
+    // Each run with what was stored up to it: the cache judges the backlog before it by that.
+    let after = group.bytes;
+    for (const run of group.runs) {
+      after -= run.bytes;
+      state.recent.add(run, next.bytes - after);
+    }
     if (reopened) await state.recountAfterReopen();
     state.counters.flushes += 1;
     this.endWriteEpisodes();
@@ -205,21 +232,24 @@ export class GroupWriter {
     this.notifyFlushed(lastSeq);
   }
 
-  private handleFlushFailure(group: RecordRun, err: unknown): void {
+  private handleFlushFailure(group: Group, err: unknown): void {
     const state = this.state;
     const error = err instanceof Error ? err : new Error(String(err));
     state.counters.writeErrors += 1;
-    if (this.writeFailureEpisode.record(group.size, this.now())) {
+    if (this.writeFailureEpisode.record(group.records, this.now())) {
       this.log.error(
-        { err: error, dir: this.opts.dir, records: group.size },
+        { err: error, dir: this.opts.dir, records: group.records },
         `outbox write failed (${describeCause(error)}): new records are not being stored; disk full or failing? ` +
           'Retrying with each new group.',
       );
     }
-    const records = group.stored().map((stored) => stored.record());
-    group.columns.release(group.size);
-    state.removed.add(group.seqs());
-    state.highestUnstoredSeq = Math.max(state.highestUnstoredSeq, group.lastSeq);
+    const records: OutboxRecord[] = [];
+    for (const run of group.runs) {
+      for (const stored of run.stored()) records.push(stored.record());
+      run.columns.release(run.size);
+      state.removed.add(run.seqs());
+    }
+    state.highestUnstoredSeq = Math.max(state.highestUnstoredSeq, group.runs[group.runs.length - 1].lastSeq);
     if (!this.onUnstored) {
       state.counters.dropped.write_error += records.length;
       return;

@@ -7,14 +7,17 @@ import { RecordColumns } from './record-columns.js';
 import { RecordRun } from './record-run.js';
 import { encodeRecord, type NewRecord } from './record-encoding.js';
 
-/** Value bytes of one set of columns: about 2,400 records of our pipeline. */
-const COLUMN_BYTES = 1024 * 1024;
+/**
+ * Value bytes of one set of columns: about 1,200 records of our pipeline. The recent cache's 4 MiB
+ * then span 9-10 sets; larger sets saved no CPU at full rate and held more at low rates.
+ */
+const COLUMN_BYTES = 512 * 1024;
 /** Rows of one set of columns: room for records of 128 bytes on average. */
-const COLUMN_ROWS = 8192;
+const COLUMN_ROWS = 4096;
 /** capturedAt from our pipeline is 24 ASCII characters. */
 const TIME_BYTES_PER_ROW = 24;
-/** Released columns kept for reuse; more are left to the garbage collector. */
-const SPARE_COLUMNS = 2;
+/** Released columns kept for reuse (at full rate one is released about as often as one fills); more are left to the garbage collector. */
+const SPARE_COLUMNS = 1;
 
 export class PendingRecords {
   /** Waiting records in append order: windows on columns, the last one on the columns filled now. */
@@ -82,6 +85,12 @@ export class PendingRecords {
     const run = new RecordRun(c, first.lo, to);
     first.lo = to;
     return run;
+  }
+
+  /** Value bytes of the oldest pending record (the caller checks `count`). */
+  oldestBytes(): number {
+    const first = this.waiting[0];
+    return first.columns.bytesAt(first.lo);
   }
 
   /** Drops the `n` oldest pending records (a stalled disk); returns their seqs and value bytes. */

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Outbox, OutboxLockedError, type BatchWriter, type OutboxRecord } from '../../src/outbox/index.js';
 import { captureLog, removeDir, sampleRecord, tempDir } from '../fixtures/outbox/records.js';
+import { seededRandom, seedFromEnv } from '../helpers/seeded-random.js';
 
 function failingWrites() {
   const control = { fail: false, calls: 0 };
@@ -62,6 +63,70 @@ test('a failed flush hands its records to onUnstored, never throws, logs once, a
     assert.is(again.append(sampleRecord(6)), 6, 'seqs handed out during the failure are not reused');
     await again.close();
   } finally {
+    removeDir(dir);
+  }
+});
+
+test('seeded: groups spanning several sets of record columns, some failing, others written and acknowledged: every record is stored or handed over exactly as appended', async () => {
+  const random = seededRandom(seedFromEnv('LORA_EDGE_OUTBOX_FAIL_SEED', 'outbox failing groups'));
+  const where = `seed ${random.seed}`;
+  const dir = tempDir();
+  const { control, wrap } = failingWrites();
+  const unstored = new Map<number, OutboxRecord>();
+  const appended = new Map<number, ReturnType<typeof sampleRecord>>();
+  const ob = await Outbox.open({
+    dir,
+    wrapBatchWrite: wrap,
+    flushIntervalMs: 60_000,
+    flushMaxRecords: 100_000,
+    onUnstored: (records: OutboxRecord[]) => {
+      for (const r of records) unstored.set(r.seq, r);
+    },
+  });
+  try {
+    let acked = 0;
+    for (let round = 0; round < 30; round++) {
+      // 0.2-1.5 MiB per group: across one to three sets of columns (512 KiB each).
+      const n = random.int(300, 2000);
+      for (let i = 0; i < n; i++) {
+        const record = sampleRecord(appended.size + 1, undefined, random.int(200, 800));
+        appended.set(ob.append(record), record);
+      }
+      control.fail = random.chance(0.3);
+      await ob.flush();
+      control.fail = false;
+      if (random.chance(0.5)) {
+        const upTo = ob.stats().lastSeq;
+        if (upTo !== null && upTo > acked) {
+          // What the cache hands out must be what was appended, then it is deleted.
+          const read = await ob.readBatch(acked, 100_000, 1e12);
+          for (const r of read) {
+            const { seq, ...rest } = r;
+            assert.equal(rest, appended.get(seq), `${where}: record ${seq} read back`);
+          }
+          await ob.ack({ from: acked + 1, to: upTo });
+          acked = upTo;
+        }
+      }
+    }
+    for (const [seq, record] of unstored) {
+      const { seq: _, ...rest } = record;
+      assert.equal(rest, appended.get(seq), `${where}: record ${seq} handed over as appended`);
+    }
+    const stored = await ob.readBatch(acked, 1_000_000, 1e12);
+    for (const r of stored) {
+      const { seq, ...rest } = r;
+      assert.equal(rest, appended.get(seq), `${where}: record ${seq} stored as appended`);
+    }
+    const storedSeqs = new Set(stored.map((r) => r.seq));
+    for (const seq of appended.keys()) {
+      if (seq <= acked && !unstored.has(seq)) continue;
+      assert.ok(storedSeqs.has(seq) !== unstored.has(seq), `${where}: record ${seq} stored or handed over, once`);
+    }
+    const written = appended.size - unstored.size;
+    assert.ok(unstored.size > 0 && written > 0, `${where}: both happened (${unstored.size} handed over, ${written} written)`);
+  } finally {
+    await ob.close();
     removeDir(dir);
   }
 });
