@@ -3,7 +3,7 @@
 import { recordKey } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
-import { deletionOf, type Deletion, type StoredState } from './stored-state.js';
+import { ascendingDistinct, deletionOf, type Deletion, type StoredState } from './stored-state.js';
 import { readAfter, readKeys, refOf, type StoredRef } from './store.js';
 
 /** Records per read/delete chunk. */
@@ -55,6 +55,7 @@ export class OutboxAcks {
       if (!refs) unknown.push({ from, to });
       else for (const e of refs) if (e.seq !== null) remembered.push(e);
     }
+    // The usual list (one range, or ranges acknowledged in order) is already one.
     const deletion = remembered.length === 0 && ascendingDistinct(cached.seqs) ? cached : this.mergedDeletion(cachedRanges, remembered);
     if (deletion.seqs.length > 0) {
       await state.deleteEntries(deletion);
@@ -97,12 +98,6 @@ export class OutboxAcks {
       start = read.cursor + 1;
     }
   }
-}
-
-/** True when the seqs ascend, each once: the usual list (one range, or ranges acknowledged in order). */
-function ascendingDistinct(seqs: readonly number[]): boolean {
-  for (let i = 1; i < seqs.length; i++) if (seqs[i] <= seqs[i - 1]) return false;
-  return true;
 }
 
 /** Sorted by start, overlapping and adjacent ranges joined. */

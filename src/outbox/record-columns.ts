@@ -10,7 +10,7 @@
 // owner for reuse (pending-records.ts), never to V8, which would free their buffers only in a
 // full collection and count them towards starting one.
 import type { CaptureClockFields } from '../clock/capture-stamp.js';
-import { StoredRecord } from './stored-record.js';
+import { clockFieldsOf, StoredRecord } from './stored-record.js';
 import type { NewRecord } from './record-encoding.js';
 
 /** A boot id table longer than this is started afresh when the columns are reused. */
@@ -146,7 +146,7 @@ export class RecordColumns {
     this.bootIdAt[row] = code >= CLOCK_NULL && typeof record.bootId === 'string' ? this.bootIdIndex(record.bootId) : -1;
     if (code === ODD_CLOCK) {
       this.oddClocks ??= new Map();
-      this.oddClocks.set(row, { clockSynced: record.clockSynced ?? null, bootId: record.bootId ?? null, monoMs: record.monoMs ?? null });
+      this.oddClocks.set(row, clockFieldsOf(record)!);
     }
     this.rows = row + 1;
     this.heldRows += 1;

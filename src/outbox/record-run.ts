@@ -1,7 +1,8 @@
-// Records with ascending seqs, as rows lo..hi-1 of columns nobody writes to any more: a group taken
-// for its write, then the recent cache's share of it. The cache narrows a run as its records are
-// acknowledged, and splits it around a record deleted from its middle; the columns are let go once
-// no run holds any of their rows.
+// Records with ascending seqs, as rows lo..hi-1 of record columns (rows below `rows` are never
+// written again while held): the records still pending, a group taken for its write, then the
+// recent cache's share of it. The cache narrows a run as its records are acknowledged and splits it
+// around a record deleted from its middle, releasing each row; the columns are reused once all of
+// their rows are released (record-columns.ts).
 import type { RecordColumns } from './record-columns.js';
 import type { StoredRecord } from './stored-record.js';
 

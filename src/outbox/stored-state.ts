@@ -54,13 +54,14 @@ export function deletionOf(refs: readonly StoredRef[]): Deletion {
     else d.seqs.push(ref.seq);
     d.bytes += ref.bytes;
   }
-  for (let i = 1; i < d.seqs.length; i++) {
-    if (d.seqs[i] <= d.seqs[i - 1]) {
-      d.seqs = [...new Set(d.seqs)].sort((x, y) => x - y);
-      break;
-    }
-  }
+  if (!ascendingDistinct(d.seqs)) d.seqs = [...new Set(d.seqs)].sort((x, y) => x - y);
   return d;
+}
+
+/** True when the seqs ascend, each once, as a Deletion's must. */
+export function ascendingDistinct(seqs: readonly number[]): boolean {
+  for (let i = 1; i < seqs.length; i++) if (seqs[i] <= seqs[i - 1]) return false;
+  return true;
 }
 
 /** What opening the store found. */
