@@ -1,7 +1,7 @@
 // The one configuration schema: types, defaults and validation all come from here. Objects are
 // strict so that a misspelt key is reported instead of silently ignored.
 import { z } from 'zod';
-import cron from 'node-cron';
+import { cronFields, isCronSchedule } from './cron-expression.js';
 import { TIMER_MAX_MS, formatDurationMs, parseDuration, parseSize } from './units.js';
 import { serialDriverKeys, serialDriverNames } from '../radio/serial/driver-registry.js';
 import { parseSyncSourceSpec } from '../clock/sync-source.js';
@@ -106,7 +106,8 @@ const cronExpression = (def: string) =>
   z
     .string()
     .default(def)
-    .refine((v) => cron.validate(v), 'must be a cron expression (5 fields, or 6 with seconds first), for example "*/30 * * * * *"');
+    .transform(cronFields)
+    .refine(isCronSchedule, 'must be a cron expression (5 fields, or 6 with seconds first, or @hourly, @daily, ...), for example "*/30 * * * * *"');
 
 /** Checked entry by entry in load.ts (pipeline/uplink-filter.ts parses them), so each bad one is named. */
 const uplinkFilterSpec = z.strictObject({

@@ -187,7 +187,7 @@ edge:
   queueSize: 16
 
 ops:
-  # Cron schedules (5 fields, or 6 with seconds first).
+  # Cron schedules (5 fields, or 6 with seconds first; @hourly, @daily, ... too).
   # gw.GatewayStats on <topicPrefix>/gateway/<id>/event/stats:
   statsSchedule: "*/30 * * * * *"
   # Outbox retention sweep (drops records older than storage.maxAge):

@@ -1,5 +1,9 @@
 // Periodic jobs on cron schedules (node-cron). A job that fails is logged and runs again next time;
 // a job still running when its next turn comes is skipped, not stacked.
+//
+// node-cron 3, not 4: version 4 formats the time through Intl.DateTimeFormat on every tick, time
+// zone or not, and that alone maps about 8 MB of ICU data and code into the daemon (docs/storage.md).
+// Version 3 uses Intl only for a configured `ops.timezone`.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
 
@@ -11,6 +15,8 @@ export interface Job {
 
 export class CronJobs {
   private tasks: ScheduledTask[] = [];
+  /** Jobs whose last run has not finished yet: their next turn is skipped. */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly jobs: Job[],
@@ -19,24 +25,33 @@ export class CronJobs {
 
   start(): void {
     for (const job of this.jobs) {
-      const task = cron.createTask(
-        job.schedule,
-        async () => {
-          try {
-            await job.run();
-          } catch (err) {
-            this.opts.logger.error({ job: job.name, err: (err as Error).message }, 'scheduled job failed');
-          }
-        },
-        { name: job.name, timezone: this.opts.timezone, noOverlap: true },
-      );
+      const task = cron.schedule(job.schedule, () => void this.runOnce(job), {
+        scheduled: false,
+        name: job.name,
+        timezone: this.opts.timezone,
+      });
       task.start();
       this.tasks.push(task);
     }
   }
 
   async stop(): Promise<void> {
-    for (const t of this.tasks) await t.destroy();
+    for (const t of this.tasks) t.stop();
     this.tasks = [];
+  }
+
+  private async runOnce(job: Job): Promise<void> {
+    if (this.running.has(job.name)) {
+      this.opts.logger.debug({ job: job.name }, 'scheduled job still running: this turn is skipped');
+      return;
+    }
+    this.running.add(job.name);
+    try {
+      await job.run();
+    } catch (err) {
+      this.opts.logger.error({ job: job.name, err: (err as Error).message }, 'scheduled job failed');
+    } finally {
+      this.running.delete(job.name);
+    }
   }
 }
