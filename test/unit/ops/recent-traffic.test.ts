@@ -69,6 +69,45 @@ test('memory stays bounded whatever the radio hears (seeded)', () => {
   assert.is(r.devicesForgotten, 19_500);
 });
 
+test('devices heard: the same as a plain least-recently-heard list, whatever the order (seeded)', () => {
+  const seed = Number(process.env.RECENT_TRAFFIC_SEED ?? (Date.now() % 1_000_000));
+  console.log(`recent-traffic model seed ${seed} (RECENT_TRAFFIC_SEED to replay)`);
+  let state = seed >>> 0 || 1;
+  const random = (n: number) => {
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    return state % n;
+  };
+  for (let round = 0; round < 20; round++) {
+    const max = 1 + random(12);
+    const pool = 1 + random(3 * max);
+    const t = new RecentTraffic({ uplinks: 5, maxDevices: max });
+    // The model: devices in last-heard order (last = most recent), with their frame counts.
+    let model: Array<{ device: string; frames: number; fCnt: number }> = [];
+    let forgotten = 0;
+    const frames = random(200);
+    for (let i = 0; i < frames; i++) {
+      const n = random(pool);
+      const registered = random(2) === 0;
+      const fCnt = i;
+      t.take(registered ? uplink({ devEui: `eui${n}`, fCnt, at: i }) : uplink({ devAddr: `addr${n}`, fCnt, at: i }));
+      const device = registered ? `eui${n}` : `devaddr:addr${n}`;
+      const known = model.find((d) => d.device === device);
+      model = model.filter((d) => d.device !== device);
+      model.push({ device, frames: (known?.frames ?? 0) + 1, fCnt });
+      if (model.length > max) {
+        model.shift();
+        forgotten += 1;
+      }
+      if (random(10) === 0 || i === frames - 1) {
+        const r = t.report();
+        const expected = [...model].reverse();
+        assert.equal(r.devices.map((d) => d.device), expected.map((d) => d.device), `seed ${seed} round ${round} frame ${i}`);
+        assert.equal(r.devices.map((d) => [d.frames, d.fCnt]), expected.map((d) => [d.frames, d.fCnt]), `seed ${seed} round ${round} frame ${i}`);
+        assert.is(r.devicesForgotten, forgotten, `seed ${seed} round ${round} frame ${i}`);
+      }
+    }
+  }
+});
 
 test('a report is a snapshot: frames heard after it do not change it', () => {
   const t = new RecentTraffic();
