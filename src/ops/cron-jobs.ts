@@ -17,6 +17,8 @@ export class CronJobs {
   private tasks: ScheduledTask[] = [];
   /** Jobs whose last run has not finished yet: their next turn is skipped. */
   private readonly running = new Set<string>();
+  /** The second each job last ran for: node-cron 3, looking back, offers a second twice. */
+  private readonly lastSecond = new Map<string, number>();
 
   constructor(
     private readonly jobs: Job[],
@@ -25,10 +27,15 @@ export class CronJobs {
 
   start(): void {
     for (const job of this.jobs) {
-      const task = cron.schedule(job.schedule, () => void this.runOnce(job), {
+      const task = cron.schedule(job.schedule, (now) => void this.runOnce(job, now), {
         scheduled: false,
         name: job.name,
         timezone: this.opts.timezone,
+        // node-cron 3 checks the time once a second on a timer that runs a little late each time,
+        // so every few hundred seconds one second is stepped over: without this an hourly or daily
+        // job is skipped now and then. Looking back also offers the second before again, which
+        // runOnce turns away.
+        recoverMissedExecutions: true,
       });
       task.start();
       this.tasks.push(task);
@@ -40,7 +47,12 @@ export class CronJobs {
     this.tasks = [];
   }
 
-  private async runOnce(job: Job): Promise<void> {
+  private async runOnce(job: Job, now: Date | 'manual' | 'init'): Promise<void> {
+    if (now instanceof Date) {
+      const second = Math.floor(now.getTime() / 1000);
+      if (this.lastSecond.get(job.name) === second) return;
+      this.lastSecond.set(job.name, second);
+    }
     if (this.running.has(job.name)) {
       this.opts.logger.debug({ job: job.name }, 'scheduled job still running: this turn is skipped');
       return;

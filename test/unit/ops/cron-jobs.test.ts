@@ -138,4 +138,72 @@ test('without a time zone the scheduler never makes an Intl.DateTimeFormat; with
   assert.ok(zoned >= 1, 'the configured zone is applied through Intl');
 });
 
+/**
+ * Runs `fn` with a clock that only moves when told: Date, process.hrtime and setTimeout (which
+ * node-cron 3 reads) are replaced; `tick(ms)` moves the clock and fires the timer that is due.
+ */
+async function withFakeClock(startMs: number, fn: (tick: (ms: number) => Promise<void>) => Promise<void>): Promise<void> {
+  const RealDate = Date;
+  const realHrtime = process.hrtime;
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  let now = startMs;
+  let timer: { at: number; fn: () => void } | null = null;
+  class FakeDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(now);
+      else super(...(args as [number]));
+    }
+    static override now(): number {
+      return now;
+    }
+  }
+  const hrtime = ((previous?: [number, number]): [number, number] => {
+    const ns = now * 1e6 - (previous ? previous[0] * 1e9 + previous[1] : 0);
+    return [Math.floor(ns / 1e9), ns % 1e9];
+  }) as typeof process.hrtime;
+  hrtime.bigint = () => BigInt(now) * 1_000_000n;
+  globalThis.Date = FakeDate as DateConstructor;
+  process.hrtime = hrtime;
+  globalThis.setTimeout = ((f: () => void, ms: number) => {
+    timer = { at: now + ms, fn: f };
+    return { ref() { return this; }, unref() { return this; }, hasRef: () => false } as unknown as NodeJS.Timeout;
+  }) as unknown as typeof setTimeout;
+  globalThis.clearTimeout = (() => { timer = null; }) as typeof clearTimeout;
+  try {
+    await fn(async (ms) => {
+      now += ms;
+      const due = timer;
+      if (due && due.at <= now) {
+        timer = null;
+        due.fn();
+      }
+      // Let the jobs' promises settle before the next second.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    });
+  } finally {
+    globalThis.Date = RealDate;
+    process.hrtime = realHrtime;
+    globalThis.setTimeout = realSetTimeout;
+    globalThis.clearTimeout = realClearTimeout;
+  }
+}
+
+test('a timer that runs late each second steps over seconds: their jobs still run (deterministic clock)', async () => {
+  // Every tick comes 7 ms late, as on a loaded gateway: the second checked drifts, and every
+  // 140 or so ticks one whole second is never "now" when the scheduler looks.
+  const start = Date.UTC(2026, 0, 1, 0, 0, 0, 0) + 500;
+  const ranAt: number[] = [];
+  await withFakeClock(start, async (tick) => {
+    const cron = new CronJobs([{ name: 'even', schedule: '*/2 * * * * *', run: () => void ranAt.push(Date.now()) }], { logger: capturingLogger([]) });
+    cron.start();
+    for (let i = 0; i < 2000; i++) await tick(1007);
+    await cron.stop();
+  });
+  const elapsedSeconds = Math.floor((2000 * 1007 + 500) / 1000);
+  const evenSeconds = Math.floor(elapsedSeconds / 2);
+  // Once per even second, never twice: the run a late tick recovers is the one it stepped over.
+  assert.ok(Math.abs(ranAt.length - evenSeconds) <= 1, `ran ${ranAt.length} times for ${evenSeconds} even seconds`);
+});
+
 test.run();
