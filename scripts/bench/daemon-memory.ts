@@ -23,6 +23,13 @@ export interface MemoryPeaksMiB {
   /** File-backed RSS of the node binary's mapping, and of LevelDB's memory-mapped table files. */
   fileNode: number;
   fileTables: number;
+  /**
+   * RSS and anonymous memory once settled: the median of the phase's samples after its first
+   * third. At full rate the peak is the first seconds (V8 still unoptimised, queues filling, see
+   * docs/storage.md); this is what the daemon holds afterwards.
+   */
+  settledRss: number;
+  settledAnon: number;
 }
 
 /** A `/proc/<pid>/status` field in KiB (VmRSS, RssAnon, VmHWM, ...), 0 when absent. */
@@ -33,6 +40,8 @@ export function statusKiB(status: string, field: string): number {
 /** Samples /proc every 50 ms, the ops endpoint's /status every 500 ms and smaps every 5 s, keeping the peaks. */
 export class MemorySampler {
   private peaks: MemoryPeaksMiB = empty();
+  private rssSamples: number[] = [];
+  private anonSamples: number[] = [];
   private readonly procTimer: NodeJS.Timeout;
   private readonly mappedTimer: NodeJS.Timeout;
   private readonly httpTimer: NodeJS.Timeout | undefined;
@@ -61,8 +70,14 @@ export class MemorySampler {
     try {
       const s = readFileSync(`/proc/${this.pid()}/status`, 'utf8');
       const p = this.peaks;
-      p.rss = Math.max(p.rss, statusKiB(s, 'VmRSS') / KIB_PER_MIB);
-      p.anon = Math.max(p.anon, statusKiB(s, 'RssAnon') / KIB_PER_MIB);
+      const rss = statusKiB(s, 'VmRSS') / KIB_PER_MIB;
+      const anon = statusKiB(s, 'RssAnon') / KIB_PER_MIB;
+      if (rss > 0) {
+        this.rssSamples.push(rss);
+        this.anonSamples.push(anon);
+      }
+      p.rss = Math.max(p.rss, rss);
+      p.anon = Math.max(p.anon, anon);
       p.file = Math.max(p.file, statusKiB(s, 'RssFile') / KIB_PER_MIB);
       p.hwm = Math.max(p.hwm, statusKiB(s, 'VmHWM') / KIB_PER_MIB);
     } catch {
@@ -98,7 +113,11 @@ export class MemorySampler {
     this.sampleMapped();
     const out = this.peaks;
     if (out.heapUsedFloor === Infinity) out.heapUsedFloor = NaN;
+    out.settledRss = settledMedian(this.rssSamples);
+    out.settledAnon = settledMedian(this.anonSamples);
     this.peaks = empty();
+    this.rssSamples = [];
+    this.anonSamples = [];
     return out;
   }
 
@@ -110,7 +129,18 @@ export class MemorySampler {
 }
 
 function empty(): MemoryPeaksMiB {
-  return { rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapUsedFloor: Infinity, heapTotal: 0, external: 0, arrayBuffers: 0, leveldb: 0, fileNode: 0, fileTables: 0 };
+  return {
+    rss: 0, anon: 0, file: 0, hwm: 0, heapUsed: 0, heapUsedFloor: Infinity, heapTotal: 0, external: 0, arrayBuffers: 0,
+    leveldb: 0, fileNode: 0, fileTables: 0, settledRss: NaN, settledAnon: NaN,
+  };
+}
+
+/** The median of the samples after the first third (in the order taken); NaN for fewer than three. */
+export function settledMedian(samples: readonly number[]): number {
+  if (samples.length < 3) return NaN;
+  const later = samples.slice(Math.floor(samples.length / 3)).sort((a, b) => a - b);
+  const mid = later.length >> 1;
+  return later.length % 2 ? later[mid] : (later[mid - 1] + later[mid]) / 2;
 }
 
 /** File-backed RSS (MiB) of the node binary and of LevelDB's table files (`*.ldb`), from /proc/<pid>/smaps. */
@@ -152,6 +182,8 @@ export function memoryFields(p: MemoryPeaksMiB, prefix = ''): Record<string, num
     [`${prefix}file_node_mb`]: round(p.fileNode),
     [`${prefix}file_tables_mb`]: round(p.fileTables),
     [`${prefix}leveldb_mb`]: round(p.leveldb),
+    [`${prefix}settled_rss_mb`]: round(p.settledRss),
+    [`${prefix}settled_anon_mb`]: round(p.settledAnon),
   };
 }
 
