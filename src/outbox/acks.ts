@@ -4,7 +4,7 @@ import { recordKey } from './keys.js';
 import type { ReadMemo } from './read-memo.js';
 import type { Retention } from './retention.js';
 import { ascendingDistinct, deletionOf, type Deletion, type StoredState } from './stored-state.js';
-import { readAfter, readKeys, refOf, type StoredRef } from './store.js';
+import { readAfter, readKeys, type StoredRef } from './store.js';
 
 /** Records per read/delete chunk. */
 const CHUNK = 512;
@@ -21,7 +21,7 @@ export class OutboxAcks {
     const state = this.state;
     if (seqs.length > 0) this.memo.forget(seqs[0], seqs[seqs.length - 1]);
     for (let i = 0; i < seqs.length; i += CHUNK) {
-      const found = (await readKeys(state.db, seqs.slice(i, i + CHUNK).map(recordKey))).map(refOf);
+      const found = await readKeys(state.db, seqs.slice(i, i + CHUNK).map(recordKey));
       if (found.length > 0) {
         await state.deleteEntries(deletionOf(found));
         state.counters.acked += found.length;
@@ -91,7 +91,7 @@ export class OutboxAcks {
     while (start <= to) {
       const read = await readAfter(state.db, start - 1, CHUNK, { upTo: to });
       if (read.entries.length > 0) {
-        await state.deleteEntries(deletionOf(read.entries.map(refOf)));
+        await state.deleteEntries(deletionOf(read.entries));
         state.counters.acked += read.entries.length;
       }
       if (read.exhausted) break;

@@ -82,7 +82,7 @@ export class OutboxReader {
     // Re-read inside the queue: an overflow drop may already have removed some of them.
     const present = await readKeys(this.state.db, [...byKey.values()].map((i) => i.key));
     if (present.length === 0) return;
-    await this.state.deleteEntries(deletionOf(present.map(refOf)));
+    await this.state.deleteEntries(deletionOf(present));
     this.state.counters.dropped.corrupt += present.length;
     present.forEach((entry) => {
       const key = entry.key.toString('hex');

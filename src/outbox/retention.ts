@@ -6,7 +6,7 @@ import { Episode } from './episode.js';
 import type { ReadMemo } from './read-memo.js';
 import type { ResolvedOptions } from './options.js';
 import { deletionOf, type StoredState } from './stored-state.js';
-import { decodeEntry, readAfter, type StoredEntry, refOf } from './store.js';
+import { decodeEntry, readAfter, type StoredEntry } from './store.js';
 
 export interface SweepResult {
   expired: number;
@@ -94,7 +94,7 @@ export class Retention {
         doomed.push(entry);
       }
       if (doomed.length > 0) {
-        await this.state.deleteEntries(deletionOf(doomed.map(refOf)));
+        await this.state.deleteEntries(deletionOf(doomed));
         dropped.expired += expired;
         dropped.corrupt += corrupt;
         expiredTotal += expired;
@@ -141,7 +141,7 @@ export class Retention {
         doomed.push(entry);
         remaining -= entry.value.length;
       }
-      await state.deleteEntries(deletionOf(doomed.map(refOf)));
+      await state.deleteEntries(deletionOf(doomed));
       state.counters.dropped.overflow += doomed.length;
       droppedTotal += doomed.length;
     }

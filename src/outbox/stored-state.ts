@@ -8,7 +8,7 @@ import { metaPut, type OutboxMeta } from './meta.js';
 import { RecentCache } from './recent-cache.js';
 import { RemovedSeqs } from './removed-seqs.js';
 import type { BatchOp, BatchWriter, ResolvedOptions } from './options.js';
-import { capturedAtOf, readEdge, scanMeta, type OutboxDb, type StoredEntry, type StoredRef } from './store.js';
+import { capturedAtOf, readEdge, scanMeta, type OutboxDb, type StoredEntry } from './store.js';
 import type { ReopenGate } from './reopen-gate.js';
 import { describeCause } from './errors.js';
 
@@ -47,12 +47,12 @@ export interface Deletion {
 }
 
 /** The deletion of entries read from the store (in key order, so their seqs ascend). */
-export function deletionOf(refs: readonly StoredRef[]): Deletion {
+export function deletionOf(entries: readonly StoredEntry[]): Deletion {
   const d: Deletion = { seqs: [], keys: [], bytes: 0 };
-  for (const ref of refs) {
-    if (ref.seq === null) d.keys.push(ref.key);
-    else d.seqs.push(ref.seq);
-    d.bytes += ref.bytes;
+  for (const entry of entries) {
+    if (entry.seq === null) d.keys.push(entry.key);
+    else d.seqs.push(entry.seq);
+    d.bytes += entry.value.length;
   }
   if (!ascendingDistinct(d.seqs)) d.seqs = [...new Set(d.seqs)].sort((x, y) => x - y);
   return d;
