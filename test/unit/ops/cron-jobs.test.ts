@@ -3,14 +3,8 @@
 // touches Intl (about 8 MB of ICU data and code mapped in) only for a configured time zone.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../../src/log.js';
 import { CronJobs, type Job } from '../../../src/ops/cron-jobs.js';
-
-function capturingLogger(lines: Array<Record<string, unknown>>) {
-  const destination = new Writable({ write(c, _e, done) { lines.push(JSON.parse(c.toString())); done(); } });
-  return createLogger({ level: 'debug', destination });
-}
+import { captureLog } from '../../fixtures/outbox/records.js';
 
 async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -44,14 +38,14 @@ async function countDateTimeFormats(fn: () => Promise<void>): Promise<number> {
 }
 
 test('a job runs every second on a seconds schedule; a failing one is logged and runs again', async () => {
-  const lines: Array<Record<string, unknown>> = [];
+  const { logger, lines } = captureLog();
   let ok = 0;
   let failing = 0;
   const jobs: Job[] = [
     { name: 'ok', schedule: '* * * * * *', run: () => void (ok += 1) },
     { name: 'failing', schedule: '* * * * * *', run: async () => { failing += 1; throw new Error('disk on fire'); } },
   ];
-  const cron = new CronJobs(jobs, { logger: capturingLogger(lines) });
+  const cron = new CronJobs(jobs, { logger });
   cron.start();
   try {
     assert.ok(await until(() => ok >= 2 && failing >= 2, 5000), `ok ran ${ok}, failing ran ${failing} times`);
@@ -69,7 +63,7 @@ test('a job runs every second on a seconds schedule; a failing one is logged and
 });
 
 test('a job still running when its next turn comes is skipped, not stacked', async () => {
-  const lines: Array<Record<string, unknown>> = [];
+  const { logger, lines } = captureLog();
   let started = 0;
   let running = 0;
   let most = 0;
@@ -85,7 +79,7 @@ test('a job still running when its next turn comes is skipped, not stacked', asy
       running -= 1;
     },
   }];
-  const cron = new CronJobs(jobs, { logger: capturingLogger(lines) });
+  const cron = new CronJobs(jobs, { logger });
   cron.start();
   try {
     // Three more turns come while the first run waits.
@@ -102,7 +96,7 @@ test('a job still running when its next turn comes is skipped, not stacked', asy
 });
 
 test('without a time zone the scheduler never makes an Intl.DateTimeFormat; with one it does, and runs on time', async () => {
-  const logger = capturingLogger([]);
+  const { logger } = captureLog();
   let runs = 0;
   const plain = await countDateTimeFormats(async () => {
     const cron = new CronJobs([{ name: 'tick', schedule: '* * * * * *', run: () => void (runs += 1) }], { logger });
@@ -195,7 +189,7 @@ test('a timer that runs late each second steps over seconds: their jobs still ru
   const start = Date.UTC(2026, 0, 1, 0, 0, 0, 0) + 500;
   const ranAt: number[] = [];
   await withFakeClock(start, async (tick) => {
-    const cron = new CronJobs([{ name: 'even', schedule: '*/2 * * * * *', run: () => void ranAt.push(Date.now()) }], { logger: capturingLogger([]) });
+    const cron = new CronJobs([{ name: 'even', schedule: '*/2 * * * * *', run: () => void ranAt.push(Date.now()) }], { logger: captureLog().logger });
     cron.start();
     for (let i = 0; i < 2000; i++) await tick(1007);
     await cron.stop();

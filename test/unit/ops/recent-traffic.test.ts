@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RecentTraffic, summariseDecoded } from '../../../src/ops/recent-traffic.js';
 import type { Uplink } from '../../../src/pipeline/uplink.js';
+import { seedFromEnv, seededRandom } from '../../helpers/seeded-random.js';
 
 function uplink(over: { devEui?: string; devAddr?: string; name?: string; fCnt?: number; rssi?: number; data?: Record<string, unknown> | null; errors?: string[]; at?: number }): Uplink {
   const registered = over.devEui !== undefined;
@@ -70,24 +71,19 @@ test('memory stays bounded whatever the radio hears (seeded)', () => {
 });
 
 test('devices heard: the same as a plain least-recently-heard list, whatever the order (seeded)', () => {
-  const seed = Number(process.env.RECENT_TRAFFIC_SEED ?? (Date.now() % 1_000_000));
-  console.log(`recent-traffic model seed ${seed} (RECENT_TRAFFIC_SEED to replay)`);
-  let state = seed >>> 0 || 1;
-  const random = (n: number) => {
-    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
-    return state % n;
-  };
+  const random = seededRandom(seedFromEnv('RECENT_TRAFFIC_SEED', 'recent-traffic model'));
+  const seed = random.seed;
   for (let round = 0; round < 20; round++) {
-    const max = 1 + random(12);
-    const pool = 1 + random(3 * max);
+    const max = random.int(1, 12);
+    const pool = random.int(1, 3 * max);
     const t = new RecentTraffic({ uplinks: 5, maxDevices: max });
     // The model: devices in last-heard order (last = most recent), with their frame counts.
     let model: Array<{ device: string; frames: number; fCnt: number }> = [];
     let forgotten = 0;
-    const frames = random(200);
+    const frames = random.int(0, 199);
     for (let i = 0; i < frames; i++) {
-      const n = random(pool);
-      const registered = random(2) === 0;
+      const n = random.int(0, pool - 1);
+      const registered = random.chance(0.5);
       const fCnt = i;
       t.take(registered ? uplink({ devEui: `eui${n}`, fCnt, at: i }) : uplink({ devAddr: `addr${n}`, fCnt, at: i }));
       const device = registered ? `eui${n}` : `devaddr:addr${n}`;
@@ -98,7 +94,7 @@ test('devices heard: the same as a plain least-recently-heard list, whatever the
         model.shift();
         forgotten += 1;
       }
-      if (random(10) === 0 || i === frames - 1) {
+      if (random.chance(0.1) || i === frames - 1) {
         const r = t.report();
         const expected = [...model].reverse();
         assert.equal(r.devices.map((d) => d.device), expected.map((d) => d.device), `seed ${seed} round ${round} frame ${i}`);
