@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import type { UplinkInput } from '../../src/codecs/contract.js';
 import { builtinCodecs } from '../../src/codecs/builtin/index.js';
+import { summaryLine } from './summary-line.js';
 
 const hex = (s: string) => Array.from(Buffer.from(s.split(' ').join(''), 'hex'));
 
@@ -69,4 +70,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const width = Math.max(...results.map((r) => r.id.length));
   console.log(`${'codec'.padEnd(width)}  decodes/s`);
   for (const r of results) console.log(`${r.id.padEnd(width)}  ${r.decodesPerSec.toLocaleString('en-US').padStart(11)}`);
+  const slowest = results.reduce((a, b) => (b.decodesPerSec < a.decodesPerSec ? b : a));
+  console.log(summaryLine('codecs-builtin', { codecs: results.length, min_decodes_per_s: slowest.decodesPerSec, slowest: slowest.id }));
 }

@@ -7,6 +7,7 @@ import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant, type QuickJSW
 import variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import { loadUserCodecFromSource } from '../../src/codecs/sandbox/index.js';
 import type { UplinkInput } from '../../src/codecs/contract.js';
+import { summaryLine } from './summary-line.js';
 
 /** A typical small TS013 codec: helpers, closures over constants, Math, a warning path. */
 export const BENCH_CODEC = `
@@ -142,4 +143,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`  fresh runtime+context   ${strategies.freshRuntimeUsPerCall} us`);
   console.log(`  fresh context           ${strategies.freshContextUsPerCall} us`);
   console.log(`  reused context          ${strategies.reusedContextUsPerCall} us`);
+  console.log(
+    summaryLine('codecs-sandbox', {
+      decodes_per_s: sandbox.decodesPerSec, us_per_call: sandbox.usPerCall, load_ms: sandbox.loadMs, cold_load_ms: sandbox.coldLoadMs,
+      fresh_runtime_us: strategies.freshRuntimeUsPerCall, fresh_context_us: strategies.freshContextUsPerCall, reused_context_us: strategies.reusedContextUsPerCall,
+    }),
+  );
 }

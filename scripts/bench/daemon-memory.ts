@@ -190,10 +190,6 @@ export function memoryFields(p: MemoryPeaksMiB, prefix = ''): Record<string, num
 /** One decimal, as every bench prints MiB; NaN for a figure not measured. */
 export const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : NaN);
 
-/** `SUMMARY name: k=v k=v ...`: one line, same keys every run, so runs can be diffed. */
-export function summaryLine(name: string, fields: Record<string, string | number | boolean>): string {
-  return `SUMMARY ${name}: ${Object.entries(fields).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`;
-}
 
 /** The parts of the daemon's /status the benches read besides memory. */
 export interface DaemonStatusFigures {

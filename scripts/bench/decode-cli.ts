@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packagePath } from '../../src/paths.js';
+import { summaryLine } from './summary-line.js';
 
 /** A small TS013 codec of the usual vendor shape: helpers, a warning path, a Date in the output. */
 const CODEC = `
@@ -61,6 +62,7 @@ try {
     `decode-cli${values.worker ? ' --worker' : ''}: median ${d.median} ms, p90 ${d.p90} ms over ${runs} runs ` +
       `(node -e 0: median ${f.median} ms; target median < 150 ms)`,
   );
+  console.log(summaryLine(values.worker ? 'decode-cli-worker' : 'decode-cli', { runs, median_ms: d.median, p90_ms: d.p90, node_floor_median_ms: f.median }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,6 +10,7 @@ import { DeviceDirectory } from '../../src/devices/device-directory.js';
 import { silentLogger } from '../../src/log.js';
 import type { RadioFrame } from '../../src/radio/radio-frame.js';
 import { DEMO_FLEET, demoRegistryYaml, type DemoDeviceSpec } from '../../src/testing/device-payloads.js';
+import { summaryLine } from './summary-line.js';
 
 const deviceCount = Number(process.argv[2] ?? 200);
 const framesPerDevice = Number(process.argv[3] ?? 150);
@@ -85,6 +86,12 @@ try {
   console.log(`  resolve, MIC + decrypt + built-in codec: ${run.usPerFrame.toFixed(2)} µs/frame (${perSec(run.usPerFrame)} frames/s); target < 20 µs`);
   console.log(`  resolve, replayed FCnt (MIC only):       ${replay.usPerFrame.toFixed(2)} µs/frame`);
   console.log(`  resolve, unknown DevAddr:                ${unknown.usPerFrame.toFixed(3)} µs/frame`);
+  console.log(
+    summaryLine('decode-path', {
+      devices: deviceCount, frames: measured.length, us_per_frame: Number(run.usPerFrame.toFixed(2)),
+      replay_us_per_frame: Number(replay.usPerFrame.toFixed(2)), unknown_us_per_frame: Number(unknown.usPerFrame.toFixed(3)),
+    }),
+  );
 } finally {
   await dir.close();
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // 4,000 payloads remembered), one frame in seven heard again a millisecond later.
 // Run: node dist/scripts/bench/dedup.js
 import { DedupCache } from '../../src/lorawan/dedup.js';
+import { summaryLine } from './summary-line.js';
 
 const FRAMES = 2_000_000;
 const DISTINCT = 5000;
@@ -24,4 +25,4 @@ for (let i = 0; i < FRAMES; i++) {
   if (i % 7 === 0 && dedup.seen(payload, now + 1)) duplicates += 1;
 }
 const nsPerFrame = Number(process.hrtime.bigint() - started) / FRAMES;
-console.log(`SUMMARY dedup: frames=${FRAMES} ns_per_frame=${nsPerFrame.toFixed(0)} duplicates=${duplicates} remembered=${dedup.size}`);
+console.log(summaryLine('dedup', { frames: FRAMES, ns_per_frame: Number(nsPerFrame.toFixed(0)), duplicates, remembered: dedup.size }));

@@ -20,6 +20,7 @@ import { sharedSandboxEngine } from '../../src/codecs/sandbox/engine.js';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
 import { packagePath } from '../../src/paths.js';
 import { daemonNodeFlags } from '../../src/node-flags.js';
+import { summaryLine } from './summary-line.js';
 
 /** The gateway side runs with the daemon's V8 flags. */
 const DAEMON_FLAGS = daemonNodeFlags(packagePath('dist', 'src', 'main.js'));
@@ -105,7 +106,9 @@ try {
   console.log(`gateway heap used after apply ${g.heapMiB} MiB, RSS ${g.rssMiB} MiB`);
   const total = g.decodeMs + g.checkMs + g.applyMs;
   console.log(
-    `SUMMARY fleet-bundle: devices=${DEVICES} wireBytes=${built.wire.length} expandedBytes=${built.expandedBytes} decodeMs=${g.decodeMs} checkMs=${g.checkMs} applyMs=${g.applyMs} totalMs=${total} heapMiB=${g.heapMiB}`,
+    summaryLine('fleet-bundle', {
+      devices: DEVICES, wireBytes: built.wire.length, expandedBytes: built.expandedBytes, decodeMs: g.decodeMs, checkMs: g.checkMs, applyMs: g.applyMs, totalMs: total, heapMiB: g.heapMiB,
+    }),
   );
 } finally {
   rmSync(root, { recursive: true, force: true });

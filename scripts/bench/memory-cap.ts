@@ -14,7 +14,8 @@ import { UdpTraffic } from '../../test/helpers/faults/udp-traffic.js';
 import { HubSubscriber } from '../../test/helpers/faults/hub-subscriber.js';
 import { prng } from '../../test/helpers/faults/prng.js';
 import { mosquittoPath } from '../../test/helpers/brokers.js';
-import { MemorySampler, daemonStatus, summaryLine, round } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, round } from './daemon-memory.js';
+import { summaryLine } from './summary-line.js';
 import { pinTo } from './machine-cpu.js';
 
 const LIMIT_MIB = Number(process.env.BENCH_CAP_MIB ?? 150);

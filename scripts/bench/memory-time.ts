@@ -16,7 +16,8 @@ import { batchFilter } from '../../src/mqtt/chirpstack/topics.js';
 import { startAedes, startMosquitto, mosquittoPath } from '../../test/helpers/brokers.js';
 import { createDaemonProcess } from '../../test/helpers/faults/daemon-process.js';
 import { BatchRecordCount, LightSubscriber } from './light-subscriber.js';
-import { MemorySampler, daemonStatus, round as r1, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, round as r1, type MemoryPeaksMiB } from './daemon-memory.js';
+import { summaryLine } from './summary-line.js';
 import { slope } from './trend.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);

@@ -15,6 +15,7 @@ import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { openStore, readAfter, type OutboxDb } from '../../src/outbox/store.js';
 import { RECORD_KEY_END, recordKey } from '../../src/outbox/keys.js';
 import { KIB_PER_MIB, statusKiB } from './daemon-memory.js';
+import { summaryLine, type SummaryFields } from './summary-line.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -98,7 +99,7 @@ function main(): void {
   const flags = daemonNodeFlags(packagePath('dist', 'src', 'main.js'));
   console.log(`backlog reads: ${RECORDS} records of ~760 B, read ${BATCH_RECORDS} at a time (<= ${BATCH_BYTES} B) for ${SECONDS} s per run`);
   const rows: Record<string, string | number>[] = [];
-  const summary: string[] = [];
+  const summary: SummaryFields = { records: RECORDS, seconds: SECONDS };
   for (const young of ['default', '4']) {
     for (const way of WAYS) {
       const extra = young === 'default' ? [] : [`--max-semi-space-size=${young}`];
@@ -108,11 +109,12 @@ function main(): void {
       const r = JSON.parse(line) as Record<string, number>;
       rows.push({ way, youngGenSemiSpaceMiB: young, ...r });
       const tag = `${way === 'readAfter' ? 'read_after' : 'iterator'}_semi_${young}`;
-      summary.push(`${tag}_per_s=${r.records_per_s} ${tag}_peak_anon_mib=${r.peak_anon_mib}`);
+      summary[`${tag}_per_s`] = r.records_per_s;
+      summary[`${tag}_peak_anon_mib`] = r.peak_anon_mib;
     }
   }
   console.table(rows);
-  console.log(`SUMMARY outbox-read: records=${RECORDS} seconds=${SECONDS} ${summary.join(' ')}`);
+  console.log(summaryLine('outbox-read', summary));
 }
 
 const way = process.argv[2];

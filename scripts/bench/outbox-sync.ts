@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Outbox } from '../../src/outbox/index.js';
 import { configSchema } from '../../src/config/schema.js';
 import { sampleRecord } from '../../test/fixtures/outbox/records.js';
+import { summaryLine, type SummaryFields } from './summary-line.js';
 
 const SECONDS = Number(process.env.BENCH_SYNC_SECONDS ?? 20);
 const RATES = (process.env.BENCH_SYNC_RATES ?? '50,500').split(',').map(Number);
@@ -201,6 +202,7 @@ async function runAll(strace: boolean, disk: BenchDisk | null): Promise<void> {
       (strace ? '' : ' (strace missing: fsync counts unavailable; apt-get install strace)'),
   );
   const rows: string[] = [];
+  const summary: SummaryFields = {};
   // The default, sync on with the default group window, and sync on with a longer window (fewer
   // fsyncs per record at the cost of latency): the knob to turn before turning sync off.
   const configs = [
@@ -220,10 +222,15 @@ async function runAll(strace: boolean, disk: BenchDisk | null): Promise<void> {
         `latency p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms max ${r.max.toFixed(1)} ms`;
       console.log(line);
       rows.push(line);
+      const key = `r${rate}_${sync ? 'sync' : 'nosync'}_w${interval}`;
+      summary[`${key}_fsyncs_per_record`] = r.fsyncs === null ? 'n/a' : per(r.fsyncs);
+      summary[`${key}_device_bytes_per_record`] = r.deviceBytes === null ? 'n/a' : Math.round(r.deviceBytes / r.records);
+      summary[`${key}_p99_ms`] = Number(r.p99.toFixed(1));
     }
   }
   console.log('\nsummary');
   for (const row of rows) console.log(row);
+  console.log(summaryLine('outbox-sync', summary));
 }
 
 if (process.argv[2] === '--child') {

@@ -17,7 +17,8 @@ import { PacketForwarderSim } from '../../src/testing/packet-forwarder.js';
 import { freeTcpPort, mosquittoPath, waitForPort } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
-import { KIB_PER_MIB, MemorySampler, daemonStatus, memoryFields, statusKiB, summaryLine, type MemoryPeaksMiB } from './daemon-memory.js';
+import { KIB_PER_MIB, MemorySampler, daemonStatus, memoryFields, statusKiB, type MemoryPeaksMiB } from './daemon-memory.js';
+import { summaryLine } from './summary-line.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
 const FILL_RATE = Number(process.env.BENCH_FILL_RATE ?? 20_000);

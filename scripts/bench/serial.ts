@@ -18,6 +18,7 @@ import { SerialSource } from '../../src/radio/serial/serial-source.js';
 import { defaultPayload, startSerialSimulator } from '../../src/testing/serial/simulator.js';
 import { seededRandom } from '../../src/testing/serial/simulator-port.js';
 import { socatInstalled } from '../../src/testing/serial/pty-pair.js';
+import { summaryLine, type SummaryFields } from './summary-line.js';
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
@@ -125,6 +126,8 @@ const results = [
   parseAt('rn2483', atStream((i) => [`radio_rx  ${hex(defaultPayload(i))}`]), parseRn2483Line),
 ];
 
+const summary: SummaryFields = {};
+for (const r of results) summary[`parse_${r.driver}_per_s`] = Math.round(r.frames / (r.ms / 1000));
 console.log(`\nParser throughput (framer + decoder, ${FRAMES} frames with noise, fed in random 1-64 byte pieces)`);
 console.log('driver        frames/s      MB/s   frames');
 for (const r of results) {
@@ -141,5 +144,8 @@ if (!socatInstalled()) {
   for (const driver of serialDriverNames) {
     const r = await endToEnd(driver);
     console.log(`${r.driver.padEnd(12)} ${Math.round(r.frames / r.seconds).toLocaleString('en-US').padStart(9)} ${String(r.frames).padStart(8)} ${String(r.errors).padStart(7)}`);
+    summary[`pty_${r.driver}_per_s`] = Math.round(r.frames / r.seconds);
+    summary[`pty_${r.driver}_errors`] = r.errors;
   }
 }
+console.log(summaryLine('serial', summary));

@@ -12,7 +12,8 @@ import { daemonNodeFlags, withDaemonMallocEnv } from '../../src/node-flags.js';
 import { startMosquitto, startAedes, mosquittoPath, freeTcpPort, type TestBroker } from '../../test/helpers/brokers.js';
 import { freeUdpPort } from '../../test/helpers/daemon.js';
 import { BatchRecordCount, LightSubscriber } from './light-subscriber.js';
-import { MemorySampler, daemonStatus, memoryFields, statusKiB, summaryLine } from './daemon-memory.js';
+import { MemorySampler, daemonStatus, memoryFields, statusKiB } from './daemon-memory.js';
+import { summaryLine } from './summary-line.js';
 import { benchLorawanDecode } from './lorawan-decode.js';
 import { threadCpu, threadCpuPerUnit } from './thread-cpu.js';
 import { machineShare, pinTo, processCpuMs, readCpu, statCpuMs, type MachineShare } from './machine-cpu.js';
@@ -29,6 +30,11 @@ const PIN = process.env.BENCH_PIN === '1';
 // BENCH_REFERENCE=1 measures the minimal forwarder (reference-forwarder.ts) in the daemon's place:
 // the same traffic, hub and figures, to read the daemon's against what this machine allows.
 const REFERENCE = process.env.BENCH_REFERENCE === '1';
+// The first frames of a run also pay for starting up: V8 compiles the hot path (about a second of
+// a helper thread's CPU) and the first collections promote what is alive then. The steady figures
+// leave out the first BENCH_WARMUP_FRAMES frames (default: a fifth of the run, at most 20,000),
+// counted by live event/up, which the daemon publishes as it takes each frame.
+const WARMUP_FRAMES = Number(process.env.BENCH_WARMUP_FRAMES ?? Math.min(20_000, Math.floor(FRAMES / 5)));
 
 function anonKiB(pid: number): number {
   try {
@@ -75,6 +81,8 @@ async function benchLivePath(
   const batches = new BatchRecordCount();
   let ups = 0;
   let lastAt = 0;
+  // CPU read once the warm-up frames went live: the start of the steady window.
+  let warm: { ups: number; cpuMs: number; mainMs: number } | undefined;
   // Frames refused at the door under overload are never stored: the run ends once every stored
   // frame arrived (the stored count comes from /status once the traffic is over).
   let expected = FRAMES;
@@ -87,8 +95,10 @@ async function benchLivePath(
     'bench-hub',
     [{ topic: `eu868/gateway/${GATEWAY}/hub/batch`, qos: 1 }, { topic: `eu868/gateway/${GATEWAY}/event/up`, qos: 0 }],
     (topic, payload) => {
-      if (topic.endsWith('/event/up')) ups += 1;
-      else {
+      if (topic.endsWith('/event/up')) {
+        ups += 1;
+        if (ups === WARMUP_FRAMES && !warm) warm = { ups, cpuMs: processCpuMs(daemon.pid!), mainMs: mainThreadCpuMs(daemon.pid!) };
+      } else {
         batches.add(payload);
         lastAt = performance.now();
         if (batches.records >= expected) resolveAll();
@@ -162,9 +172,15 @@ async function benchLivePath(
   const framesPerS = Math.round(records / elapsedS);
   const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
   const mainUsPerFrame = Number((((mainAfter - mainBefore) * 1000) / Math.max(1, records)).toFixed(1));
+  // The frames after the warm-up: records that reached the hub minus the frames already live then.
+  const steadyFrames = warm ? records - warm.ups : 0;
+  const perSteadyFrame = (ms: number): number | string => (steadyFrames > 0 ? Number(((ms * 1000) / steadyFrames).toFixed(1)) : 'n/a');
+  const steadyCpuUsPerFrame = warm ? perSteadyFrame(after.cpuMs - warm.cpuMs) : 'n/a';
+  const steadyMainUsPerFrame = warm ? perSteadyFrame(mainAfter - warm.mainMs) : 'n/a';
   const summary = summaryLine(REFERENCE ? 'spine-reference' : 'spine', {
     broker: broker.kind, pinned: PIN ? 1 : 0, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
-    'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
+    'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame,
+    warmup_frames: warm?.ups ?? 0, steady_cpu_us_per_frame: steadyCpuUsPerFrame, steady_main_thread_us_per_frame: steadyMainUsPerFrame, ...memoryFields({ ...peaks, hwm: after.hwmKiB / 1024 }),
     machine_busy_pct: machine.busyPct, machine_us_per_frame: Number(Object.values(machine.perFrameUs).reduce((a, b) => a + b, 0).toFixed(1)),
     broker_us_per_frame: machine.perFrameUs.broker, simulator_us_per_frame: machine.perFrameUs.simulator,
   });
@@ -179,6 +195,7 @@ async function benchLivePath(
     endToEndFramesPerS: framesPerS,
     daemonCpuUsPerFrame: cpuUsPerFrame,
     daemonMainThreadUsPerFrame: mainUsPerFrame,
+    daemonSteadyCpuUsPerFrame: steadyCpuUsPerFrame,
     daemonPeakRssMB: Number((after.hwmKiB / 1024).toFixed(1)),
     daemonPeakAnonMB: Number((peakAnon / 1024).toFixed(1)),
     daemonPeakFileMB: Number(peaks.file.toFixed(1)),
