@@ -173,10 +173,12 @@ async function benchLivePath(
   const cpuUsPerFrame = Number((((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, records)).toFixed(1));
   const mainUsPerFrame = Number((((mainAfter - mainBefore) * 1000) / Math.max(1, records)).toFixed(1));
   // The frames after the warm-up: records that reached the hub minus the frames already live then.
-  const steadyFrames = warm ? records - warm.ups : 0;
+  // Only when no live event/up went missing (QoS 0): one that did would make the warm-up count short.
+  const steadyFrames = warm && ups >= records ? records - warm.ups : 0;
   const perSteadyFrame = (ms: number): number | string => (steadyFrames > 0 ? Number(((ms * 1000) / steadyFrames).toFixed(1)) : 'n/a');
   const steadyCpuUsPerFrame = warm ? perSteadyFrame(after.cpuMs - warm.cpuMs) : 'n/a';
   const steadyMainUsPerFrame = warm ? perSteadyFrame(mainAfter - warm.mainMs) : 'n/a';
+  if (warm && steadyFrames === 0) console.log(`warning: ${records - ups} live event/up missing: no steady figures`);
   const summary = summaryLine(REFERENCE ? 'spine-reference' : 'spine', {
     broker: broker.kind, pinned: PIN ? 1 : 0, offered_per_s: OFFERED_RATE, frames: traffic.framesSent, refused, received: records,
     'frames/s': framesPerS, cpu_us_per_frame: cpuUsPerFrame, main_thread_us_per_frame: mainUsPerFrame,
