@@ -63,7 +63,7 @@ export class ForwarderPart implements Part {
 
   constructor(
     private readonly forwarder: BatchPublisher,
-    private readonly outbox: Outbox,
+    outbox: Outbox,
     hub: HubClient,
   ) {
     outbox.onFlushed(() => forwarder.wake());

@@ -5,7 +5,6 @@
 // One message at a time, in arrival order. Nothing here logs or reports key material.
 import { createHash } from 'node:crypto';
 import { sharedSandboxEngine } from '../codecs/sandbox/engine.js';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { FleetDeviceSet, ReloadResult, FleetDeviceStatus } from '../devices/device-directory.js';

@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { OutboxRecord } from './record.js';
-import { metaPut, type OutboxMeta } from './meta.js';
+import { metaPut } from './meta.js';
 import { recordKey, writeRecordKey } from './keys.js';
 import type { NewRecord } from './record-encoding.js';
 import { SerialQueue } from '../serial-queue.js';
@@ -30,7 +30,6 @@ import {
   readMeta,
   scanMeta,
   type OutboxDb,
-  type StoredEntry,
 } from './store.js';
 
 export type { BatchOp, BatchWriter, OutboxOptions } from './options.js';

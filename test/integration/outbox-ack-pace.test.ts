@@ -9,9 +9,7 @@ import { removeDir, sampleRecord, storedSize, tempDir } from '../fixtures/outbox
 import { seededRandom } from '../helpers/seeded-random.js';
 import { randomSeed } from '../helpers/faults/prng.js';
 
-const RECORD_KEY = 0x72;
 const deletions = (ops: KeyOp[]) => ops.filter((op) => op.type === 'del').length;
-const puts = (ops: KeyOp[]) => ops.filter((op) => op.type === 'put' && op.key[0] === RECORD_KEY).length;
 
 /** A write wrapper that logs every batch and can hold writes until released. */
 function gatedWrites(): {

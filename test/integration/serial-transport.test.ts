@@ -6,7 +6,7 @@ import type { RadioFrame } from '../../src/radio/radio-frame.js';
 import { SerialConfigError } from '../../src/radio/serial/errors.js';
 import { SerialSource } from '../../src/radio/serial/serial-source.js';
 import { SerialTransport } from '../../src/radio/serial/transport.js';
-import { type SerialSimulator, startSerialSimulator } from '../../src/testing/serial/simulator.js';
+import { startSerialSimulator } from '../../src/testing/serial/simulator.js';
 import { captureLogger, until } from '../../src/testing/serial/test-support.js';
 import { ptySuite } from '../helpers/pty-suite.js';
 import { createPtyPair, ptyTest } from '../helpers/socat.js';
