@@ -36,14 +36,6 @@ const REFERENCE = process.env.BENCH_REFERENCE === '1';
 // counted by live event/up, which the daemon publishes as it takes each frame.
 const WARMUP_FRAMES = Number(process.env.BENCH_WARMUP_FRAMES ?? Math.min(20_000, Math.floor(FRAMES / 5)));
 
-function anonKiB(pid: number): number {
-  try {
-    return statusKiB(readFileSync(`/proc/${pid}/status`, 'utf8'), 'RssAnon');
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU ms of the daemon's main (JavaScript) thread: the rest is LevelDB and libuv's thread pool. */
 function mainThreadCpuMs(pid: number): number {
   return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
@@ -134,10 +126,8 @@ async function benchLivePath(
   const threadsBefore = threadCpu(daemon.pid!);
   const machineBefore = readCpu();
   const brokerBefore = processCpuMs(broker.pid);
-  // Peak anonymous memory (the daemon's own, without the mapped node binary), sampled, and the
+  // Sampled: peak anonymous memory (the daemon's own, without the mapped node binary) and the
   // breakdown (V8 heap, external buffers from /status; anon and file-backed pages from /proc).
-  let peakAnon = anonKiB(daemon.pid!);
-  const sampler = setInterval(() => (peakAnon = Math.max(peakAnon, anonKiB(daemon.pid!))), 50);
   const memory = new MemorySampler(() => daemon.pid!, opsPort);
   memory.take();
   const t0 = performance.now();
@@ -159,7 +149,6 @@ async function benchLivePath(
   const mainAfter = mainThreadCpuMs(daemon.pid!);
   const threadsAfter = threadCpu(daemon.pid!);
   const machine = machineShare(machineBefore, readCpu(), { daemon: after.cpuMs - before.cpuMs, broker: processCpuMs(broker.pid) - brokerBefore }, records, simulatorBeforeMs);
-  clearInterval(sampler);
   memory.stop();
   const peaks = memory.take();
   const elapsedS = (lastAt - t0) / 1000;
@@ -199,7 +188,7 @@ async function benchLivePath(
     daemonMainThreadUsPerFrame: mainUsPerFrame,
     daemonSteadyCpuUsPerFrame: steadyCpuUsPerFrame,
     daemonPeakRssMB: Number((after.hwmKiB / 1024).toFixed(1)),
-    daemonPeakAnonMB: Number((peakAnon / 1024).toFixed(1)),
+    daemonPeakAnonMB: Number(peaks.anon.toFixed(1)),
     daemonPeakFileMB: Number(peaks.file.toFixed(1)),
     daemonHeapUsedMB: Number(peaks.heapUsed.toFixed(1)),
     daemonHeapTotalMB: Number(peaks.heapTotal.toFixed(1)),
