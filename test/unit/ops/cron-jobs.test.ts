@@ -5,15 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CronJobs, type Job } from '../../../src/ops/cron-jobs.js';
 import { captureLog } from '../../fixtures/outbox/records.js';
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
+import { until } from '../../../src/testing/serial/test-support.js';
 
 /** Counts Intl.DateTimeFormat instances made while `fn` runs. */
 async function countDateTimeFormats(fn: () => Promise<void>): Promise<number> {
@@ -48,7 +40,7 @@ test('a job runs every second on a seconds schedule; a failing one is logged and
   const cron = new CronJobs(jobs, { logger });
   cron.start();
   try {
-    assert.ok(await until(() => ok >= 2 && failing >= 2, 5000), `ok ran ${ok}, failing ran ${failing} times`);
+    await until(() => ok >= 2 && failing >= 2, 'two runs of each job', 5000);
   } finally {
     await cron.stop();
   }
@@ -83,10 +75,10 @@ test('a job still running when its next turn comes is skipped, not stacked', asy
   cron.start();
   try {
     // Three more turns come while the first run waits.
-    assert.ok(await until(() => lines.filter((l) => l.job === 'slow').length >= 3, 6000));
+    await until(() => lines.filter((l) => l.job === 'slow').length >= 3, 'three skipped turns', 6000);
     assert.is(started, 1);
     release();
-    assert.ok(await until(() => started === 2, 3000), 'runs again once the first run finished');
+    await until(() => started === 2, 'a run once the first run finished', 3000);
   } finally {
     release();
     await cron.stop();
@@ -102,7 +94,7 @@ test('without a time zone the scheduler never makes an Intl.DateTimeFormat; with
     const cron = new CronJobs([{ name: 'tick', schedule: '* * * * * *', run: () => void (runs += 1) }], { logger });
     cron.start();
     try {
-      assert.ok(await until(() => runs >= 2, 5000));
+      await until(() => runs >= 2, 'two runs', 5000);
     } finally {
       await cron.stop();
     }
@@ -120,7 +112,7 @@ test('without a time zone the scheduler never makes an Intl.DateTimeFormat; with
     );
     cron.start();
     try {
-      assert.ok(await until(() => runs >= 2, 6000));
+      await until(() => runs >= 2, 'two zoned runs', 6000);
     } finally {
       await cron.stop();
     }
